@@ -1,0 +1,8 @@
+"""zwk-kb: the searchable Werkzeugkoffer of the Zukunftswerkstatt Kommunen.
+
+Data flows one way: cards on disk -> validated ``Card`` objects (``cards``, ``toolkit``)
+-> index documents (``analysis``, ``documents``, ``index``) -> search results (``query``,
+``search``) -> views (``present``, ``web``, ``cli``). A module never imports from a later stage.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from zwk_kb.cli import main
+
+main()

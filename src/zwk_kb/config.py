@@ -1,0 +1,98 @@
+"""Settings of zwk-kb: one table of (name, default, help), read from ``ZWK_KB_*`` variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zwk_kb.errors import ZwkKbError
+
+ENV_PREFIX = "ZWK_KB_"
+
+
+def _default_toolkit() -> Path:
+    """The bundled toolkit: ``./toolkit`` when run from a checkout, else the current folder's."""
+    return Path("toolkit")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable. Each field's ``help`` metadata documents it (README, ``--help``)."""
+
+    toolkit: Path = field(
+        default_factory=_default_toolkit,
+        metadata={"help": "Ordner mit den Werkzeug-Karten und _vocabulary.yml"},
+    )
+    index: Path = field(
+        default_factory=lambda: Path(".zwk-index"),
+        metadata={"help": "Ordner für den Suchindex (wird angelegt)"},
+    )
+    host: str = field(default="127.0.0.1", metadata={"help": "Adresse, an der der Server lauscht"})
+    port: int = field(default=8000, metadata={"help": "Port des Servers"})
+    threads: int = field(default=4, metadata={"help": "Threads des Produktions-Servers"})
+    per_page: int = field(default=10, metadata={"help": "Treffer pro Seite (Standard)"})
+    max_per_page: int = field(default=50, metadata={"help": "Höchstens so viele Treffer pro Seite"})
+    base_url: str = field(
+        default="", metadata={"help": "Öffentliche Adresse der Seite, z. B. https://werkzeuge.example.de"}
+    )
+    repository_url: str = field(
+        default="", metadata={"help": "Adresse des Repositorys (für 'Diese Karte bearbeiten')"}
+    )
+    site_name: str = field(default="ZWK-Werkzeugkoffer", metadata={"help": "Name der Seite"})
+    operator: str = field(
+        default="", metadata={"help": "Betreiber der Seite (für Impressum und Datenschutz)"}
+    )
+    operator_address: str = field(
+        default="", metadata={"help": "Anschrift und Kontakt des Betreibers (Impressum)"}
+    )
+    dev: bool = field(
+        default=False, metadata={"help": "Entwicklungsmodus: Karten bei jeder Anfrage neu prüfen"}
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, prefix: str = ENV_PREFIX) -> Settings:
+        """Read settings from ``{prefix}{NAME}`` variables; unknown variables are ignored."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(prefix + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _convert(f.name, f.type, raw)
+        return cls(**values)
+
+    def replace(self, **overrides: Any) -> Settings:
+        """A copy with the given values; ``None`` means 'not given' and keeps the current value."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        for key in ("toolkit", "index"):
+            if key in given:
+                given[key] = Path(given[key])
+        return dataclasses.replace(self, **given)
+
+
+def _convert(name: str, type_name: Any, raw: str) -> Any:
+    type_text = str(type_name)
+    try:
+        if "Path" in type_text:
+            return Path(raw)
+        if "int" in type_text:
+            return int(raw)
+        if "bool" in type_text:
+            return raw.strip().lower() in {"1", "true", "yes", "ja", "on"}
+    except ValueError as exc:
+        raise ZwkKbError(
+            f"Die Einstellung {ENV_PREFIX}{name.upper()} hat den ungültigen Wert {raw!r}."
+        ) from exc
+    return raw
+
+
+def settings_help() -> list[tuple[str, str, str]]:
+    """(environment variable, default, help) for every setting, for docs and ``--help``."""
+    rows = []
+    defaults = Settings()
+    for f in dataclasses.fields(Settings):
+        rows.append((ENV_PREFIX + f.name.upper(), str(getattr(defaults, f.name)), f.metadata["help"]))
+    return rows

@@ -1,0 +1,181 @@
+"""THE index schema and the pure mapping ``Card`` -> index document.
+
+Every field is commented with why it has its type. The schema depends on the toolkit's
+vocabulary only through the analyzer's extra dictionary words (commune and topic names must
+be known to the compound splitter, and must never be split themselves).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from whoosh import fields as wf
+
+from zwk_kb.analysis import exact_analyzer, german_analyzer
+from zwk_kb.facets import FACETS
+from zwk_kb.markdown import headings, plain_text, render_html
+from zwk_kb.model import Card, Vocabulary
+
+SLUG = "slug"
+TITLE = "title"
+SUMMARY = "summary"
+PLAIN_SUMMARY = "plain_summary"
+BODY = "body"
+FACET_TEXT = "facet_text"
+SPELL = "spell"
+PUBLISHED = "published"
+CHANGED = "changed"
+STAMP = "stamp"
+ALIASES = "aliases"
+CARD = "card"
+
+# Weights of the text fields in the search query: title and the tool's own classification
+# (topics, challenges, communes …) count more than words mentioned in passing in the body.
+TEXT_FIELD_BOOSTS: dict[str, float] = {
+    TITLE: 5.0,
+    FACET_TEXT: 3.0,
+    SUMMARY: 2.5,
+    PLAIN_SUMMARY: 1.2,
+    BODY: 1.0,
+}
+MAX_BODY_CHARS = 60_000
+FACET_VALUE_SEPARATOR = "\x1f"
+
+
+def dictionary_words(vocabulary: Vocabulary) -> list[str]:
+    """Words the compound splitter must know: every term of the vocabulary, commune names first."""
+    words: list[str] = list(vocabulary.communes)
+    for commune in vocabulary.communes.values():
+        words.extend([commune.state, commune.cluster, commune.kind])
+    for terms in (vocabulary.topics, vocabulary.challenges, vocabulary.target_groups, vocabulary.tool_types):
+        words.extend(terms)
+    for group in vocabulary.synonyms:
+        words.extend(group)
+    return words
+
+
+def build_schema(vocabulary: Vocabulary) -> wf.Schema:
+    """The one schema of the index."""
+    german = german_analyzer(dictionary_words(vocabulary))
+    facet_fields = {
+        # KEYWORD with a separator that can't occur in a term: exact, unscored filter terms;
+        # not stored, the card's values are in CARD.
+        facet.name: wf.KEYWORD(commas=True, lowercase=False, scorable=False)
+        for facet in FACETS
+    }
+    return wf.Schema(
+        # unique id; the permalink; stored to map hits back to cards
+        **{SLUG: wf.ID(stored=True, unique=True)},
+        # TEXT with German analysis, stored for highlighting in results
+        **{TITLE: wf.TEXT(analyzer=german, stored=True, phrase=True)},
+        **{SUMMARY: wf.TEXT(analyzer=german, stored=True, phrase=True)},
+        **{PLAIN_SUMMARY: wf.TEXT(analyzer=german, stored=False, phrase=True)},
+        # the body as plain text (no Markdown syntax), stored for snippets
+        **{BODY: wf.TEXT(analyzer=german, stored=True, phrase=True)},
+        # topics, challenges, target groups, communes, state, cluster, type as searchable text,
+        # so "Barleben" or "Integration" find the cards classified that way
+        **{FACET_TEXT: wf.TEXT(analyzer=german, stored=False, phrase=True)},
+        # unstemmed, unsplit words of all text: the dictionary for typo correction
+        **{SPELL: wf.TEXT(analyzer=exact_analyzer(), stored=False, phrase=False, spelling=True)},
+        # sortable dates as ISO strings
+        **{PUBLISHED: wf.ID(stored=True, sortable=True)},
+        **{CHANGED: wf.ID(stored=True, sortable=True)},
+        # content hash of the card file: incremental updates compare it
+        **{STAMP: wf.ID(stored=True)},
+        # former slugs, to redirect old links
+        **{ALIASES: wf.KEYWORD(stored=True, commas=True, lowercase=False, scorable=False)},
+        # everything the views need, as JSON, so pages never re-read or re-render cards
+        **{CARD: wf.STORED()},
+        **facet_fields,
+    )
+
+
+def facet_term(value: str) -> str:
+    """The index term of a facet value (commas are the field's separator, so they are replaced)."""
+    return value.replace(",", FACET_VALUE_SEPARATOR).strip()
+
+
+def facet_value(term: str) -> str:
+    return term.replace(FACET_VALUE_SEPARATOR, ",")
+
+
+def facet_values(card: Card, vocabulary: Vocabulary) -> dict[str, tuple[str, ...]]:
+    """The card's value list for every facet, in the order of the facet table."""
+    return {facet.name: facet.values_of(card, vocabulary) for facet in FACETS}
+
+
+def card_data(card: Card, vocabulary: Vocabulary) -> dict[str, Any]:
+    """The card as plain JSON-able data (what the API returns and the pages show)."""
+    communes = []
+    for name in card.communes:
+        commune = vocabulary.commune(name)
+        communes.append(
+            {
+                "name": name,
+                "state": commune.state if commune else "",
+                "cluster": commune.cluster if commune else "",
+                "kind": commune.kind if commune else "",
+            }
+        )
+    contact = None
+    if card.contact is not None:
+        contact = {
+            "name": card.contact.name,
+            "organisation": card.contact.organisation,
+            "email": card.contact.email,
+            "phone": card.contact.phone,
+        }
+    return {
+        "slug": card.slug,
+        "title": card.title,
+        "summary": card.summary,
+        "plain_summary": card.plain_summary,
+        "topics": list(card.topics),
+        "communes": list(card.communes),
+        "commune_details": communes,
+        "challenges": list(card.challenges),
+        "target_groups": list(card.target_groups),
+        "state": list(facet_values(card, vocabulary)["state"]),
+        "cluster": list(facet_values(card, vocabulary)["cluster"]),
+        "status": card.status,
+        "effort": card.effort,
+        "tool_type": card.tool_type,
+        "published": card.published.isoformat(),
+        "updated": card.updated.isoformat() if card.updated else None,
+        "license": card.license,
+        "contact": contact,
+        "links": [{"title": link.title, "url": link.url} for link in card.links],
+        "aliases": list(card.aliases),
+        "reused_by": list(card.reused_by),
+        "source_path": card.source_path,
+        "html": render_html(card.body),
+        "headings": [
+            {"level": h.level, "text": h.text, "anchor": h.anchor} for h in headings(card.body)
+        ],
+    }
+
+
+def card_to_document(card: Card, vocabulary: Vocabulary) -> dict[str, Any]:
+    """The index document of one card. Pure: same card and vocabulary, same document."""
+    values = facet_values(card, vocabulary)
+    body = plain_text(card.body)[:MAX_BODY_CHARS]
+    facet_words = [v for name, vs in values.items() if name not in {"status", "effort"} for v in vs]
+    facet_text = " . ".join(facet_words)
+    doc: dict[str, Any] = {
+        SLUG: card.slug,
+        TITLE: card.title,
+        SUMMARY: card.summary,
+        PLAIN_SUMMARY: card.plain_summary,
+        BODY: body,
+        FACET_TEXT: facet_text,
+        SPELL: " ".join([card.title, card.summary, card.plain_summary, facet_text, body]),
+        PUBLISHED: card.published.isoformat(),
+        CHANGED: card.last_changed.isoformat(),
+        STAMP: card.stamp,
+        ALIASES: ",".join(card.aliases),
+        CARD: json.dumps(card_data(card, vocabulary), ensure_ascii=False),
+    }
+    for name, vs in values.items():
+        doc[name] = ",".join(facet_term(v) for v in vs)
+    return doc

@@ -1,0 +1,517 @@
+"""Runs a ``SearchRequest`` against the index and returns plain dataclasses.
+
+German query building: each word of the query is analysed like the indexed text (stemming,
+umlaut folding, compound parts, gender forms); a word matches if its whole form or all its
+parts occur. Synonym groups widen a word or phrase to its alternatives. All words are required
+(AND); when that finds nothing, the words are ranked instead (OR). Words the index does not know
+are corrected from the spelling field ("Meinten Sie …?").
+
+Facet counts are disjunctive: a facet's counts apply every filter except its own. They are
+computed from per-value document sets, built once per searcher generation. No Whoosh object
+leaves this module.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import highlight
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from zwk_kb.analysis import SynonymTable
+from zwk_kb.documents import (
+    BODY,
+    CARD,
+    CHANGED,
+    SLUG,
+    SPELL,
+    SUMMARY,
+    TEXT_FIELD_BOOSTS,
+    TITLE,
+    facet_value,
+)
+from zwk_kb.facets import FACETS
+from zwk_kb.index import SearcherPool
+from zwk_kb.query import QueryPart, SearchRequest, split_query
+from zwk_kb.textfold import fold
+
+MAX_UNITS = 16
+MAX_TERMS_PER_UNIT = 24
+FUZZY_MAX_DIST = 2
+RELATED_DEFAULT = 5
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    """One value of a facet with its count under the other facets' filters."""
+
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One result: the card's data (as stored in the index) plus why and where it matched."""
+
+    slug: str
+    score: float
+    card: dict[str, Any]
+    snippet: str = ""
+    """HTML: escaped text with ``<mark>`` around matches (empty when nothing to show)."""
+    title_html: str = ""
+    reasons: tuple[str, ...] = ()
+    """Plain-text notes like "Wortteil: „Generationencafé“" or "Synonym: Ehrenamt → Engagement"."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    request: SearchRequest
+    total: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, tuple[FacetValue, ...]]
+    suggestion: str | None = None
+    """A corrected query ("Meinten Sie …?"), or None."""
+    relaxed: bool = False
+    """True when not all words were found together and the results are ranked by any word."""
+    corrected: bool = False
+    """True when the results come from the corrected query."""
+
+
+@dataclass(slots=True)
+class _Unit:
+    """The query for one word/phrase of the user's query, and the terms it may match."""
+
+    text: str
+    query: wq.Query | None
+    terms: set[str] = field(default_factory=set)
+    reasons: dict[str, str] = field(default_factory=dict)
+    known: bool = True
+
+
+class _FacetSets:
+    """Per-value document sets of every facet for one searcher generation."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        reader = searcher.reader()
+        self.all_docs: frozenset[int] = frozenset(reader.all_doc_ids())
+        self.values: dict[str, dict[str, frozenset[int]]] = {}
+        for facet in FACETS:
+            per_value: dict[str, frozenset[int]] = {}
+            if facet.name in reader.indexed_field_names():
+                for term in reader.lexicon(facet.name):
+                    text = term.decode("utf-8") if isinstance(term, bytes) else term
+                    docs = frozenset(reader.postings(facet.name, term).all_ids()) & self.all_docs
+                    if docs:
+                        per_value[facet_value(text)] = docs
+            self.values[facet.name] = per_value
+        self.folded: dict[str, dict[str, str]] = {
+            name: {fold(v): v for v in per_value} for name, per_value in self.values.items()
+        }
+
+    def resolve(self, facet: str, requested: str) -> str:
+        """The index's spelling of a requested value ('Dessau-Rosslau' -> 'Dessau-Roßlau')."""
+        if requested in self.values.get(facet, {}):
+            return requested
+        return self.folded.get(facet, {}).get(fold(requested), requested)
+
+
+class SearchEngine:
+    """Answers search requests from the current index; safe to share between threads."""
+
+    def __init__(self, pool: SearcherPool, extra_synonyms: Iterable[Iterable[str]] = ()) -> None:
+        self.pool = pool
+        self.synonyms = SynonymTable.load(extra_synonyms)
+        self._facet_cache: dict[int, _FacetSets] = {}
+        self._lock = threading.Lock()
+
+    # ---- plumbing -------------------------------------------------------------------------
+    def _facet_sets(self, searcher: Searcher) -> _FacetSets:
+        key = id(searcher.reader())
+        with self._lock:
+            sets = self._facet_cache.get(key)
+        if sets is None:
+            sets = _FacetSets(searcher)
+            with self._lock:
+                if len(self._facet_cache) > 8:
+                    self._facet_cache.clear()
+                self._facet_cache[key] = sets
+        return sets
+
+    def _analyze(self, searcher: Searcher, text: str) -> list[list[str]]:
+        """Analysed terms grouped by position: ``[[whole, part, part], [whole], …]``."""
+        analyzer = searcher.schema[TITLE].analyzer
+        groups: dict[int, list[str]] = {}
+        try:
+            for token in analyzer(text, mode="query", positions=True):
+                if token.stopped if hasattr(token, "stopped") else False:
+                    continue
+                group = groups.setdefault(token.pos, [])
+                if token.text not in group and len(group) < MAX_TERMS_PER_UNIT:
+                    group.append(token.text)
+        except Exception:  # noqa: BLE001 (a query must never fail on analysis)
+            return []
+        return [groups[pos] for pos in sorted(groups)][:MAX_TERMS_PER_UNIT]
+
+    @staticmethod
+    def _term(term: str, boost_scale: float = 1.0) -> wq.Query:
+        return wq.DisjunctionMax(
+            [wq.Term(f, term, boost=b * boost_scale) for f, b in TEXT_FIELD_BOOSTS.items()],
+            tiebreak=0.2,
+        )
+
+    def _word_query(self, groups: list[list[str]], boost_scale: float = 1.0) -> wq.Query | None:
+        """All positions required; at each position the whole word or all of its parts."""
+        per_position: list[wq.Query] = []
+        for group in groups:
+            whole, parts = group[0], group[1:]
+            q = self._term(whole, boost_scale)
+            if parts:
+                q = wq.Or([q, wq.And([self._term(p, boost_scale * 0.6) for p in parts])])
+            per_position.append(q)
+        if not per_position:
+            return None
+        return per_position[0] if len(per_position) == 1 else wq.And(per_position)
+
+    def _phrase_query(self, groups: list[list[str]]) -> wq.Query | None:
+        words = [g[0] for g in groups]
+        if not words:
+            return None
+        if len(words) == 1:
+            return self._term(words[0])
+        return wq.Or(
+            [wq.Phrase(f, words, slop=1, boost=b) for f, b in TEXT_FIELD_BOOSTS.items()]
+        )
+
+    def _unit(self, searcher: Searcher, part: QueryPart) -> _Unit:
+        groups = self._analyze(searcher, part.text)
+        query = self._phrase_query(groups) if part.phrase else self._word_query(groups)
+        terms = {t for g in groups for t in g}
+        unit = _Unit(part.text, query, terms)
+        if query is not None and not part.exclude:
+            unit.known = any(self._doc_frequency(searcher, t) for t in (g[0] for g in groups)) or all(
+                any(self._doc_frequency(searcher, p) for p in g[1:]) and len(g) > 1 for g in groups
+            )
+        return unit
+
+    @staticmethod
+    def _doc_frequency(searcher: Searcher, term: str) -> int:
+        return sum(searcher.doc_frequency(f, term) for f in TEXT_FIELD_BOOSTS)
+
+    def _with_synonyms(self, searcher: Searcher, units: list[_Unit], parts: list[QueryPart]) -> None:
+        """Widen units (or runs of units) that match a synonym group with its alternatives."""
+        text = " ".join(p.text for p in parts if not p.exclude)
+        try:
+            expansions = self.synonyms.expansions(text)
+        except Exception:  # noqa: BLE001
+            return
+        positive = [i for i, p in enumerate(parts) if not p.exclude]
+        for surface, alternatives in expansions[:8]:
+            span = _find_span([fold(parts[i].text) for i in positive], fold(surface))
+            if span is None:
+                continue
+            indexes = [positive[i] for i in range(span[0], span[1])]
+            first = units[indexes[0]]
+            originals = [units[i].query for i in indexes if units[i].query is not None]
+            if not originals:
+                continue
+            alt_queries: list[wq.Query] = []
+            for alternative in alternatives[:8]:
+                groups = self._analyze(searcher, alternative)
+                q = self._word_query(groups, boost_scale=0.8)
+                if q is None:
+                    continue
+                alt_queries.append(q)
+                for g in groups:
+                    for t in g:
+                        first.terms.add(t)
+                        first.reasons.setdefault(t, f"Ähnliches Wort: „{surface}“ → „{alternative}“")
+            if not alt_queries:
+                continue
+            combined = originals[0] if len(originals) == 1 else wq.And(originals)
+            first.query = wq.Or([combined, *alt_queries])
+            first.known = True
+            for i in indexes[1:]:
+                units[i].query = None
+                first.terms |= units[i].terms
+
+    def _correct(self, searcher: Searcher, word: str) -> str | None:
+        """The closest indexed word to a misspelled one (from the unstemmed spelling field)."""
+        key = fold(word)
+        if len(key) < 4 or len(key) > 40 or not key.isalpha():
+            return None
+        try:
+            corrector = searcher.corrector(SPELL)
+            found = corrector.suggest(key, limit=1, maxdist=FUZZY_MAX_DIST if len(key) > 5 else 1)
+        except Exception:  # noqa: BLE001
+            return None
+        return found[0] if found else None
+
+    # ---- search ---------------------------------------------------------------------------
+    def search(self, request: SearchRequest) -> SearchResult:
+        searcher = self.pool.searcher()
+        sets = self._facet_sets(searcher)
+        allowed_by_facet: dict[str, frozenset[int]] = {}
+        resolved: dict[str, tuple[str, ...]] = {}
+        for facet in FACETS:
+            selected = request.selected(facet.name)
+            if not selected:
+                continue
+            values = tuple(sets.resolve(facet.name, v) for v in selected)
+            resolved[facet.name] = values
+            docs: set[int] = set()
+            for value in values:
+                docs |= sets.values[facet.name].get(value, frozenset())
+            allowed_by_facet[facet.name] = frozenset(docs)
+
+        parts = split_query(request.q)
+        units: list[_Unit] = []
+        suggestion: str | None = None
+        relaxed = corrected = False
+        main: wq.Query | None = None
+        exclude: list[wq.Query] = []
+        if parts:
+            units = [self._unit(searcher, p) for p in parts]
+            self._with_synonyms(searcher, units, parts)
+            fixed_words: dict[int, str] = {}
+            for i, (part, unit) in enumerate(zip(parts, units, strict=True)):
+                if part.exclude or part.phrase or unit.known or unit.query is None:
+                    continue
+                correction = self._correct(searcher, part.text)
+                if correction:
+                    fixed_words[i] = correction
+            if fixed_words:
+                suggestion = " ".join(
+                    fixed_words.get(i, p.text if not p.phrase else f'"{p.text}"')
+                    if not p.exclude
+                    else f"-{p.text}"
+                    for i, p in enumerate(parts)
+                )
+                for i, correction in fixed_words.items():
+                    new = self._unit(searcher, QueryPart(correction))
+                    if new.query is not None:
+                        units[i].query = wq.Or([units[i].query, new.query])  # type: ignore[list-item]
+                        units[i].terms |= new.terms
+                        for t in new.terms:
+                            units[i].reasons.setdefault(
+                                t, f"Schreibweise: „{parts[i].text}“ → „{correction}“"
+                            )
+                        corrected = True
+            positives = [u.query for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
+            exclude = [u.query for p, u in zip(parts, units, strict=True) if p.exclude and u.query]
+            if positives:
+                main = positives[0] if len(positives) == 1 else wq.And(positives)
+
+        if main is None and parts and not exclude:
+            matched: frozenset[int] = frozenset()  # only stop words: nothing to find
+        elif main is None:
+            main = wq.Every()
+            matched = self._docs(searcher, main, exclude)
+        else:
+            matched = self._docs(searcher, main, exclude)
+            if not matched and len([u for u in units if u.query is not None]) > 1:
+                positives = [u.query for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
+                main = wq.Or(positives)
+                matched = self._docs(searcher, main, exclude)
+                relaxed = bool(matched)
+
+        allowed_all = sets.all_docs
+        for docs in allowed_by_facet.values():
+            allowed_all = allowed_all & docs
+        final = matched & allowed_all
+        facets = self._facet_counts(sets, matched, allowed_by_facet, resolved)
+        hits = self._page(searcher, request, main, exclude, final, units, parts) if final else ()
+        return SearchResult(
+            request=request,
+            total=len(final),
+            hits=hits,
+            facets=facets,
+            suggestion=suggestion,
+            relaxed=relaxed,
+            corrected=corrected,
+        )
+
+    @staticmethod
+    def _with_exclusions(main: wq.Query, exclude: Sequence[wq.Query]) -> wq.Query:
+        return wq.AndNot(main, wq.Or(list(exclude))) if exclude else main
+
+    def _docs(self, searcher: Searcher, main: wq.Query, exclude: Sequence[wq.Query]) -> frozenset[int]:
+        q = self._with_exclusions(main, exclude)
+        try:
+            return frozenset(searcher.docs_for_query(q))
+        except Exception:  # noqa: BLE001 (engine errors must not become a 500)
+            return frozenset()
+
+    def _facet_counts(
+        self,
+        sets: _FacetSets,
+        matched: frozenset[int],
+        allowed_by_facet: dict[str, frozenset[int]],
+        resolved: dict[str, tuple[str, ...]],
+    ) -> dict[str, tuple[FacetValue, ...]]:
+        result: dict[str, tuple[FacetValue, ...]] = {}
+        for facet in FACETS:
+            base = matched
+            for other, docs in allowed_by_facet.items():
+                if other != facet.name:
+                    base = base & docs
+            selected = resolved.get(facet.name, ())
+            values = []
+            for value, docs in sets.values[facet.name].items():
+                count = len(base & docs)
+                if count or value in selected:
+                    values.append(FacetValue(value, count, value in selected))
+            for value in selected:
+                if value not in sets.values[facet.name]:
+                    values.append(FacetValue(value, 0, True))
+            values.sort(key=lambda v: (-v.count, fold(v.value)))
+            result[facet.name] = tuple(values)
+        return result
+
+    def _page(
+        self,
+        searcher: Searcher,
+        request: SearchRequest,
+        main: wq.Query | None,
+        exclude: Sequence[wq.Query],
+        final: frozenset[int],
+        units: list[_Unit],
+        parts: list[QueryPart],
+    ) -> tuple[Hit, ...]:
+        start = (request.page - 1) * request.per_page
+        if start >= len(final):
+            return ()
+        limit = start + request.per_page
+        browse = main is None or isinstance(main, wq.Every)
+        q = self._with_exclusions(main or wq.Every(), exclude)
+        scored = not browse and request.sort == "relevance"
+        try:
+            if browse or request.sort == "newest":
+                results = searcher.search(q, filter=set(final), limit=limit, sortedby=CHANGED, reverse=True)
+            elif request.sort == "title":
+                results = searcher.search(q, filter=set(final), limit=limit, sortedby=TITLE)
+            else:
+                results = searcher.search(q, filter=set(final), limit=limit, terms=True)
+        except Exception:  # noqa: BLE001
+            return ()
+        results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+        results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+        literal = {t for u, p in zip(units, parts, strict=True) if not p.exclude for t in _literal_terms(u)}
+        reasons_by_term: dict[str, str] = {}
+        for u in units:
+            reasons_by_term.update(u.reasons)
+        hits = []
+        for hit in results[start:limit]:
+            stored = hit.fields()
+            card = json.loads(stored[CARD])
+            snippet = title_html = ""
+            reasons: list[str] = []
+            if not browse:
+                try:
+                    snippet = hit.highlights(BODY, top=2) or hit.highlights(SUMMARY, top=1)
+                    title_html = hit.highlights(TITLE, top=1, minscore=0) if _has_terms(hit, TITLE) else ""
+                except Exception:  # noqa: BLE001
+                    snippet = ""
+                reasons = _reasons(hit, literal, reasons_by_term)
+            hits.append(
+                Hit(
+                    slug=stored[SLUG],
+                    score=round(float(hit.score or 0.0), 4) if scored else 0.0,
+                    card=card,
+                    snippet=snippet,
+                    title_html=title_html,
+                    reasons=tuple(reasons),
+                )
+            )
+        return tuple(hits)
+
+    # ---- single cards ---------------------------------------------------------------------
+    def card(self, slug: str) -> dict[str, Any] | None:
+        """The stored card data of a slug, or None."""
+        searcher = self.pool.searcher()
+        fields = searcher.document(slug=slug)
+        return json.loads(fields[CARD]) if fields else None
+
+    def slug_for_alias(self, alias: str) -> str | None:
+        searcher = self.pool.searcher()
+        for fields in searcher.documents(aliases=alias):
+            return str(fields[SLUG])
+        return None
+
+    def all_cards(self) -> list[dict[str, Any]]:
+        """Every card's data, newest first (feeds, sitemaps, overviews)."""
+        searcher = self.pool.searcher()
+        cards = [json.loads(f[CARD]) for f in searcher.all_stored_fields()]
+        cards.sort(key=lambda c: (c.get("updated") or c["published"], c["slug"]), reverse=True)
+        return cards
+
+    def related(self, slug: str, limit: int = RELATED_DEFAULT) -> list[dict[str, Any]]:
+        """The most similar cards: shared key words of the body plus shared topics and challenges."""
+        searcher = self.pool.searcher()
+        docnum = searcher.document_number(slug=slug)
+        if docnum is None:
+            return []
+        this = json.loads(searcher.stored_fields(docnum)[CARD])
+        scores: dict[int, float] = {}
+        try:
+            similar = searcher.more_like(docnum, BODY, top=limit * 4, numterms=12)
+            best = max((h.score for h in similar), default=1.0) or 1.0
+            for h in similar:
+                scores[h.docnum] = h.score / best
+        except Exception:  # noqa: BLE001
+            pass
+        sets = self._facet_sets(searcher)
+        weights = {"challenges": 0.5, "topics": 0.35, "target_groups": 0.15}
+        for facet_name, weight in weights.items():
+            for value in this.get(facet_name, []):
+                for doc in sets.values[facet_name].get(value, frozenset()):
+                    if doc != docnum:
+                        scores[doc] = scores.get(doc, 0.0) + weight
+        ranked = sorted(scores, key=lambda d: -scores[d])[:limit]
+        return [json.loads(searcher.stored_fields(d)[CARD]) for d in ranked if scores[d] > 0.2]
+
+    def doc_count(self) -> int:
+        return self.pool.searcher().doc_count()
+
+
+def _find_span(words: list[str], surface: str) -> tuple[int, int] | None:
+    """Indexes [start, end) of consecutive words whose joined text is ``surface``."""
+    for start in range(len(words)):
+        joined = ""
+        for end in range(start, len(words)):
+            joined = f"{joined} {words[end]}".strip()
+            if joined == surface:
+                return start, end + 1
+            if len(joined) >= len(surface):
+                break
+    return None
+
+
+def _literal_terms(unit: _Unit) -> set[str]:
+    return {t for t in unit.terms if t not in unit.reasons}
+
+
+def _has_terms(hit: Any, fieldname: str) -> bool:
+    try:
+        return any(f == fieldname for f, _ in hit.matched_terms())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _reasons(hit: Any, literal: set[str], reasons_by_term: dict[str, str]) -> list[str]:
+    """Why a hit matched when it was not the literal word: synonyms, corrections, word parts."""
+    notes: list[str] = []
+    try:
+        matched = {t.decode("utf-8") if isinstance(t, bytes) else t for _, t in hit.matched_terms()}
+    except Exception:  # noqa: BLE001
+        return notes
+    for term in sorted(matched):
+        reason = reasons_by_term.get(term)
+        if reason and term not in literal and reason not in notes:
+            notes.append(reason)
+    return notes[:3]

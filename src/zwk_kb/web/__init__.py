@@ -1,0 +1,90 @@
+"""The Flask app factory. Routes live in ``pages`` (HTML) and ``api`` (JSON)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask
+
+from zwk_kb.config import Settings
+from zwk_kb.errors import ZwkKbError
+from zwk_kb.index import SearcherPool, current_generation, is_stale, read_meta, update
+from zwk_kb.search import SearchEngine
+from zwk_kb.toolkit import load_toolkit
+
+log = logging.getLogger(__name__)
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+DEV_CHECK_SECONDS = 1.0
+
+
+def template_dir() -> Path:
+    """Templates ship inside the wheel as ``zwk_kb/templates``; a checkout has them at the top."""
+    installed = PACKAGE_DIR / "templates"
+    return installed if installed.is_dir() else PACKAGE_DIR.parent.parent / "templates"
+
+
+@dataclass
+class AppState:
+    """What the views need: settings, the search engine and (in dev mode) the toolkit's problems."""
+
+    settings: Settings
+    pool: SearcherPool
+    engine: SearchEngine
+    problems_by_path: dict[str, list[str]] = field(default_factory=dict)
+    last_check: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    engine_version: int = -1
+
+    def refresh(self) -> None:
+        """Dev mode: re-index changed cards (at most once a second) and rebuild synonyms if needed."""
+        if self.settings.dev:
+            now = time.monotonic()
+            if now - self.last_check >= DEV_CHECK_SECONDS and self.lock.acquire(blocking=False):
+                try:
+                    self.last_check = now
+                    if is_stale(self.settings.toolkit, self.settings.index):
+                        toolkit = load_toolkit(self.settings.toolkit)
+                        update(toolkit, self.settings.index)
+                        self.problems_by_path = {}
+                        for p in toolkit.errors:
+                            self.problems_by_path.setdefault(Path(p.path).stem, []).append(p.format())
+                except ZwkKbError as exc:
+                    log.warning("Vorschau: %s", exc)
+                finally:
+                    self.lock.release()
+        self.pool.searcher()
+        if self.pool.version != self.engine_version:
+            self.engine_version = self.pool.version
+            generation = current_generation(self.settings.index)
+            meta = read_meta(generation) if generation else {}
+            self.engine = SearchEngine(self.pool, meta.get("synonyms", []))  # type: ignore[arg-type]
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """A configured app. The index must exist (``zwk-kb index`` or ``zwk-kb serve`` builds it)."""
+    settings = settings or Settings.from_env()
+    app = Flask(
+        "zwk_kb",
+        template_folder=str(template_dir()),
+        static_folder=str(PACKAGE_DIR / "static"),
+        static_url_path="/static",
+    )
+    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.url_map.strict_slashes = False
+    pool = SearcherPool(settings.index)
+    state = AppState(settings, pool, SearchEngine(pool))
+    app.extensions["zwk_kb"] = state
+
+    from zwk_kb.web import api, errors, pages, security
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+    security.register(app)
+    return app

@@ -1,0 +1,47 @@
+"""HTML pages: the search page and the card pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from zwk_kb.facets import FACETS
+from zwk_kb.web.views import card_data, search_data, state
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.app_context_processor
+def site() -> dict[str, Any]:
+    from flask import current_app
+
+    settings = current_app.extensions["zwk_kb"].settings
+    return {"site_name": settings.site_name, "facet_labels": {f.name: f.label for f in FACETS}}
+
+
+@bp.get("/")
+def search() -> Any:
+    page = search_data("/")
+    response = render_template("search.html", page=page)
+    return response, 200, {"Link": f'<{_api_link(page)}>; rel="alternate"; type="application/json"'}
+
+
+def _api_link(page: dict[str, Any]) -> str:
+    self_url = page["self_url"]
+    return "/api/search" + (self_url[1:] if self_url.startswith("/?") else "")
+
+
+@bp.get("/werkzeuge/<slug>")
+def card(slug: str) -> Any:
+    data, target = card_data(slug)
+    if target:
+        return redirect(url_for("pages.card", slug=target), code=301)
+    problems = state().problems_by_path.get(slug, [])
+    return render_template("card.html", card=data, problems=problems)
+
+
+@bp.get("/w/<slug>")
+def short_link(slug: str) -> Any:
+    data, target = card_data(slug)
+    return redirect(url_for("pages.card", slug=target or slug), code=301)
