@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint relevance bench clean
+.PHONY: run test install lint relevance bench clean screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 oder neuer wird benötigt" if sys.version_info < (3, 11) else 0)'
@@ -13,12 +13,33 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Front-end: KERN UX (design system of the German administration) and axe-core from npm, pinned in
+# package-lock.json. The app serves KERN's CSS and fonts itself from static/vendor/kern (no CDN).
+NODE_STAMP := node_modules/.package-lock.json
+KERN_SRC := node_modules/@kern-ux/native
+KERN_DIR := src/zwk_kb/static/vendor/kern
+KERN_STAMP := $(KERN_DIR)/.copied
 
-run: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Node.js mit npm wird benötigt (https://nodejs.org)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+$(KERN_STAMP): $(NODE_STAMP)
+	rm -rf $(KERN_DIR)
+	mkdir -p $(KERN_DIR)/fonts/fira-sans
+	cp $(KERN_SRC)/dist/kern.min.css $(KERN_SRC)/LICENSE.md $(KERN_DIR)/
+	cp $(KERN_SRC)/dist/fonts/fira-sans.css $(KERN_DIR)/fonts/
+	for f in $$(grep -o 'FiraSans-[A-Za-z]*\.woff2' $(KERN_SRC)/dist/fonts/fira-sans.css | sort -u); do \
+		cp $(KERN_SRC)/dist/fonts/fira-sans/$$f $(KERN_DIR)/fonts/fira-sans/; done
+	touch $(KERN_STAMP)
+
+install: $(STAMP) $(KERN_STAMP)
+
+run: $(STAMP) $(KERN_STAMP)
 	$(BIN)/zwk-kb serve
 
-test: $(STAMP)
+test: $(STAMP) $(KERN_STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest
 
@@ -27,6 +48,10 @@ lint: $(STAMP)
 
 relevance: $(STAMP)
 	$(BIN)/zwk-kb eval
+
+# Screenshots of the main pages at 1280 px and 360 px width into screenshots/ (headless Chromium)
+screenshots: $(STAMP) $(KERN_STAMP)
+	ZWK_KB_SCREENSHOTS=screenshots $(BIN)/python -m pytest tests/test_browser.py -k screenshots
 
 clean:
 	rm -rf $(VENV) .zwk-index .pytest_cache .ruff_cache

@@ -40,7 +40,11 @@ def _settings(**overrides: Any) -> Settings:
 
 def _print_problems(toolkit: Toolkit) -> None:
     for problem in toolkit.errors:
-        click.echo(f"Übersprungen: {problem.format()}", err=True)
+        click.echo(problem.format(), err=True)
+    if toolkit.errors:
+        click.echo(
+            "Karten mit Fehlern wurden übersprungen; Einzelheiten zeigt „zwk-kb check“.", err=True
+        )
 
 
 def index_toolkit(settings: Settings, *, full: bool = False) -> tuple[Toolkit, Any]:
@@ -49,7 +53,9 @@ def index_toolkit(settings: Settings, *, full: bool = False) -> tuple[Toolkit, A
     show_bar = len(toolkit.cards) > PROGRESS_MIN_CARDS and sys.stderr.isatty()
     run = build if full else update
     if show_bar:
-        with click.progressbar(length=len(toolkit.cards), label="Indexiere Karten", file=sys.stderr) as bar:
+        with click.progressbar(
+            length=len(toolkit.cards), label="Indexiere Karten", file=sys.stderr
+        ) as bar:
             last = [0]
 
             def step(n: int) -> None:
@@ -84,7 +90,8 @@ def index_command(toolkit: Path | None, index_dir: Path | None, full: bool) -> N
     how = "neu aufgebaut" if changes.rebuilt else "aktualisiert"
     click.echo(
         f"Index {how}: {changes.total} Karten "
-        f"({len(changes.added)} neu, {len(changes.changed)} geändert, {len(changes.removed)} entfernt, "
+        f"({len(changes.added)} neu, {len(changes.changed)} geändert, "
+        f"{len(changes.removed)} entfernt, "
         f"{len(loaded.errors)} Fehler) in {settings.index}"
     )
 
@@ -107,7 +114,12 @@ def _facet_options(func: Any) -> Any:
 @click.option("--per-page", type=int, default=10, help="Treffer pro Seite")
 @click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON (wie /api/search)")
 def search_command(
-    query: str, toolkit: Path | None, index_dir: Path | None, page: int, per_page: int, as_json: bool,
+    query: str,
+    toolkit: Path | None,
+    index_dir: Path | None,
+    page: int,
+    per_page: int,
+    as_json: bool,
     **facet_values: tuple[str, ...],
 ) -> None:
     """Karten suchen (leere Suche + Filter = stöbern)."""
@@ -141,7 +153,8 @@ def search_command(
     for n, hit in enumerate(page_data["results"], first + 1):
         click.echo(f"{n:>3}. {hit['title']}  [{hit['slug']}]")
         click.echo(f"     {hit['summary']}")
-        click.echo(f"     Kommunen: {', '.join(hit['communes'])} · Themen: {', '.join(hit['topics'])}")
+        communes, topics = ", ".join(hit["communes"]), ", ".join(hit["topics"])
+        click.echo(f"     Kommunen: {communes} · Themen: {topics}")
 
 
 @main.command("serve")
@@ -150,13 +163,17 @@ def search_command(
 @click.option("--host", default=None, help="Adresse (Standard 127.0.0.1)")
 @click.option("--port", type=int, default=None, help="Port (Standard 8000)")
 @click.option("--threads", type=int, default=None, help="Threads des Servers (Standard 4)")
-@click.option("--dev", is_flag=True, default=None, help="Vorschau: Änderungen an Karten sofort zeigen")
+@click.option(
+    "--dev", is_flag=True, default=None, help="Vorschau: Änderungen an Karten sofort zeigen"
+)
 def serve_command(
     toolkit: Path | None, index_dir: Path | None, host: str | None, port: int | None,
     threads: int | None, dev: bool | None,
 ) -> None:
     """Die Website starten (baut den Index, wenn er fehlt oder veraltet ist)."""
-    settings = _settings(toolkit=toolkit, index=index_dir, host=host, port=port, threads=threads, dev=dev)
+    settings = _settings(
+        toolkit=toolkit, index=index_dir, host=host, port=port, threads=threads, dev=dev
+    )
     try:
         if is_stale(settings.toolkit, settings.index):
             loaded, changes = index_toolkit(settings)
@@ -174,6 +191,153 @@ def serve_command(
         app, host=settings.host, port=settings.port, threads=settings.threads, ident="zwk-kb",
         max_request_body_size=65536, max_request_header_size=65536, channel_timeout=30,
     )
+
+
+@main.command("eval")
+@toolkit_option
+@click.option(
+    "--judgments",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=Path("relevance/judgments.yml"),
+    show_default=True,
+    help="Datei mit bewerteten Suchanfragen",
+)
+@click.option(
+    "--misses", is_flag=True, help="Anfragen zeigen, bei denen der beste Treffer nicht oben steht"
+)
+def eval_command(toolkit: Path | None, judgments: Path, misses: bool) -> None:
+    """Suchqualität messen: MRR, nDCG@10, Recall@10 je Klasse, neben reinem Whoosh."""
+    from zwk_kb.evaluation import evaluate, format_table, load_judgments
+
+    settings = _settings(toolkit=toolkit)
+    try:
+        loaded = load_toolkit(settings.toolkit)
+    except ZwkKbError as exc:
+        raise click.ClickException(str(exc)) from exc
+    result = evaluate(loaded, load_judgments(judgments))
+    click.echo(f"Relevanz auf {len(loaded.cards)} Karten ({settings.toolkit}), zwk-kb | Whoosh pur")
+    click.echo(format_table(result))
+    if misses:
+        for cls, query, top in result.misses:
+            click.echo(f"  [{cls}] {query!r}: {', '.join(top) or '(keine Treffer)'}")
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@toolkit_option
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
+    show_default=True, help="Ausgabe: Text, JSON oder GitHub-Anmerkungen am Pull-Request",
+)
+@click.option("--strict", is_flag=True, help="Hinweise (z. B. fehlender Kontakt) zählen als Fehler")
+def check_command(
+    paths: tuple[Path, ...], toolkit: Path | None, output_format: str, strict: bool
+) -> None:
+    """Karten, Vokabular und Sammlungen prüfen (Standard: der ganze Karten-Ordner)."""
+    from zwk_kb.checks import FORMATTERS, CheckUsageError, check_paths
+
+    settings = _settings(toolkit=toolkit)
+    try:
+        report = check_paths(paths, toolkit=toolkit, default_toolkit=settings.toolkit)
+    except CheckUsageError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(FORMATTERS[output_format](report, strict=strict))
+    sys.exit(1 if report.failed(strict=strict) else 0)
+
+
+def _ask_choices(
+    label: str, what: str, choices: tuple[str, ...], given: tuple[str, ...]
+) -> list[str]:
+    """Values from flags, or asked for with the vocabulary as a numbered list."""
+    from zwk_kb.newcard import numbered, parse_choices
+
+    if given:
+        picked, errors = parse_choices(", ".join(given), choices, what)
+        if errors:
+            raise click.BadParameter(" ".join(errors), param_hint=label)
+        return picked
+    click.echo(f"\n{label} – zur Auswahl (Nummern oder Namen, durch Komma getrennt):")
+    click.echo(numbered(choices))
+    while True:
+        picked, errors = parse_choices(click.prompt(label), choices, what)
+        for error in errors:
+            click.echo(error, err=True)
+        if picked and not errors:
+            return picked
+        if not picked and not errors:
+            click.echo("Bitte mindestens einen Eintrag wählen.", err=True)
+
+
+@main.command("new")
+@toolkit_option
+@click.option("--title", default=None, help="Titel der Karte (daraus entsteht der Dateiname)")
+@click.option("--summary", default=None, help="Kurzbeschreibung, höchstens 300 Zeichen")
+@click.option("--topic", "topics", multiple=True, help="Thema aus dem Vokabular (mehrfach möglich)")
+@click.option(
+    "--commune", "communes", multiple=True, help="Kommune aus dem Vokabular (mehrfach möglich)"
+)
+@click.option(
+    "--challenge", "challenges", multiple=True,
+    help="Herausforderung aus dem Vokabular (mehrfach möglich)",
+)
+@click.option("--contact-name", default=None, help="Kontakt: Name einer Person oder Stelle")
+@click.option("--contact-email", default=None, help="Kontakt: E-Mail-Adresse")
+def new_command(
+    toolkit: Path | None, title: str | None, summary: str | None, topics: tuple[str, ...],
+    communes: tuple[str, ...], challenges: tuple[str, ...], contact_name: str | None,
+    contact_email: str | None,
+) -> None:
+    """Eine neue Karte anlegen: fragt Titel, Themen, Kommunen und Herausforderungen ab."""
+    from zwk_kb.newcard import CardDraft, card_path, write_card
+    from zwk_kb.toolkit import load_vocabulary
+
+    settings = _settings(toolkit=toolkit)
+    try:
+        vocabulary, _ = load_vocabulary(settings.toolkit)
+    except ZwkKbError as exc:
+        raise click.ClickException(str(exc)) from exc
+    interactive = title is None
+    while title is None:
+        title = click.prompt("Titel des Werkzeugs (höchstens 120 Zeichen)").strip()
+        try:
+            target = card_path(settings.toolkit, title)
+        except ZwkKbError as exc:
+            click.echo(str(exc), err=True)
+            title = None
+            continue
+        if target.exists():
+            click.echo(
+                f"Die Datei {target} gibt es schon. Bitte einen anderen Titel wählen.", err=True
+            )
+            title = None
+            continue
+        click.echo(f"Dateiname: {target}")
+    if summary is None:
+        summary = click.prompt(
+            "Kurzbeschreibung in ein, zwei Sätzen (höchstens 300 Zeichen)"
+        ).strip()
+    picked_topics = _ask_choices("Themen", "Thema", vocabulary.topics, topics)
+    picked_communes = _ask_choices("Kommunen", "Kommune", tuple(vocabulary.communes), communes)
+    picked_challenges = _ask_choices(
+        "Herausforderungen", "Herausforderung", vocabulary.challenges, challenges
+    )
+    if interactive and contact_name is None:
+        contact_name = click.prompt("Kontakt: Name oder Stelle (leer = später)", default="",
+                                    show_default=False).strip()
+    if interactive and contact_email is None:
+        contact_email = click.prompt("Kontakt: E-Mail (leer = später)", default="",
+                                     show_default=False).strip()
+    draft = CardDraft(
+        title=title, summary=summary, topics=tuple(picked_topics), communes=tuple(picked_communes),
+        challenges=tuple(picked_challenges), contact_name=contact_name or "",
+        contact_email=contact_email or "",
+    )
+    try:
+        path = write_card(settings.toolkit, draft)
+    except ZwkKbError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Neue Karte: {path}")
+    click.echo(f"Jetzt den Text ergänzen und mit „zwk-kb check {path}“ prüfen.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,7 +37,8 @@ class Settings:
     per_page: int = field(default=10, metadata={"help": "Treffer pro Seite (Standard)"})
     max_per_page: int = field(default=50, metadata={"help": "Höchstens so viele Treffer pro Seite"})
     base_url: str = field(
-        default="", metadata={"help": "Öffentliche Adresse der Seite, z. B. https://werkzeuge.example.de"}
+        default="",
+        metadata={"help": "Öffentliche Adresse der Seite, z. B. https://werkzeuge.example.de"},
     )
     repository_url: str = field(
         default="", metadata={"help": "Adresse des Repositorys (für 'Diese Karte bearbeiten')"}
@@ -49,12 +50,20 @@ class Settings:
     operator_address: str = field(
         default="", metadata={"help": "Anschrift und Kontakt des Betreibers (Impressum)"}
     )
+    contact_email: str = field(
+        default="", metadata={"help": "E-Mail für Impressum, Datenschutz und Barrierefreiheit"}
+    )
+    accessibility_reviewed: str = field(
+        default="", metadata={"help": "Datum der letzten Prüfung der Barrierefreiheit"}
+    )
     dev: bool = field(
         default=False, metadata={"help": "Entwicklungsmodus: Karten bei jeder Anfrage neu prüfen"}
     )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, prefix: str = ENV_PREFIX) -> Settings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, prefix: str = ENV_PREFIX
+    ) -> Settings:
         """Read settings from ``{prefix}{NAME}`` variables; unknown variables are ignored."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -94,5 +103,7 @@ def settings_help() -> list[tuple[str, str, str]]:
     rows = []
     defaults = Settings()
     for f in dataclasses.fields(Settings):
-        rows.append((ENV_PREFIX + f.name.upper(), str(getattr(defaults, f.name)), f.metadata["help"]))
+        rows.append(
+            (ENV_PREFIX + f.name.upper(), str(getattr(defaults, f.name)), f.metadata["help"])
+        )
     return rows

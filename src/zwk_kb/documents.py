@@ -17,6 +17,10 @@ from zwk_kb.facets import FACETS
 from zwk_kb.markdown import headings, plain_text, render_html
 from zwk_kb.model import Card, Vocabulary
 
+SCHEMA_VERSION = 3
+"""Bump whenever the schema, the analysis or the document mapping changes: existing indexes are
+then rebuilt instead of updated incrementally with a mismatching analyzer."""
+
 SLUG = "slug"
 TITLE = "title"
 SUMMARY = "summary"
@@ -48,7 +52,12 @@ def dictionary_words(vocabulary: Vocabulary) -> list[str]:
     words: list[str] = list(vocabulary.communes)
     for commune in vocabulary.communes.values():
         words.extend([commune.state, commune.cluster, commune.kind])
-    for terms in (vocabulary.topics, vocabulary.challenges, vocabulary.target_groups, vocabulary.tool_types):
+    for terms in (
+        vocabulary.topics,
+        vocabulary.challenges,
+        vocabulary.target_groups,
+        vocabulary.tool_types,
+    ):
         words.extend(terms)
     for group in vocabulary.synonyms:
         words.extend(group)
@@ -57,7 +66,9 @@ def dictionary_words(vocabulary: Vocabulary) -> list[str]:
 
 def build_schema(vocabulary: Vocabulary) -> wf.Schema:
     """The one schema of the index."""
-    german = german_analyzer(dictionary_words(vocabulary))
+    # commune names are proper names: known to the splitter, never split themselves
+    words, communes = dictionary_words(vocabulary), list(vocabulary.communes)
+    german = german_analyzer(words, keep_whole=communes)
     facet_fields = {
         # KEYWORD with a separator that can't occur in a term: exact, unscored filter terms;
         # not stored, the card's values are in CARD.
@@ -77,7 +88,14 @@ def build_schema(vocabulary: Vocabulary) -> wf.Schema:
         # so "Barleben" or "Integration" find the cards classified that way
         **{FACET_TEXT: wf.TEXT(analyzer=german, stored=False, phrase=True)},
         # unstemmed, unsplit words of all text: the dictionary for typo correction
-        **{SPELL: wf.TEXT(analyzer=exact_analyzer(), stored=False, phrase=False, spelling=True)},
+        **{
+            SPELL: wf.TEXT(
+                analyzer=exact_analyzer(words, keep_whole=communes),
+                stored=False,
+                phrase=False,
+                spelling=True,
+            )
+        },
         # sortable dates as ISO strings
         **{PUBLISHED: wf.ID(stored=True, sortable=True)},
         **{CHANGED: wf.ID(stored=True, sortable=True)},

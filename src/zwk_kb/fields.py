@@ -1,68 +1,145 @@
 """Small validators for YAML nodes. Each returns the clean value or raises ``FieldError``.
 
 Messages are plain German and say what was expected and what was found, so a contributor
-who is not a programmer knows what to change.
+who is not a programmer knows what to change. The limits (lengths, patterns, allowed values)
+come from the card schema, ``zwk_kb/data/card.schema.json``, the single source of the field rules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-
-import yaml
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
 
 from zwk_kb.textfold import fold
-from zwk_kb.yamlnodes import clean_for_message
+from zwk_kb.yamlnodes import Node, ScalarNode, SequenceNode, clean_for_message
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SLUG_MAX = 80
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-URL_RE = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+[^\s]*$|^https?://localhost[^\s]*$", re.I)
+SCHEMA_RESOURCE = ("data", "card.schema.json")
+"""Where the card schema lives inside the package (shipped in the wheel as package data)."""
+
+
+@cache
+def card_schema() -> dict[str, Any]:
+    """The card front-matter JSON Schema, parsed."""
+    ref = resources.files("zwk_kb").joinpath(*SCHEMA_RESOURCE)
+    return json.loads(ref.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def resolved(spec: Mapping[str, Any], schema: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``spec`` with a local ``$ref`` merged in (keywords beside the ``$ref`` win), recursively."""
+    schema = schema if schema is not None else card_schema()
+    out: dict[str, Any] = {}
+    ref = spec.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = schema
+        for part in ref[2:].split("/"):
+            target = target[part]
+        out.update(resolved(target, schema))
+    out.update({k: v for k, v in spec.items() if k != "$ref"})
+    if isinstance(out.get("items"), Mapping):
+        out["items"] = resolved(out["items"], schema)
+    if isinstance(out.get("properties"), Mapping):
+        out["properties"] = {k: resolved(v, schema) for k, v in out["properties"].items()}
+    return out
+
+
+def schema_types(spec: Mapping[str, Any]) -> frozenset[str]:
+    """The JSON types a schema entry allows, as a set."""
+    kind = spec.get("type", ())
+    return frozenset([kind] if isinstance(kind, str) else kind)
+
+
+def _def(name: str) -> dict[str, Any]:
+    return resolved(card_schema()["$defs"][name])
+
+
+_SLUG_SPEC = _def("slug")
+_DATE_SPEC = _def("date")
+_LINK_URL_SPEC = resolved(card_schema()["properties"]["links"])["items"]["properties"]["url"]
+
+SLUG_RE = re.compile(_SLUG_SPEC["pattern"])
+SLUG_MAX: int = _SLUG_SPEC["maxLength"]
+DATE_RE = re.compile(_DATE_SPEC["pattern"])
+URL_RE = re.compile(_LINK_URL_SPEC["pattern"])
+URL_MAX: int = _LINK_URL_SPEC["maxLength"]
+
+# Characters nobody types on purpose: C0/C1 controls (tab and newline are fine), bidi overrides
+# that reorder what a reader sees, zero-width no-break space, line/paragraph separators.
+_INVISIBLE_RE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+# An HTML tag as people write them (``<b>``, ``</div>``, ``<img src=x>``); Markdown autolinks like
+# ``<https://…>`` and ``<name@example.org>`` are not tags.
+_TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--")
+
+
+def html_tag_in(value: str) -> str | None:
+    """The first thing in ``value`` that looks like an HTML tag (shown escaped, never executed)."""
+    found = _TAG_RE.search(value)
+    return found.group() if found else None
 
 
 class FieldError(Exception):
     """A value that breaks the contract; ``node`` says where."""
 
-    def __init__(self, message: str, node: yaml.Node | None = None) -> None:
+    def __init__(self, message: str, node: Node | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.node = node
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A value that was accepted with a note (e.g. case-corrected vocabulary term)."""
+class MultiFieldError(Exception):
+    """Several problems inside one field (e.g. two unknown topics); each has its own node."""
 
-    value: object
-    notes: tuple[FieldError, ...] = ()
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(errors[0].message)
+        self.errors = errors
 
 
-Validator = Callable[[yaml.Node], object]
+Validator = Callable[[Node], object]
 
 
 def shown(value: object) -> str:
-    """A received value, quoted German-style and safe to print."""
+    """A received value, quoted German-style and safe to print (bounded, no control characters)."""
     return f"„{clean_for_message(value)}“"
 
 
-def scalar(node: yaml.Node, what: str) -> str:
-    if isinstance(node, yaml.ScalarNode):
-        return node.value.strip()
-    kind = "eine Liste" if isinstance(node, yaml.SequenceNode) else "eine Zuordnung"
+def scalar(node: Node, what: str) -> str:
+    """The text of a scalar node; a list or mapping is an error naming what was expected."""
+    if isinstance(node, ScalarNode):
+        return str(node.value).strip()
+    kind = "eine Liste" if isinstance(node, SequenceNode) else "eine Zuordnung (schlüssel: wert)"
     raise FieldError(f"Erwartet wird {what}, gefunden wurde {kind}.", node)
 
 
-def text(max_len: int, what: str = "ein Text") -> Callable[[yaml.Node], str]:
-    def check(node: yaml.Node) -> str:
+def check_visible(value: str, node: Node | None) -> str:
+    """``value`` unless it holds invisible control characters (which would confuse readers)."""
+    found = _INVISIBLE_RE.search(value)
+    if found:
+        raise FieldError(
+            f"Der Text enthält ein unsichtbares Steuerzeichen (U+{ord(found.group()):04X}) "
+            f"an Stelle {found.start() + 1}. Bitte entfernen.",
+            node,
+        )
+    return value
+
+
+def text(max_len: int | None, what: str = "ein Text") -> Callable[[Node], str]:
+    """A non-empty single text of at most ``max_len`` characters."""
+
+    def check(node: Node) -> str:
         value = scalar(node, what)
         if not value:
             raise FieldError("Das Feld ist leer. Bitte einen Text eintragen.", node)
-        if any(not ch.isprintable() and ch not in "\n\t" for ch in value):
-            raise FieldError("Der Text enthält unsichtbare Steuerzeichen. Bitte entfernen.", node)
-        if len(value) > max_len:
+        check_visible(value, node)
+        if max_len is not None and len(value) > max_len:
             raise FieldError(
                 f"Der Text ist {len(value)} Zeichen lang, erlaubt sind höchstens {max_len}. "
                 "Bitte kürzen.",
@@ -73,16 +150,34 @@ def text(max_len: int, what: str = "ein Text") -> Callable[[yaml.Node], str]:
     return check
 
 
-def one_of(choices: Sequence[str], what: str) -> Callable[[yaml.Node], str]:
-    def check(node: yaml.Node) -> str:
+def patterned(
+    pattern: str, message: str, max_len: int | None = None, what: str = "ein Text"
+) -> Callable[[Node], str]:
+    """A text that must match ``pattern``; ``message`` (with ``{value}``) explains the rule."""
+    regex = re.compile(pattern)
+
+    def check(node: Node) -> str:
+        value = text(None, what)(node)
+        too_long = max_len is not None and len(value) > max_len
+        if too_long or not regex.match(value):
+            raise FieldError(message.format(value=shown(value)), node)
+        return value
+
+    return check
+
+
+def one_of(choices: Sequence[str], what: str) -> Callable[[Node], str]:
+    """One of a fixed list of values (case and umlaut spelling are forgiven)."""
+
+    def check(node: Node) -> str:
         value = scalar(node, what)
         return match_choice(value, choices, what, node)
 
     return check
 
 
-def match_choice(value: str, choices: Sequence[str], what: str, node: yaml.Node) -> str:
-    """The choice ``value`` means; case and umlaut spelling are forgiven, anything else is an error."""
+def match_choice(value: str, choices: Sequence[str], what: str, node: Node) -> str:
+    """The choice ``value`` means; case and umlaut spelling are forgiven, the rest is an error."""
     if value in choices:
         return value
     by_fold = {fold(c): c for c in choices}
@@ -100,25 +195,34 @@ def match_choice(value: str, choices: Sequence[str], what: str, node: yaml.Node)
 def suggestion(value: str, choices: Sequence[str]) -> str | None:
     """The closest allowed value, for 'Meinten Sie …?'."""
     folded = {fold(c): c for c in choices}
-    close = difflib.get_close_matches(fold(value), list(folded), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(fold(value)[:200], list(folded), n=1, cutoff=0.6)
     return folded[close[0]] if close else None
 
 
-def vocab_list(choices: Sequence[str], what: str, vocab_hint: str) -> Callable[[yaml.Node], object]:
+def items_of(node: Node, what: str) -> list[Node]:
+    """The items of a list node; a single scalar counts as a list of one."""
+    if isinstance(node, ScalarNode):
+        return [node]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    raise FieldError(f"Erwartet wird eine Liste ({what}), gefunden wurde eine Zuordnung.", node)
+
+
+def vocab_list(
+    choices: Sequence[str], what: str, vocab_hint: str, max_len: int | None = None
+) -> Callable[[Node], object]:
     """A list whose items must come from the vocabulary; a single string is accepted as one item."""
 
-    def check(node: yaml.Node) -> object:
-        items = [node] if isinstance(node, yaml.ScalarNode) else node.value
-        if not isinstance(node, yaml.ScalarNode | yaml.SequenceNode):
-            raise FieldError(f"Erwartet wird eine Liste von {what}n.", node)
+    def check(node: Node) -> object:
         values: list[str] = []
         errors: list[FieldError] = []
-        for item in items:
+        for item in items_of(node, what):
             try:
-                raw = scalar(item, "ein Begriff")
+                raw = scalar(item, f"ein Begriff ({what})")
                 if not raw:
                     continue
-                value = _vocab_value(raw, choices, what, vocab_hint, item)
+                check_visible(raw, item)
+                value = vocab_value(raw, choices, what, vocab_hint, item, max_len)
             except FieldError as exc:
                 errors.append(exc)
                 continue
@@ -131,12 +235,25 @@ def vocab_list(choices: Sequence[str], what: str, vocab_hint: str) -> Callable[[
     return check
 
 
-def _vocab_value(raw: str, choices: Sequence[str], what: str, vocab_hint: str, node: yaml.Node) -> str:
+def vocab_value(
+    raw: str,
+    choices: Sequence[str],
+    what: str,
+    vocab_hint: str,
+    node: Node,
+    max_len: int | None = None,
+) -> str:
+    """The vocabulary term ``raw`` means (case and umlaut spelling forgiven), or a hint."""
     if raw in choices:
         return raw
     by_fold = {fold(c): c for c in choices}
     if fold(raw) in by_fold:
         return by_fold[fold(raw)]
+    if max_len is not None and len(raw) > max_len:
+        raise FieldError(
+            f"{what}: Der Begriff ist {len(raw)} Zeichen lang, erlaubt sind höchstens {max_len}.",
+            node,
+        )
     hint = suggestion(raw, choices)
     message = f"{what} {shown(raw)} ist nicht im Vokabular."
     if hint:
@@ -145,66 +262,46 @@ def _vocab_value(raw: str, choices: Sequence[str], what: str, vocab_hint: str, n
     raise FieldError(message, node)
 
 
-class MultiFieldError(Exception):
-    """Several problems inside one field (e.g. two unknown topics)."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__(errors[0].message)
-        self.errors = errors
-
-
-def iso_date(node: yaml.Node) -> dt.date:
+def iso_date(node: Node) -> dt.date:
+    """A real calendar date written as YYYY-MM-DD."""
     value = scalar(node, "ein Datum")
     if not DATE_RE.match(value):
-        raise FieldError(
-            f"Erwartet wird ein Datum in der Form JJJJ-MM-TT (z. B. 2024-03-21), gefunden: {shown(value)}.",
-            node,
-        )
+        raise FieldError(_DATE_SPEC["x-message"].format(value=shown(value)), node)
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise FieldError(f"Das Datum {shown(value)} gibt es nicht. Bitte prüfen.", node) from None
 
 
-def http_url(node: yaml.Node) -> str:
+def http_url(node: Node) -> str:
+    """An absolute http or https address (no ``javascript:``, no ``data:``, no spaces)."""
     value = scalar(node, "eine Internetadresse")
-    if not URL_RE.match(value) or any(ch in value for ch in "<>\"'`\\") or len(value) > 2000:
-        raise FieldError(
-            f"Erwartet wird eine Internetadresse, die mit https:// oder http:// beginnt, "
-            f"gefunden: {shown(value)}.",
-            node,
-        )
+    if len(value) > URL_MAX or not URL_RE.match(value):
+        raise FieldError(_LINK_URL_SPEC["x-message"].format(value=shown(value)), node)
     return value
 
 
-def slug_list(node: yaml.Node) -> tuple[str, ...]:
-    items = [node] if isinstance(node, yaml.ScalarNode) else node.value
-    if not isinstance(node, yaml.ScalarNode | yaml.SequenceNode):
-        raise FieldError("Erwartet wird eine Liste früherer Kurznamen.", node)
-    values = []
-    for item in items:
-        value = scalar(item, "ein Kurzname")
-        if not is_slug(value):
-            raise FieldError(
-                f"Der frühere Kurzname {shown(value)} ist ungültig. Erlaubt sind nur Kleinbuchstaben "
-                "a–z, Ziffern und Bindestriche.",
-                item,
-            )
-        values.append(value)
+def slug_list(node: Node) -> tuple[str, ...]:
+    """A list of slugs (former file names of a card); all bad entries are reported."""
+    values: list[str] = []
+    errors: list[FieldError] = []
+    for item in items_of(node, "frühere Kurznamen"):
+        try:
+            value = scalar(item, "ein Kurzname")
+            if not is_slug(value):
+                raise FieldError(
+                    "Frühere Kurznamen: " + _SLUG_SPEC["x-message"].format(value=shown(value)), item
+                )
+        except FieldError as exc:
+            errors.append(exc)
+            continue
+        if value not in values:
+            values.append(value)
+    if errors:
+        raise MultiFieldError(errors)
     return tuple(values)
 
 
 def is_slug(value: str) -> bool:
+    """Whether ``value`` is a valid card slug (file name without ``.md``)."""
     return bool(SLUG_RE.match(value)) and len(value) <= SLUG_MAX
-
-
-SPDX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]{1,63}$")
-
-
-def spdx(node: yaml.Node) -> str:
-    value = scalar(node, "eine Lizenz-Kennung")
-    if not SPDX_RE.match(value):
-        raise FieldError(
-            f"Erwartet wird eine Lizenz-Kennung wie „CC-BY-4.0“, gefunden: {shown(value)}.", node
-        )
-    return value

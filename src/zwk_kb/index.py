@@ -2,12 +2,29 @@
 
 Layout of the index folder::
 
-    CURRENT           name of the generation readers use (replaced atomically)
-    gen-<time>-<pid>/ one complete Whoosh index each; old ones are removed after a switch
-    meta.json         inside each generation: vocabulary hash, card count, format version
-    write.lock        held by the one process that writes
+    CURRENT            name of the generation readers use (replaced atomically with os.replace)
+    gen-<time>-<pid>/  one complete Whoosh index each; besides the newest only the previous one
+                       is kept (readers may still have it open), half-built ones are removed
+    write.lock         held (flock / msvcrt lock) by the one process that writes
+    write.owner        who holds the lock: pid, command, since when (for the "busy" message)
 
-Readers only ever see a generation that was complete and verified when CURRENT named it.
+Inside each generation: the Whoosh files, ``meta.json`` (fingerprint of vocabulary and analysis
+code, card count, format), ``stamps.json`` (slug -> content hash, for incremental updates) and
+``collections.json``.
+
+Guarantees (each has a test in ``tests/test_lifecycle.py``):
+
+- Readers only ever see a generation that was complete and verified (document count equals the
+  number of valid cards) when CURRENT named it. A full rebuild never touches the live generation.
+- An incremental update commits into the live generation; Whoosh writes the new table of
+  contents under a temporary name and renames it, so readers see the old or the new state.
+- One writer at a time; a second one waits up to ``lock_timeout`` seconds, then ``IndexBusy``
+  names the holding process.
+- ``kill -9``, a full disk (``ENOSPC``/``EFBIG``) or a read-only folder leave the previous index
+  serving; the next run removes what a crashed run left behind, without manual steps.
+- An index run that finds no valid card never replaces an index that has cards.
+- ``SearcherPool`` opens a new searcher after every commit or switch (never ``refresh()``:
+  whoosh-reloaded 2.7.5 then returns a replaced document twice).
 """
 
 from __future__ import annotations
@@ -16,28 +33,54 @@ import contextlib
 import errno
 import hashlib
 import json
+import logging
+import multiprocessing
 import os
 import shutil
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as windex
+from whoosh.fields import Schema
 from whoosh.searching import Searcher
+from whoosh.writing import SegmentWriter
 
-from zwk_kb.documents import SLUG, STAMP, build_schema, card_to_document
+from zwk_kb.collections import collections_json
+from zwk_kb.documents import SCHEMA_VERSION, SLUG, STAMP, build_schema, card_to_document
 from zwk_kb.errors import IndexBusy, IndexMissing, ZwkKbError
-from zwk_kb.model import Toolkit, Vocabulary
+from zwk_kb.model import Card, Toolkit, Vocabulary
+
+log = logging.getLogger(__name__)
 
 CURRENT_FILE = "CURRENT"
 META_FILE = "meta.json"
+STAMPS_FILE = "stamps.json"
+COLLECTIONS_FILE = "collections.json"  # the toolkit's _collections/*.yml, parsed (issue 5)
 LOCK_FILE = "write.lock"
-FORMAT_VERSION = 1
+OWNER_FILE = "write.owner"
+GENERATION_PREFIX = "gen-"
+FORMAT_VERSION = 2
 KEEP_GENERATIONS = 2
+"""The current generation and the one before it (servers may still read it for a moment)."""
+PARALLEL_MIN_CARDS = 800
+"""From this many cards a full build writes segments in parallel processes (one per core, ≤ 2)."""
+MAX_PROCS = 2
+WRITER_LIMIT_MB = 128
+# Source files whose change changes what is in the index: the index is rebuilt when they change
+# (the analyzer is pickled into the index, so an old index with new code may not even load).
+FINGERPRINT_MODULES = ("analysis", "documents", "markdown", "facets", "cards", "model")
 
 Progress = Callable[[int], None]
+
+
+class IndexWriteError(ZwkKbError):
+    """The index could not be written (disk full, file too large, read-only); the old one stays."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +98,15 @@ class Changes:
         return len(self.added) + len(self.changed) + len(self.removed)
 
 
+# ---- fingerprints and meta data -------------------------------------------------------------
+
+
 def vocabulary_hash(vocabulary: Vocabulary) -> str:
     """Changes of the vocabulary change derived facets and the analyzer: they force a rebuild."""
     payload = json.dumps(
         {
             "format": FORMAT_VERSION,
+            "schema": SCHEMA_VERSION,
             "topics": vocabulary.topics,
             "challenges": vocabulary.challenges,
             "target_groups": vocabulary.target_groups,
@@ -73,14 +120,32 @@ def vocabulary_hash(vocabulary: Vocabulary) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
+@cache
+def code_fingerprint() -> str:
+    """Hash of the modules that decide the index's content, and of the Whoosh version."""
+    import whoosh
+
+    digest = hashlib.sha256(str(getattr(whoosh, "versionstring", lambda: "")()).encode())
+    package = Path(__file__).resolve().parent
+    for name in FINGERPRINT_MODULES:
+        with contextlib.suppress(OSError):
+            digest.update((package / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def index_fingerprint(vocabulary: Vocabulary) -> str:
+    """Equal fingerprints: an incremental update is enough; otherwise the index is rebuilt."""
+    return f"{vocabulary_hash(vocabulary)}-{code_fingerprint()}"
+
+
 def current_generation(index_dir: Path) -> Path | None:
     """The folder of the generation readers should use, or ``None`` when there is none."""
     try:
         name = (index_dir / CURRENT_FILE).read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
+    except (OSError, UnicodeDecodeError):
         return None
     path = index_dir / name
-    if not name.startswith("gen-") or "/" in name or not path.is_dir():
+    if not name.startswith(GENERATION_PREFIX) or "/" in name or "\\" in name or not path.is_dir():
         return None
     return path
 
@@ -98,159 +163,488 @@ def open_index(index_dir: Path) -> windex.Index:
     generation = current_generation(index_dir)
     if generation is None:
         raise IndexMissing(
-            f"Im Ordner {index_dir} gibt es noch keinen Suchindex. Bitte zuerst „zwk-kb index“ ausführen."
+            f"Im Ordner {index_dir} gibt es noch keinen Suchindex. "
+            "Bitte zuerst „zwk-kb index“ ausführen."
         )
     try:
         return windex.open_dir(str(generation))
-    except (OSError, windex.EmptyIndexError) as exc:
-        raise IndexMissing(f"Der Suchindex in {generation} kann nicht geöffnet werden ({exc}).") from exc
+    except Exception as exc:  # a broken index is "missing", never a crash
+        raise IndexMissing(
+            f"Der Suchindex in {generation} kann nicht geöffnet werden ({exc}). "
+            "Bitte „zwk-kb index --full“ ausführen."
+        ) from exc
+
+
+# ---- one writer at a time -------------------------------------------------------------------
+
+
+def _try_lock(handle: Any) -> bool:
+    """Take the lock without waiting; False when another process (or handle) holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            return False
+        raise
+
+
+def _holder(index_dir: Path) -> str:
+    """'Prozess 4711 (zwk-kb index, seit 14:03:12)' from the owner file, as far as known."""
+    try:
+        owner = json.loads((index_dir / OWNER_FILE).read_text(encoding="utf-8"))
+        pid = int(owner.get("pid", 0))
+        command = str(owner.get("command", ""))[:80]
+        since = str(owner.get("since", ""))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return "Prozess unbekannt"
+    details = ", ".join(part for part in (command, f"seit {since}" if since else "") if part)
+    return f"Prozess {pid}" + (f" ({details})" if details else "")
 
 
 @contextlib.contextmanager
 def write_lock(index_dir: Path, timeout: float = 30.0) -> Iterator[None]:
-    """One writer at a time: wait up to ``timeout`` seconds, then name the process holding it."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    path = index_dir / LOCK_FILE
-    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held for the whole block)
+    """One writer at a time: wait up to ``timeout`` seconds, then name the process holding it.
+
+    The lock is an OS file lock (``flock`` / ``msvcrt.locking``): the system releases it when
+    its process ends, also after ``kill -9``, so a crashed run never blocks the next one.
+    """
     try:
-        try:
-            import fcntl
-        except ImportError:  # Windows: no advisory locks here, single writer assumed
-            fcntl = None  # type: ignore[assignment]
-        if fcntl is not None:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if time.monotonic() >= deadline:
-                        handle.seek(0)
-                        holder = handle.read().strip() or "unbekannt"
-                        raise IndexBusy(
-                            f"Der Suchindex in {index_dir} wird gerade von einem anderen Vorgang "
-                            f"geschrieben (Prozess {holder}). Bitte später erneut versuchen."
-                        ) from None
-                    time.sleep(0.1)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise IndexWriteError(_describe_os_error(exc, index_dir)) from exc
+    try:
+        deadline = time.monotonic() + timeout
+        while not _try_lock(handle):
+            if time.monotonic() >= deadline:
+                raise IndexBusy(
+                    f"Der Suchindex in {index_dir} wird gerade von einem anderen Vorgang "
+                    f"geschrieben ({_holder(index_dir)}). Es wurde {timeout:g} Sekunden gewartet; "
+                    "bitte später erneut versuchen. Der bisherige Index bleibt in Betrieb."
+                )
+            time.sleep(min(0.1, max(timeout, 0.01)))
+        owner = {
+            "pid": os.getpid(),
+            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:2]]) if sys.argv else "",
+            "since": time.strftime("%H:%M:%S"),
+        }
+        with contextlib.suppress(OSError):
+            (index_dir / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
         yield
     finally:
         handle.close()
 
 
+# ---- full builds ----------------------------------------------------------------------------
+
+
 def build(
-    toolkit: Toolkit, index_dir: Path, *, progress: Progress | None = None, lock_timeout: float = 30.0
+    toolkit: Toolkit,
+    index_dir: Path,
+    *,
+    progress: Progress | None = None,
+    lock_timeout: float = 30.0,
+    procs: int | None = None,
+    allow_empty: bool = False,
 ) -> Changes:
-    """Full rebuild into a new generation, verified, then switched to atomically."""
+    """Full rebuild into a new generation, verified, then switched to atomically.
+
+    ``procs`` (default: up to 2 for large toolkits) writes index segments in parallel processes.
+    With no valid card, an existing index with cards is kept unless ``allow_empty``.
+    """
     with write_lock(index_dir, lock_timeout):
-        return _build_locked(toolkit, index_dir, progress)
+        return _build_locked(toolkit, index_dir, progress, procs, allow_empty)
 
 
-def _build_locked(toolkit: Toolkit, index_dir: Path, progress: Progress | None) -> Changes:
-    name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
-    generation = index_dir / name
-    generation.mkdir(parents=True)
-    try:
-        schema = build_schema(toolkit.vocabulary)
-        ix = windex.create_in(str(generation), schema)
-        procs = 2 if len(toolkit.cards) >= 2000 else 1
-        writer_args = {"procs": procs, "limitmb": 256, "multisegment": True} if procs > 1 else {"limitmb": 128}
-        with ix.writer(**writer_args) as writer:
-            for n, card in enumerate(toolkit.cards, 1):
-                writer.add_document(**card_to_document(card, toolkit.vocabulary))
-                if progress is not None:
-                    progress(n)
-        with ix.searcher() as searcher:
-            count = searcher.doc_count()
-        ix.close()
-        if count != len(toolkit.cards):
+def _build_locked(
+    toolkit: Toolkit,
+    index_dir: Path,
+    progress: Progress | None,
+    procs: int | None = None,
+    allow_empty: bool = False,
+) -> Changes:
+    previous = current_generation(index_dir)
+    if not toolkit.cards and not allow_empty and previous is not None:
+        old_count = read_meta(previous).get("cards", 0)
+        if isinstance(old_count, int) and old_count > 0:
             raise ZwkKbError(
-                f"Der neue Suchindex enthält {count} statt {len(toolkit.cards)} Karten; "
-                "der bisherige Index bleibt in Betrieb."
+                "Im Karten-Ordner wurde keine gültige Karte gefunden. Der bisherige Suchindex mit "
+                f"{old_count} Karten bleibt in Betrieb. Bitte den Ordner und die Meldungen prüfen."
             )
-        _write_meta(generation, toolkit, count)
+    remove_stale_generations(index_dir)
+    name = (
+        f"{GENERATION_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-"
+        f"{time.monotonic_ns() % 10**6:06d}"
+    )
+    generation = index_dir / name
+    try:
+        generation.mkdir(parents=True)
+        schema = build_schema(toolkit.vocabulary)
+        _write_documents(generation, schema, toolkit, progress, procs)
+        count = _verify(generation, toolkit.cards)
+        _write_stamps(generation, toolkit.cards)
+        _write_meta(generation, toolkit, count, previous=previous.name if previous else "")
         _switch(index_dir, name)
-    except BaseException:
-        shutil.rmtree(generation, ignore_errors=True)
+    except BaseException as exc:
+        if current_generation(index_dir) != generation:
+            shutil.rmtree(generation, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise IndexWriteError(_describe_os_error(exc, index_dir)) from exc
         raise
     _remove_old_generations(index_dir, keep=name)
     slugs = tuple(card.slug for card in toolkit.cards)
     return Changes(added=slugs, rebuilt=True, total=len(slugs))
 
 
-def _write_meta(generation: Path, toolkit: Toolkit, count: int) -> None:
+def _write_documents(
+    generation: Path,
+    schema: Schema,
+    toolkit: Toolkit,
+    progress: Progress | None,
+    procs: int | None,
+) -> None:
+    cards = toolkit.cards
+    if procs is None:
+        procs = min(MAX_PROCS, os.cpu_count() or 1) if len(cards) >= PARALLEL_MIN_CARDS else 1
+    procs = max(1, min(procs, len(cards) or 1))
+    # fork is needed to hand the parsed cards to the workers for free; forking a process that
+    # runs other threads (a server re-indexing in dev mode) risks deadlocks: stay serial there
+    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    if procs > 1 and can_fork:
+        _write_parallel(generation, schema, toolkit, progress, procs)
+        return
+    ix = windex.create_in(str(generation), schema)
+    with ix.writer(limitmb=WRITER_LIMIT_MB) as writer:
+        for n, card in enumerate(cards, 1):
+            writer.add_document(**card_to_document(card, toolkit.vocabulary))
+            if progress is not None:
+                progress(n)
+    ix.close()
+
+
+# What the forked workers of a parallel build read (set before fork, never pickled).
+_JOB: dict[str, Any] = {}
+
+
+def _segment_worker(worker: int, procs: int, results: Any, counter: Any) -> None:
+    """Child process: index every ``procs``-th card into its own segment; report it or the error."""
+    parent = os.getppid()
+    try:
+        toolkit: Toolkit = _JOB["toolkit"]
+        ix = windex.open_dir(_JOB["generation"])
+        writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
+        for n, card in enumerate(toolkit.cards[worker::procs], 1):
+            writer.add_document(**card_to_document(card, toolkit.vocabulary))
+            if n % 16 == 0:
+                with counter.get_lock():
+                    counter.value += 16
+                if os.getppid() != parent:  # the build was killed: stop, leave no orphan
+                    os._exit(3)
+        segment = writer._finalize_segment()  # the shared temp folder is removed by the parent
+        results.put((worker, "ok", segment))
+    except BaseException as exc:  # reported to the parent, which raises it
+        code = exc.errno if isinstance(exc, OSError) else None
+        results.put((worker, "error", (type(exc).__name__, str(exc)[:500], code)))
+
+
+def _write_parallel(
+    generation: Path, schema: Schema, toolkit: Toolkit, progress: Progress | None, procs: int
+) -> None:
+    """Each worker writes one segment; the parent then commits a table of contents naming all.
+
+    This is Whoosh's ``MpWriter(multisegment=True)`` with one difference that matters: the
+    workers also turn cards into documents (Markdown rendering, JSON), which MpWriter does
+    serially in the parent.
+    """
+    import queue
+
+    windex.create_in(str(generation), schema).close()
+    ctx = multiprocessing.get_context("fork")
+    results = ctx.Queue()
+    counter = ctx.Value("q", 0)
+    _JOB.update(toolkit=toolkit, generation=str(generation))
+    workers = [
+        ctx.Process(target=_segment_worker, args=(i, procs, results, counter), daemon=True)
+        for i in range(procs)
+    ]
+    segments: dict[int, Any] = {}
+    failure: tuple[str, str, int | None] | None = None
+    try:
+        for worker in workers:
+            worker.start()
+        while len(segments) < procs and failure is None:
+            try:
+                index, status, payload = results.get(timeout=0.2)
+            except queue.Empty:
+                if progress is not None:
+                    progress(min(counter.value, len(toolkit.cards)))
+                if not any(w.is_alive() for w in workers) and results.empty():
+                    failure = ("Abbruch", "ein Teilprozess wurde beendet", None)
+                continue
+            if status == "ok":
+                segments[index] = payload
+            else:
+                failure = payload
+        if failure is not None:
+            kind, message, code = failure
+            if code is not None:
+                raise OSError(code, message)
+            raise ZwkKbError(f"Der Aufbau des Suchindex ist fehlgeschlagen ({kind}: {message}).")
+        if progress is not None:
+            progress(len(toolkit.cards))
+    finally:
+        _JOB.clear()
+        for worker in workers:
+            if worker.is_alive() and (failure is not None or len(segments) < procs):
+                worker.terminate()
+            if worker.pid is not None:
+                worker.join(timeout=30)
+        results.close()
+    ix = windex.open_dir(str(generation))
+    writer = ix.writer()
+    try:
+        writer._close_segment()
+        writer._commit_toc([segments[i] for i in sorted(segments)])
+        writer._finish()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
+
+
+def _verify(generation: Path, cards: Sequence[Card]) -> int:
+    """The new index must hold exactly the valid cards; otherwise it is never switched to."""
+    ix = windex.open_dir(str(generation))
+    try:
+        with ix.searcher() as searcher:
+            count = searcher.doc_count()
+            probes = [*cards[:1], *cards[-1:]]
+            missing = [c.slug for c in probes if searcher.document_number(slug=c.slug) is None]
+    finally:
+        ix.close()
+    if count != len(cards) or missing:
+        raise ZwkKbError(
+            f"Der neue Suchindex enthält {count} statt {len(cards)} Karten; "
+            "der bisherige Index bleibt in Betrieb."
+        )
+    return count
+
+
+def _write_stamps(generation: Path, cards: Sequence[Card]) -> None:
+    _atomic_write(generation / STAMPS_FILE, json.dumps({c.slug: c.stamp for c in cards}))
+
+
+def _read_stamps(generation: Path) -> dict[str, str] | None:
+    try:
+        data = json.loads((generation / STAMPS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _write_meta(generation: Path, toolkit: Toolkit, count: int, previous: str = "") -> None:
     meta = {
+        "fingerprint": index_fingerprint(toolkit.vocabulary),
         "vocabulary": vocabulary_hash(toolkit.vocabulary),
         "cards": count,
         "format": FORMAT_VERSION,
         "synonyms": [list(group) for group in toolkit.vocabulary.synonyms],
+        "previous": previous or read_meta(generation).get("previous", ""),
     }
+    if toolkit.directory:  # collections travel with the index: the web app reads only the index
+        text = collections_json(toolkit.directory, toolkit.by_slug())
+        _atomic_write(generation / COLLECTIONS_FILE, text)
     _atomic_write(generation / META_FILE, json.dumps(meta))
 
 
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename durable (POSIX); not possible and not needed on Windows."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _switch(index_dir: Path, name: str) -> None:
+    _fsync_dir(index_dir / name)
     _atomic_write(index_dir / CURRENT_FILE, name)
+    _fsync_dir(index_dir)
+
+
+def _generations(index_dir: Path) -> list[Path]:
+    try:
+        return [
+            p for p in index_dir.iterdir() if p.is_dir() and p.name.startswith(GENERATION_PREFIX)
+        ]
+    except OSError:
+        return []
+
+
+def remove_stale_generations(index_dir: Path) -> list[str]:
+    """Remove what crashed runs left: half-built generations and temporary files.
+
+    Call only while holding the write lock (no build is running then). Keeps the current
+    generation and the one it replaced.
+    """
+    current = current_generation(index_dir)
+    keep = {current.name} if current else set()
+    if current is not None:
+        previous = read_meta(current).get("previous")
+        if isinstance(previous, str) and previous:
+            keep.add(previous)
+    removed = []
+    for generation in _generations(index_dir):
+        if generation.name in keep:
+            continue
+        if current is None and (generation / META_FILE).exists():
+            continue  # CURRENT itself is lost: keep complete generations, never guess
+        shutil.rmtree(generation, ignore_errors=True)
+        removed.append(generation.name)
+    with contextlib.suppress(OSError):
+        for tmp in index_dir.glob(f".{CURRENT_FILE}.*.tmp"):
+            tmp.unlink()
+    if removed:
+        log.info("Reste abgebrochener Index-Läufe entfernt: %s", ", ".join(removed))
+    return removed
 
 
 def _remove_old_generations(index_dir: Path, keep: str) -> None:
-    """Delete all but the newest generations (readers of the previous one may still be open)."""
-    generations = sorted(
-        (p for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("gen-")),
-        key=lambda p: p.stat().st_mtime,
-    )
-    for old in generations[:-KEEP_GENERATIONS]:
-        if old.name != keep:
+    """After a switch: keep the new generation and the one before it, remove the rest."""
+    generations = sorted(_generations(index_dir), key=lambda p: p.stat().st_mtime)
+    previous = read_meta(index_dir / keep).get("previous")
+    for old in generations:
+        if old.name not in (keep, previous):
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _describe_os_error(exc: OSError, index_dir: Path) -> str:
+    reasons = {
+        errno.ENOSPC: "der Datenträger ist voll",
+        errno.EFBIG: "eine Datei überschreitet die erlaubte Dateigröße",
+        errno.EROFS: "der Ordner ist schreibgeschützt",
+        errno.EACCES: "keine Schreibrechte",
+        errno.EPERM: "keine Schreibrechte",
+        errno.EDQUOT: "das Speicherkontingent ist erschöpft",
+    }
+    reason = reasons.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+    return (
+        f"Der Suchindex in {index_dir} konnte nicht geschrieben werden: {reason}. "
+        "Der bisherige Index bleibt in Betrieb; der nächste Lauf räumt Reste selbst auf."
+    )
+
+
+# ---- incremental updates --------------------------------------------------------------------
+
+
 def update(
-    toolkit: Toolkit, index_dir: Path, *, progress: Progress | None = None, lock_timeout: float = 30.0
+    toolkit: Toolkit,
+    index_dir: Path,
+    *,
+    progress: Progress | None = None,
+    lock_timeout: float = 30.0,
+    procs: int | None = None,
 ) -> Changes:
     """Bring the index up to date: only added, changed and removed cards are written.
 
-    Falls back to a full build when there is no index yet, the vocabulary changed, or the
-    current generation is unreadable.
+    Falls back to a full build when there is no index yet, the vocabulary or the analysis code
+    changed, or the current generation is unreadable.
     """
     with write_lock(index_dir, lock_timeout):
         generation = current_generation(index_dir)
         meta = read_meta(generation) if generation else {}
-        if generation is None or meta.get("vocabulary") != vocabulary_hash(toolkit.vocabulary):
-            return _build_locked(toolkit, index_dir, progress)
+        if generation is None or meta.get("fingerprint") != index_fingerprint(toolkit.vocabulary):
+            return _build_locked(toolkit, index_dir, progress, procs)
+        remove_stale_generations(index_dir)
         try:
             ix = windex.open_dir(str(generation))
-        except Exception:  # noqa: BLE001 (any broken index is rebuilt, never trusted)
-            return _build_locked(toolkit, index_dir, progress)
-        with ix.searcher() as searcher:
-            indexed = {fields[SLUG]: fields[STAMP] for fields in searcher.all_stored_fields()}
-        wanted = {card.slug: card for card in toolkit.cards}
-        added = tuple(s for s in wanted if s not in indexed)
-        changed = tuple(s for s in wanted if s in indexed and indexed[s] != wanted[s].stamp)
-        removed = tuple(s for s in indexed if s not in wanted)
+            indexed = _read_stamps(generation)
+            if indexed is None:
+                with ix.searcher() as searcher:
+                    indexed = {f[SLUG]: f[STAMP] for f in searcher.all_stored_fields()}
+        except Exception:  # any broken index is rebuilt, never trusted
+            log.warning("Der Suchindex %s ist nicht lesbar und wird neu aufgebaut.", generation)
+            return _build_locked(toolkit, index_dir, progress, procs)
+        try:
+            return _apply_changes(toolkit, index_dir, generation, ix, indexed, progress, procs)
+        finally:
+            ix.close()
+
+
+def _apply_changes(
+    toolkit: Toolkit,
+    index_dir: Path,
+    generation: Path,
+    ix: windex.Index,
+    indexed: dict[str, str],
+    progress: Progress | None,
+    procs: int | None,
+) -> Changes:
+    wanted = {card.slug: card for card in toolkit.cards}
+    added = tuple(s for s in wanted if s not in indexed)
+    changed = tuple(s for s in wanted if s in indexed and indexed[s] != wanted[s].stamp)
+    removed = tuple(s for s in indexed if s not in wanted)
+    if not wanted and indexed:
+        raise ZwkKbError(
+            "Im Karten-Ordner wurde keine gültige Karte gefunden. Der bisherige Suchindex mit "
+            f"{len(indexed)} Karten bleibt in Betrieb. Bitte den Ordner und die Meldungen prüfen."
+        )
+    try:
         if added or changed or removed:
-            with ix.writer(timeout=5.0) as writer:
+            with ix.writer(timeout=5.0, limitmb=WRITER_LIMIT_MB) as writer:
                 for slug in removed:
                     writer.delete_by_term(SLUG, slug)
                 for n, slug in enumerate(added + changed, 1):
+                    # update_document, not add_document: a stale stamps.json (crash between
+                    # commit and its rewrite) then costs a re-index, never a duplicate
                     writer.update_document(**card_to_document(wanted[slug], toolkit.vocabulary))
                     if progress is not None:
                         progress(n)
-            _write_meta(generation, toolkit, len(wanted))
-        ix.close()
-        return Changes(added, changed, removed, rebuilt=False, total=len(wanted))
+            with ix.searcher() as searcher:
+                count = searcher.doc_count()
+            if count != len(wanted):
+                log.warning(
+                    "Der Suchindex enthält %s statt %s Karten und wird neu aufgebaut.",
+                    count,
+                    len(wanted),
+                )
+                return _build_locked(toolkit, index_dir, progress, procs)
+            _write_stamps(generation, toolkit.cards)
+        # rewritten even without changes: its time stamp says "checked against the cards"
+        _write_meta(generation, toolkit, len(wanted))
+    except OSError as exc:
+        raise IndexWriteError(_describe_os_error(exc, index_dir)) from exc
+    return Changes(added, changed, removed, rebuilt=False, total=len(wanted))
 
 
 def is_stale(toolkit_dir: Path, index_dir: Path) -> bool:
@@ -258,7 +652,10 @@ def is_stale(toolkit_dir: Path, index_dir: Path) -> bool:
     generation = current_generation(index_dir)
     if generation is None:
         return True
-    built = (generation / META_FILE).stat().st_mtime if (generation / META_FILE).exists() else 0
+    try:
+        built = (generation / META_FILE).stat().st_mtime
+    except OSError:
+        return True
     try:
         newest = max((p.stat().st_mtime for p in toolkit_dir.iterdir()), default=0)
         newest = max(newest, toolkit_dir.stat().st_mtime)
@@ -267,11 +664,14 @@ def is_stale(toolkit_dir: Path, index_dir: Path) -> bool:
     return newest > built
 
 
+# ---- readers --------------------------------------------------------------------------------
+
+
 class SearcherPool:
     """One Whoosh searcher per thread, reopened when the index changed (new generation or commit).
 
     Opening a searcher costs milliseconds at 10k cards, so it is kept; a cheap check of CURRENT
-    and the index's latest generation per request notices updates within seconds.
+    and the index's latest generation per request notices updates within milliseconds.
     """
 
     def __init__(self, index_dir: Path) -> None:
@@ -305,6 +705,16 @@ class SearcherPool:
         searcher = ix.searcher()
         self._local.entry = (searcher, ix, latest)
         return searcher
+
+    def key(self) -> tuple[str, int]:
+        """Identity of this thread's index state: (generation folder, commit number).
+
+        Searchers with equal keys see the same documents under the same numbers, so caches of
+        document sets can be shared between threads by this key.
+        """
+        self.searcher()
+        _, _, gen = self._local.entry
+        return (str(self._generation), int(gen))
 
     def close(self) -> None:
         cached = getattr(self._local, "entry", None)

@@ -18,7 +18,8 @@ _WS_RE = re.compile(r"\s+")
 
 
 def is_safe_link(url: str) -> bool:
-    """http(s), mailto and relative links only; ``javascript:``, ``data:``, ``file:`` are dropped."""
+    """http(s), mailto and relative links only;
+    ``javascript:``, ``data:``, ``file:`` are dropped."""
     cleaned = "".join(ch for ch in url if ch.isprintable() and not ch.isspace())
     if _ANY_SCHEME_RE.match(cleaned):
         return bool(_SAFE_SCHEME_RE.match(cleaned))
@@ -26,7 +27,7 @@ def is_safe_link(url: str) -> bool:
 
 
 class _SafeMarkdownIt(MarkdownIt):
-    def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it's name)
+    def validateLink(self, url: str) -> bool:
         return is_safe_link(url)
 
 

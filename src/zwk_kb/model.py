@@ -27,7 +27,8 @@ class Problem:
     def format(self) -> str:
         """``path:line:column: message`` as compilers print it."""
         kind = "" if self.is_error else "Hinweis: "
-        return f"{self.path}:{self.line}:{self.column}: {kind}{self.message}"
+        path = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in self.path)
+        return f"{path}:{self.line}:{self.column}: {kind}{self.message}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,9 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
             }
             values.append(entry)
             if fv.selected:
-                active.append({"facet": facet.label, "value": fv.value, "remove_url": entry["toggle_url"]})
+                active.append(
+                    {"facet": facet.label, "value": fv.value, "remove_url": entry["toggle_url"]}
+                )
         facets[facet.name] = values
         if values:
             shown = [v for v in values if v["selected"]] + [v for v in values if not v["selected"]]
@@ -82,7 +84,9 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
                     "name": facet.name,
                     "param": facet.param,
                     "label": facet.label,
-                    "values": shown[: max(MAX_FACET_VALUES_SHOWN, sum(v["selected"] for v in values))],
+                    "values": shown[
+                        : max(MAX_FACET_VALUES_SHOWN, sum(v["selected"] for v in values))
+                    ],
                     "more": shown[MAX_FACET_VALUES_SHOWN:],
                     "has_selected": any(v["selected"] for v in values),
                 }
@@ -107,14 +111,28 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
         "facet_blocks": facet_blocks,
         "active_filters": active,
         "clear_filters_url": search_url(request.without_filters(), path) if active else None,
-        "prev_url": search_url(request.with_page(request.page - 1), path) if request.page > 1 else None,
-        "next_url": search_url(request.with_page(request.page + 1), path) if request.page < pages else None,
+        "prev_url": search_url(request.with_page(request.page - 1), path)
+        if request.page > 1
+        else None,
+        "next_url": search_url(request.with_page(request.page + 1), path)
+        if request.page < pages
+        else None,
         "page_links": [
-            {"number": n, "url": search_url(request.with_page(n), path), "current": n == request.page}
+            {
+                "number": n,
+                "url": search_url(request.with_page(n), path),
+                "current": n == request.page,
+            }
             for n in _page_window(request.page, pages)
         ],
-        "hidden_params": [(k, v) for k, v in request.params(include_page=False) if k not in {"q", "sort"}],
+        # state the two GET forms must carry along: the query form everything but the query,
+        # the filter form everything but the filters (each form supplies its own part)
+        "hidden_params": [(k, v) for k, v in request.params(include_page=False) if k != "q"],
+        "facet_form_params": [
+            (k, v) for k, v in request.params(include_page=False) if k in {"q", "sort", "per_page"}
+        ],
         "self_url": search_url(request, path),
+        **export_links(request),
     }
 
 
@@ -123,12 +141,27 @@ def api_search(page: dict[str, Any]) -> dict[str, Any]:
     keys = ("query", "total", "page", "per_page", "results", "suggestion")
     data = {k: page[k] for k in keys}
     data["facets"] = {
-        name: [{"value": v["value"], "count": v["count"], "selected": v["selected"]} for v in values]
+        name: [
+            {"value": v["value"], "count": v["count"], "selected": v["selected"]} for v in values
+        ]
         for name, values in page["facets"].items()
     }
     data["results"] = [
-        {k: r[k] for k in ("slug", "title", "summary", "url", "topics", "communes", "challenges", "score",
-                            "snippet_html", "reasons")}
+        {
+            k: r[k]
+            for k in (
+                "slug",
+                "title",
+                "summary",
+                "url",
+                "topics",
+                "communes",
+                "challenges",
+                "score",
+                "snippet_html",
+                "reasons",
+            )
+        }
         for r in page["results"]
     ]
     return data
@@ -139,7 +172,9 @@ def _page_window(page: int, pages: int, width: int = 2) -> list[int]:
     return list(range(low, high + 1)) if pages > 1 else []
 
 
-def card_page(card: dict[str, Any], related: list[dict[str, Any]]) -> dict[str, Any]:
+def card_page(
+    card: dict[str, Any], related: list[dict[str, Any]], *, repository_url: str = ""
+) -> dict[str, Any]:
     """Everything the card page and ``/api/werkzeuge/<slug>`` show."""
     meta = []
     for facet_name, label in (
@@ -150,12 +185,17 @@ def card_page(card: dict[str, Any], related: list[dict[str, Any]]) -> dict[str, 
         values = card.get(facet_name) or []
         if values:
             meta.append(
-                {"label": label, "values": [{"value": v, "url": filter_url(facet_name, v)} for v in values]}
+                {
+                    "label": label,
+                    "values": [{"value": v, "url": filter_url(facet_name, v)} for v in values],
+                }
             )
     for facet_name, label in (("tool_type", "Art"), ("status", "Stand"), ("effort", "Aufwand")):
         value = card.get(facet_name)
         if value:
-            meta.append({"label": label, "values": [{"value": value, "url": filter_url(facet_name, value)}]})
+            meta.append(
+                {"label": label, "values": [{"value": value, "url": filter_url(facet_name, value)}]}
+            )
     communes = [
         {
             **c,
@@ -170,22 +210,305 @@ def card_page(card: dict[str, Any], related: list[dict[str, Any]]) -> dict[str, 
         "url": card_url(card["slug"]),
         "meta": meta,
         "communes_linked": communes,
-        "reused_by_linked": [{"value": v, "url": filter_url("communes", v)} for v in card.get("reused_by", [])],
+        "reused_by_linked": [
+            {"value": v, "url": filter_url("communes", v)} for v in card.get("reused_by", [])
+        ],
         "related": [
-            {"slug": r["slug"], "title": r["title"], "summary": r["summary"], "url": card_url(r["slug"])}
+            {
+                "slug": r["slug"],
+                "title": r["title"],
+                "summary": r["summary"],
+                "url": card_url(r["slug"]),
+            }
             for r in related
         ],
         "show_toc": len(card.get("headings", [])) >= 4,
+        **share_links(card["slug"], repository_url),
     }
 
 
 def api_card(page: dict[str, Any]) -> dict[str, Any]:
     keys = (
-        "slug", "title", "summary", "plain_summary", "url", "topics", "communes", "commune_details",
-        "challenges", "target_groups", "state", "cluster", "status", "effort", "tool_type",
-        "published", "updated", "license", "contact", "links", "aliases", "reused_by", "html",
+        "slug",
+        "title",
+        "summary",
+        "plain_summary",
+        "url",
+        "topics",
+        "communes",
+        "commune_details",
+        "challenges",
+        "target_groups",
+        "state",
+        "cluster",
+        "status",
+        "effort",
+        "tool_type",
+        "published",
+        "updated",
+        "license",
+        "contact",
+        "links",
+        "aliases",
+        "reused_by",
+        "html",
         "headings",
     )
     data = {k: page.get(k) for k in keys}
     data["related"] = page["related"]
     return data
+
+
+# ---- issue 5: sharing, challenges, commune profiles, collections, overview ---------------------
+
+SHORT_PATH = "/w/"
+COLLECTIONS_PATH = "/sammlungen"
+PROFILE_FIELDS: tuple[tuple[str, str, int], ...] = (
+    ("kind", "Art der Kommune", 3),
+    ("state", "Bundesland", 2),
+    ("cluster", "Cluster", 1),
+)
+"""Commune profile fields: URL parameter (= commune table key), German label, ranking weight."""
+MAX_CHALLENGE_RESULTS = 60
+
+
+def share_links(slug: str, repository_url: str = "") -> dict[str, Any]:
+    """Short link, QR code files and the 'edit this card' link of a card (paths, not absolute)."""
+    base = card_url(slug)
+    edit_url = f"{repository_url.rstrip('/')}/toolkit/{quote(slug)}.md" if repository_url else None
+    return {
+        "short_url": SHORT_PATH + quote(slug),
+        "qr_svg_url": base + "/qr.svg",
+        "qr_png_url": base + "/qr.png",
+        "edit_url": edit_url,
+    }
+
+
+def commune_table(cards: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Commune name -> {state, cluster, kind}, collected from the cards' commune details."""
+    table: dict[str, dict[str, str]] = {}
+    for card in cards:
+        for c in card.get("commune_details", []):
+            table.setdefault(
+                c["name"], {"state": c["state"], "cluster": c["cluster"], "kind": c["kind"]}
+            )
+    return table
+
+
+def profile_choices(
+    table: dict[str, dict[str, str]], profile: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The select boxes of the commune profile: every known kind, state and cluster."""
+    blocks = []
+    for key, label, _ in PROFILE_FIELDS:
+        values = sorted({c[key] for c in table.values() if c.get(key)})
+        blocks.append(
+            {
+                "name": key,
+                "label": label,
+                "options": [{"value": v, "selected": profile.get(key) == v} for v in values],
+            }
+        )
+    return blocks
+
+
+def profile_match(
+    card: dict[str, Any], profile: dict[str, str], table: dict[str, dict[str, str]]
+) -> tuple[int, list[str]]:
+    """How similar the card's communes (original and "nachgemacht in") are to the profile."""
+    best, reasons = 0, []
+    for name in [*card.get("communes", []), *card.get("reused_by", [])]:
+        commune = table.get(name)
+        if not commune:
+            continue
+        score, why = 0, []
+        for key, label, weight in PROFILE_FIELDS:
+            wanted = profile.get(key)
+            if wanted and commune.get(key) == wanted:
+                score += weight
+                why.append(f"{label}: {wanted}")
+        if score > best:
+            best, reasons = score, [f"{name} – " + ", ".join(why)]
+    return best, reasons
+
+
+def _origin(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {**c, "url": filter_url("communes", c["name"])} for c in card.get("commune_details", [])
+    ]
+
+
+def challenge_page(
+    *,
+    choices: list[Any],
+    chosen: list[str],
+    profile: dict[str, str],
+    hits: list[Any],
+    all_cards: list[dict[str, Any]],
+    query: str = "",
+) -> dict[str, Any]:
+    """/herausforderungen: ranked by chosen challenges met, then commune likeness, then relevance.
+
+    ``choices`` are the challenge facet values (with counts); ``hits`` the search hits of the cards
+    that address any chosen challenge (all cards when only a profile is given).
+    """
+    table = commune_table(all_cards)
+    asked = bool(chosen) or any(profile.values())
+    ranked = []
+    for position, hit in enumerate(hits):
+        card = hit.card
+        matched = [c for c in chosen if c in card.get("challenges", [])]
+        if chosen and not matched:
+            continue
+        similarity, reasons = profile_match(card, profile, table)
+        if not chosen and similarity == 0:
+            continue
+        ranked.append((len(matched), similarity, -position, card, matched, reasons))
+    ranked.sort(key=lambda r: (-r[0], -r[1], -r[2]))
+    results = [
+        {
+            "slug": card["slug"],
+            "title": card["title"],
+            "summary": card["summary"],
+            "url": card_url(card["slug"]),
+            "matched": matched,
+            "matched_count": len(matched),
+            "profile_reasons": reasons,
+            "origin": _origin(card),
+            "contact": card.get("contact"),
+            "reused_by_linked": [
+                {"value": v, "url": filter_url("communes", v)} for v in card.get("reused_by", [])
+            ],
+        }
+        for _, _, _, card, matched, reasons in ranked[:MAX_CHALLENGE_RESULTS]
+    ]
+    search_params = [("q", query)] if query else []
+    search_params += [("challenge", c) for c in chosen]
+    return {
+        "challenges": [
+            {"value": fv.value, "count": fv.count, "checked": fv.value in chosen, "id": f"h-{n}"}
+            for n, fv in enumerate(sorted(choices, key=lambda v: fold_key(v.value)), 1)
+        ],
+        "chosen": chosen,
+        "query": query,
+        "profile": profile,
+        "profile_blocks": profile_choices(table, profile),
+        "asked": asked,
+        "results": results,
+        "total": len(ranked),
+        "shown": len(results),
+        "search_url": f"{SEARCH_PATH}?{urlencode(search_params)}" if chosen else None,
+    }
+
+
+def fold_key(text: str) -> str:
+    """Sort key that puts umlauts next to their base letters (Ä next to A)."""
+    return text.casefold().replace("ä", "a").replace("ö", "o").replace("ü", "u").replace("ß", "ss")
+
+
+def collection_url(name: str) -> str:
+    return f"{COLLECTIONS_PATH}/{quote(name)}"
+
+
+def collection_summary(collection: Any) -> dict[str, Any]:
+    return {
+        "name": collection.name,
+        "title": collection.title,
+        "intro": collection.intro,
+        "date": collection.date.isoformat() if collection.date else None,
+        "date_text": german_date(collection.date.isoformat()) if collection.date else "",
+        "event": collection.event,
+        "count": len(collection.slugs),
+        "url": collection_url(collection.name),
+    }
+
+
+def collection_page(collection: Any, cards: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """/sammlungen/<name>: the collection's cards in the curated order (missing ones left out)."""
+    items = []
+    for slug in collection.slugs:
+        card = cards.get(slug)
+        if card is None:
+            continue
+        items.append(
+            {
+                "slug": slug,
+                "title": card["title"],
+                "summary": card["summary"],
+                "url": card_url(slug),
+                "short_url": SHORT_PATH + quote(slug),
+                "origin": _origin(card),
+                "topics": card.get("topics", []),
+                "reused_by": card.get("reused_by", []),
+                "contact": card.get("contact"),
+            }
+        )
+    return {
+        **collection_summary(collection),
+        "cards": items,
+        "qr_svg_url": collection_url(collection.name) + "/qr.svg",
+        "qr_png_url": collection_url(collection.name) + "/qr.png",
+    }
+
+
+GERMAN_MONTHS = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
+
+
+def german_date(iso: str | None) -> str:
+    """'2023-03-21' -> '21. März 2023' (empty for no date)."""
+    if not iso:
+        return ""
+    year, month, day = (int(p) for p in iso.split("-"))
+    return f"{day}. {GERMAN_MONTHS[month - 1]} {year}"
+
+
+OVERVIEW_FACETS: tuple[tuple[str, str, str], ...] = (
+    ("topics", "Werkzeuge je Thema", "je Thema"),
+    ("challenges", "Werkzeuge je Herausforderung", "je Herausforderung"),
+    ("state", "Werkzeuge je Bundesland", "je Bundesland"),
+    ("cluster", "Werkzeuge je Cluster", "je Cluster"),
+)
+
+
+def overview_blocks(result: SearchResult) -> list[dict[str, Any]]:
+    """One block per overview chart: id, title, rows (value, count, link to the filtered search)."""
+    blocks = []
+    for facet_name, title, what in OVERVIEW_FACETS:
+        values = sorted(
+            result.facets.get(facet_name, ()), key=lambda v: (-v.count, fold_key(v.value))
+        )
+        blocks.append(
+            {
+                "id": "chart-" + facet_name.replace("_", "-"),
+                "facet": facet_name,
+                "title": title,
+                "what": what,
+                "label": FACETS_BY_NAME[facet_name].label,
+                "rows": [
+                    {"value": v.value, "count": v.count, "url": filter_url(facet_name, v.value)}
+                    for v in values
+                ],
+            }
+        )
+    return blocks
+
+
+def export_links(request: SearchRequest) -> dict[str, str]:
+    """CSV and JSON downloads of the whole result (filters and sort kept, no page)."""
+    params = [(k, v) for k, v in request.params(include_page=False) if k != "per_page"]
+    qs = urlencode(params)
+    suffix = f"?{qs}" if qs else ""
+    return {"export_csv_url": "/export.csv" + suffix, "export_json_url": "/export.json" + suffix}

@@ -48,6 +48,8 @@ class SearchRequest:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     sort: str = "relevance"
+    default_per_page: int = field(default=DEFAULT_PER_PAGE, compare=False, repr=False)
+    """The site's page size (``ZWK_KB_PER_PAGE``): links leave ``per_page`` out only for it."""
 
     @property
     def is_browse(self) -> bool:
@@ -86,7 +88,7 @@ class SearchRequest:
             pairs.append(("sort", self.sort))
         if include_page and self.page > 1:
             pairs.append(("page", str(self.page)))
-        if self.per_page != DEFAULT_PER_PAGE:
+        if self.per_page != self.default_per_page:
             pairs.append(("per_page", str(self.per_page)))
         return pairs
 
@@ -95,7 +97,10 @@ class SearchRequest:
 
 
 def parse_search_args(
-    args: Mapping[str, Sequence[str]], *, per_page: int = DEFAULT_PER_PAGE, max_per_page: int = MAX_PER_PAGE
+    args: Mapping[str, Sequence[str]],
+    *,
+    per_page: int = DEFAULT_PER_PAGE,
+    max_per_page: int = MAX_PER_PAGE,
 ) -> SearchRequest:
     """A ``SearchRequest`` from URL parameters (``{"q": ["…"], "topic": ["a", "b"]}``).
 
@@ -119,10 +124,13 @@ def parse_search_args(
         page=_int(args.get("page", []), 1, 1, MAX_PAGE),
         per_page=_int(args.get("per_page", []), per_page, 1, max_per_page),
         sort=sort if sort in SORTS else "relevance",
+        default_per_page=per_page,
     )
 
 
-def request_from_options(q: str, options: Mapping[str, Iterable[str]], **kwargs: int) -> SearchRequest:
+def request_from_options(
+    q: str, options: Mapping[str, Iterable[str]], **kwargs: int
+) -> SearchRequest:
     """A request from CLI options keyed by facet name (``{"topics": ["Wohnen"]}``)."""
     args: dict[str, list[str]] = {"q": [q]}
     for name, values in options.items():
@@ -141,6 +149,7 @@ class QueryPart:
 
 _PART_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 MAX_PARTS = 24
+_FIELD_COLON_RE = re.compile(r":(?!in(?:nen)?\b)", re.IGNORECASE)
 
 
 def split_query(q: str) -> list[QueryPart]:
@@ -152,6 +161,8 @@ def split_query(q: str) -> list[QueryPart]:
     """
     parts: list[QueryPart] = []
     negate_next = False
+    # "feld:wert" is no field syntax here, just two words; gender colons (Bürger:innen) stay
+    q = _FIELD_COLON_RE.sub(" ", q)
     for match in _PART_RE.finditer(q):
         minus, phrase, word = match.groups()
         if phrase is not None:

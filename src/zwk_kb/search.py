@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from whoosh import highlight
+from whoosh import highlight, matching
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -44,6 +44,52 @@ MAX_UNITS = 16
 MAX_TERMS_PER_UNIT = 24
 FUZZY_MAX_DIST = 2
 RELATED_DEFAULT = 5
+SYNONYM_WEIGHT = 0.5
+"""Alternatives from a synonym group count half: the literal word the user typed ranks first."""
+SURFACE_SCAN_CHARS = 4000
+MAX_SURFACE_FORMS = 3
+
+
+class _DisMaxMatcher(matching.DisjunctionMaxMatcher):
+    """Whoosh's DisjunctionMaxMatcher with a correct ``score``.
+
+    The original returns the max of both sub-matchers' scores even when one of them stands on
+    a *different* document, so unrelated cards get the best card's score.
+    """
+
+    def score(self) -> float:
+        current = self.id()
+        scores = [m.score() for m in (self.a, self.b) if m.is_active() and m.id() == current]
+        if not scores:
+            return 0.0
+        best = max(scores)
+        return best + self.tiebreak * (sum(scores) - best)
+
+    def replace(self, minquality: float = 0) -> matching.Matcher:
+        replaced = super().replace(minquality)
+        if isinstance(replaced, matching.DisjunctionMaxMatcher) and not isinstance(
+            replaced, _DisMaxMatcher
+        ):
+            return _DisMaxMatcher(replaced.a, replaced.b, tiebreak=self.tiebreak)
+        return replaced
+
+    def copy(self) -> _DisMaxMatcher:
+        return _DisMaxMatcher(self.a.copy(), self.b.copy(), tiebreak=self.tiebreak)
+
+
+class _DisMax(wq.DisjunctionMax):
+    """The best-scoring alternative counts (plus a small tiebreak share of the others)."""
+
+    def _matcher(self, subs: Any, searcher: Any, context: Any) -> matching.Matcher:
+        reader = searcher.reader()
+        return self._tree_matcher(
+            subs,
+            _DisMaxMatcher,
+            searcher,
+            context,
+            lambda q: q.estimate_size(reader),
+            tiebreak=self.tiebreak,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,21 +194,24 @@ class SearchEngine:
         analyzer = searcher.schema[TITLE].analyzer
         groups: dict[int, list[str]] = {}
         try:
-            for token in analyzer(text, mode="query", positions=True):
+            # mode="index": the analyzer then also emits compound parts (same position), which
+            # the query needs to match a compound the cards only contain split, or vice versa
+            for token in analyzer(text, mode="index", positions=True):
                 if token.stopped if hasattr(token, "stopped") else False:
                     continue
                 group = groups.setdefault(token.pos, [])
                 if token.text not in group and len(group) < MAX_TERMS_PER_UNIT:
                     group.append(token.text)
-        except Exception:  # noqa: BLE001 (a query must never fail on analysis)
+        except Exception:
             return []
         return [groups[pos] for pos in sorted(groups)][:MAX_TERMS_PER_UNIT]
 
     @staticmethod
     def _term(term: str, boost_scale: float = 1.0) -> wq.Query:
-        return wq.DisjunctionMax(
-            [wq.Term(f, term, boost=b * boost_scale) for f, b in TEXT_FIELD_BOOSTS.items()],
-            tiebreak=0.2,
+        # Or (sum over fields), not DisjunctionMax: Whoosh's DisjunctionMaxMatcher.score() takes
+        # the max of sub-matchers standing on *different* documents and ranks at random.
+        return wq.Or(
+            [wq.Term(f, term, boost=b * boost_scale) for f, b in TEXT_FIELD_BOOSTS.items()]
         )
 
     def _word_query(self, groups: list[list[str]], boost_scale: float = 1.0) -> wq.Query | None:
@@ -178,23 +227,36 @@ class SearchEngine:
             return None
         return per_position[0] if len(per_position) == 1 else wq.And(per_position)
 
-    def _phrase_query(self, groups: list[list[str]]) -> wq.Query | None:
+    def _phrase_query(
+        self, searcher: Searcher, groups: list[list[str]], original: str = ""
+    ) -> wq.Query | None:
         words = [g[0] for g in groups]
         if not words:
             return None
         if len(words) == 1:
             return self._term(words[0])
-        return wq.Or(
-            [wq.Phrase(f, words, slop=1, boost=b) for f, b in TEXT_FIELD_BOOSTS.items()]
-        )
+        phrases: list[wq.Query] = [
+            wq.Phrase(f, words, slop=1, boost=b) for f, b in TEXT_FIELD_BOOSTS.items()
+        ]
+        # "repair café" is also the hyphenated compound "Repair-Café", indexed as one word
+        joined = self._analyze(searcher, "".join(original.split())) if original else []
+        if len(joined) == 1:
+            phrases.append(self._term(joined[0][0]))
+        return wq.Or(phrases)
 
     def _unit(self, searcher: Searcher, part: QueryPart) -> _Unit:
         groups = self._analyze(searcher, part.text)
-        query = self._phrase_query(groups) if part.phrase else self._word_query(groups)
+        query = (
+            self._phrase_query(searcher, groups, part.text)
+            if part.phrase
+            else self._word_query(groups)
+        )
         terms = {t for g in groups for t in g}
         unit = _Unit(part.text, query, terms)
         if query is not None and not part.exclude:
-            unit.known = any(self._doc_frequency(searcher, t) for t in (g[0] for g in groups)) or all(
+            unit.known = any(
+                self._doc_frequency(searcher, t) for t in (g[0] for g in groups)
+            ) or all(
                 any(self._doc_frequency(searcher, p) for p in g[1:]) and len(g) > 1 for g in groups
             )
         return unit
@@ -203,12 +265,14 @@ class SearchEngine:
     def _doc_frequency(searcher: Searcher, term: str) -> int:
         return sum(searcher.doc_frequency(f, term) for f in TEXT_FIELD_BOOSTS)
 
-    def _with_synonyms(self, searcher: Searcher, units: list[_Unit], parts: list[QueryPart]) -> None:
+    def _with_synonyms(
+        self, searcher: Searcher, units: list[_Unit], parts: list[QueryPart]
+    ) -> None:
         """Widen units (or runs of units) that match a synonym group with its alternatives."""
         text = " ".join(p.text for p in parts if not p.exclude)
         try:
             expansions = self.synonyms.expansions(text)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return
         positive = [i for i, p in enumerate(parts) if not p.exclude]
         for surface, alternatives in expansions[:8]:
@@ -223,18 +287,21 @@ class SearchEngine:
             alt_queries: list[wq.Query] = []
             for alternative in alternatives[:8]:
                 groups = self._analyze(searcher, alternative)
-                q = self._word_query(groups, boost_scale=0.8)
+                q = self._word_query(groups, boost_scale=SYNONYM_WEIGHT)
                 if q is None:
                     continue
                 alt_queries.append(q)
                 for g in groups:
                     for t in g:
                         first.terms.add(t)
-                        first.reasons.setdefault(t, f"Ähnliches Wort: „{surface}“ → „{alternative}“")
+                        first.reasons.setdefault(
+                            t, f"Ähnliches Wort: „{surface}“ → „{alternative}“"
+                        )
             if not alt_queries:
                 continue
             combined = originals[0] if len(originals) == 1 else wq.And(originals)
-            first.query = wq.Or([combined, *alt_queries])
+            # the best of "what was typed" and its alternatives counts, they don't add up
+            first.query = _DisMax([combined, *alt_queries], tiebreak=0.1)
             first.known = True
             for i in indexes[1:]:
                 units[i].query = None
@@ -248,9 +315,29 @@ class SearchEngine:
         try:
             corrector = searcher.corrector(SPELL)
             found = corrector.suggest(key, limit=1, maxdist=FUZZY_MAX_DIST if len(key) > 5 else 1)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return None
-        return found[0] if found else None
+        return self._display_form(searcher, found[0]) if found else None
+
+    @staticmethod
+    def _display_form(searcher: Searcher, folded: str) -> str:
+        """How a corrected word is written in the cards ('Öffentlichkeitsarbeit', not the
+        folded index term 'offentlichkeitsarbeit')."""
+        try:
+            docnum = searcher.document_number(**{SPELL: folded})
+            if docnum is None:
+                return folded
+            stored = searcher.stored_fields(docnum)
+            analyzer = searcher.schema[SPELL].analyzer
+            for fieldname in (TITLE, SUMMARY, BODY):
+                text = str(stored.get(fieldname, ""))
+                for token in analyzer(text, chars=True):
+                    surface = text[token.startchar : token.endchar]
+                    if token.text == folded and fold(surface) == folded:
+                        return surface
+        except Exception:
+            pass
+        return folded
 
     # ---- search ---------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
@@ -302,7 +389,9 @@ class SearchEngine:
                                 t, f"Schreibweise: „{parts[i].text}“ → „{correction}“"
                             )
                         corrected = True
-            positives = [u.query for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
+            positives = [
+                u.query for p, u in zip(parts, units, strict=True) if not p.exclude and u.query
+            ]
             exclude = [u.query for p, u in zip(parts, units, strict=True) if p.exclude and u.query]
             if positives:
                 main = positives[0] if len(positives) == 1 else wq.And(positives)
@@ -314,9 +403,13 @@ class SearchEngine:
             matched = self._docs(searcher, main, exclude)
         else:
             matched = self._docs(searcher, main, exclude)
-            if not matched and len([u for u in units if u.query is not None]) > 1:
-                positives = [u.query for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
-                main = wq.Or(positives)
+            active = [u for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
+            # Relax to "any word" only with words found as typed, and only when they are at least
+            # half of the query: "kita xyzzy" shows Kita tools, "skigebiet beschneiung" (one word
+            # unknown, the other only a far-fetched correction) shows nothing.
+            literal = [u.query for u in active if u.known]
+            if not matched and len(active) > 1 and literal and 2 * len(literal) >= len(active):
+                main = literal[0] if len(literal) == 1 else wq.Or(literal)
                 matched = self._docs(searcher, main, exclude)
                 relaxed = bool(matched)
 
@@ -340,11 +433,13 @@ class SearchEngine:
     def _with_exclusions(main: wq.Query, exclude: Sequence[wq.Query]) -> wq.Query:
         return wq.AndNot(main, wq.Or(list(exclude))) if exclude else main
 
-    def _docs(self, searcher: Searcher, main: wq.Query, exclude: Sequence[wq.Query]) -> frozenset[int]:
+    def _docs(
+        self, searcher: Searcher, main: wq.Query, exclude: Sequence[wq.Query]
+    ) -> frozenset[int]:
         q = self._with_exclusions(main, exclude)
         try:
             return frozenset(searcher.docs_for_query(q))
-        except Exception:  # noqa: BLE001 (engine errors must not become a 500)
+        except Exception:
             return frozenset()
 
     def _facet_counts(
@@ -392,16 +487,20 @@ class SearchEngine:
         scored = not browse and request.sort == "relevance"
         try:
             if browse or request.sort == "newest":
-                results = searcher.search(q, filter=set(final), limit=limit, sortedby=CHANGED, reverse=True)
+                results = searcher.search(
+                    q, filter=set(final), limit=limit, sortedby=CHANGED, reverse=True
+                )
             elif request.sort == "title":
                 results = searcher.search(q, filter=set(final), limit=limit, sortedby=TITLE)
             else:
                 results = searcher.search(q, filter=set(final), limit=limit, terms=True)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return ()
         results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
         results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        literal = {t for u, p in zip(units, parts, strict=True) if not p.exclude for t in _literal_terms(u)}
+        literal = {
+            t for u, p in zip(units, parts, strict=True) if not p.exclude for t in _literal_terms(u)
+        }
         reasons_by_term: dict[str, str] = {}
         for u in units:
             reasons_by_term.update(u.reasons)
@@ -414,10 +513,13 @@ class SearchEngine:
             if not browse:
                 try:
                     snippet = hit.highlights(BODY, top=2) or hit.highlights(SUMMARY, top=1)
-                    title_html = hit.highlights(TITLE, top=1, minscore=0) if _has_terms(hit, TITLE) else ""
-                except Exception:  # noqa: BLE001
+                    title_html = (
+                        hit.highlights(TITLE, top=1, minscore=0) if _has_terms(hit, TITLE) else ""
+                    )
+                except Exception:
                     snippet = ""
                 reasons = _reasons(hit, literal, reasons_by_term)
+                reasons += self._surface_forms(searcher, hit, stored, parts)
             hits.append(
                 Hit(
                     slug=stored[SLUG],
@@ -429,6 +531,40 @@ class SearchEngine:
                 )
             )
         return tuple(hits)
+
+    def _surface_forms(
+        self, searcher: Searcher, hit: Any, stored: dict[str, Any], parts: list[QueryPart]
+    ) -> list[str]:
+        """Words of the card that matched in another form than typed.
+
+        E.g. "Generationencafé" for "Café".
+        """
+        try:
+            matched = {
+                t.decode("utf-8") if isinstance(t, bytes) else t for _, t in hit.matched_terms()
+            }
+        except Exception:
+            return []
+        typed = {fold(w) for p in parts if not p.exclude for w in p.text.split()}
+        analyzer = searcher.schema[TITLE].analyzer
+        forms: list[str] = []
+        for fieldname in (TITLE, SUMMARY, BODY):
+            text = str(stored.get(fieldname, ""))[:SURFACE_SCAN_CHARS]
+            try:
+                tokens = analyzer(text, mode="index", chars=True)
+                for token in tokens:
+                    if token.text not in matched:
+                        continue
+                    surface = text[token.startchar : token.endchar]
+                    if fold(surface) not in typed and surface not in forms:
+                        forms.append(surface)
+                    if len(forms) >= MAX_SURFACE_FORMS:
+                        break
+            except Exception:
+                break
+            if len(forms) >= MAX_SURFACE_FORMS:
+                break
+        return ["gefunden als " + ", ".join(f"„{form}“" for form in forms)] if forms else []
 
     # ---- single cards ---------------------------------------------------------------------
     def card(self, slug: str) -> dict[str, Any] | None:
@@ -451,7 +587,7 @@ class SearchEngine:
         return cards
 
     def related(self, slug: str, limit: int = RELATED_DEFAULT) -> list[dict[str, Any]]:
-        """The most similar cards: shared key words of the body plus shared topics and challenges."""
+        """The most similar cards: shared key words of the body, shared topics and challenges."""
         searcher = self.pool.searcher()
         docnum = searcher.document_number(slug=slug)
         if docnum is None:
@@ -463,7 +599,7 @@ class SearchEngine:
             best = max((h.score for h in similar), default=1.0) or 1.0
             for h in similar:
                 scores[h.docnum] = h.score / best
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         sets = self._facet_sets(searcher)
         weights = {"challenges": 0.5, "topics": 0.35, "target_groups": 0.15}
@@ -499,7 +635,7 @@ def _literal_terms(unit: _Unit) -> set[str]:
 def _has_terms(hit: Any, fieldname: str) -> bool:
     try:
         return any(f == fieldname for f, _ in hit.matched_terms())
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -508,7 +644,7 @@ def _reasons(hit: Any, literal: set[str], reasons_by_term: dict[str, str]) -> li
     notes: list[str] = []
     try:
         matched = {t.decode("utf-8") if isinstance(t, bytes) else t for _, t in hit.matched_terms()}
-    except Exception:  # noqa: BLE001
+    except Exception:
         return notes
     for term in sorted(matched):
         reason = reasons_by_term.get(term)

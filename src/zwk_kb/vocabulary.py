@@ -72,7 +72,9 @@ def parse_vocabulary(text: str, *, path: str = "_vocabulary.yml") -> ParsedVocab
         if not lists[key]:
             report(None, f"Im Vokabular fehlt der Abschnitt „{key}“ (eine Liste von Begriffen).")
     if not communes:
-        report(None, "Im Vokabular fehlt der Abschnitt „communes“ (Kommunen mit state, cluster, kind).")
+        report(
+            None, "Im Vokabular fehlt der Abschnitt „communes“ (Kommunen mit state, cluster, kind)."
+        )
     vocabulary = Vocabulary(
         topics=lists["topics"],
         challenges=lists["challenges"],
@@ -96,15 +98,23 @@ def _terms(node: yaml.Node, key: str, report) -> tuple[str, ...]:  # type: ignor
             report(item, f"{key}: {exc.message}")
             continue
         if term in terms:
-            report(item, f"Der Begriff „{clean_for_message(term)}“ steht doppelt in „{key}“.", warning=True)
+            report(
+                item,
+                f"Der Begriff „{clean_for_message(term)}“ steht doppelt in „{key}“.",
+                warning=True,
+            )
             continue
+        _warn_html(item, term, report)
         terms.append(term)
     return tuple(terms)
 
 
 def _communes(node: yaml.Node, report) -> dict[str, Commune]:  # type: ignore[no-untyped-def]
     if not isinstance(node, yaml.MappingNode):
-        report(node, "„communes“ muss eine Zuordnung sein: Name der Kommune, darunter state, cluster, kind.")
+        report(
+            node,
+            "„communes“ muss eine Zuordnung sein: Name der Kommune, darunter state, cluster, kind.",
+        )
         return {}
     communes: dict[str, Commune] = {}
     for name_node, value in node.value:
@@ -116,8 +126,11 @@ def _communes(node: yaml.Node, report) -> dict[str, Commune]:  # type: ignore[no
         if name in communes:
             report(name_node, f"Die Kommune „{clean_for_message(name)}“ steht doppelt.")
             continue
+        _warn_html(name_node, name, report)
         if not isinstance(value, yaml.MappingNode):
-            report(value, f"Zur Kommune „{clean_for_message(name)}“ gehören state, cluster und kind.")
+            report(
+                value, f"Zur Kommune „{clean_for_message(name)}“ gehören state, cluster und kind."
+            )
             continue
         entry = {}
         for k, v in value.value:
@@ -135,6 +148,17 @@ def _communes(node: yaml.Node, report) -> dict[str, Commune]:  # type: ignore[no
             continue
         communes[name] = Commune(name=name, **entry)
     return communes
+
+
+def _warn_html(node: yaml.Node, term: str, report) -> None:  # type: ignore[no-untyped-def]
+    tag = fields.html_tag_in(term)
+    if tag:
+        report(
+            node,
+            f"{fields.shown(tag)} sieht aus wie HTML. HTML wird auf der Website nicht ausgeführt, "
+            "sondern als Text angezeigt. Bitte nur Text verwenden.",
+            warning=True,
+        )
 
 
 def _synonyms(node: yaml.Node, report) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]

@@ -10,6 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import yaml
+from yaml import MappingNode, Node, ScalarNode, SequenceNode
+
+__all__ = [
+    "Located",
+    "MappingNode",
+    "Node",
+    "ScalarNode",
+    "SequenceNode",
+    "YamlProblem",
+    "clean_for_message",
+    "compose",
+    "explain_yaml_error",
+    "mapping_items",
+    "to_plain",
+    "where",
+]
 
 SAFE_TAGS = frozenset(
     {
@@ -64,7 +80,8 @@ def _check_events(text: str) -> None:
         tag = getattr(event, "tag", None)
         if tag and tag not in SAFE_TAGS and tag != "!":
             raise YamlProblem(
-                "Besondere YAML-Typen (mit !!) sind nicht erlaubt. Bitte nur Text und Listen verwenden.",
+                "Besondere YAML-Typen (mit !!) sind nicht erlaubt. Bitte nur Text und Listen "
+                "verwenden.",
                 line,
                 column,
             )
@@ -88,9 +105,18 @@ def compose(text: str) -> yaml.Node | None:
         line = mark.line + 1 if mark else 1
         column = mark.column + 1 if mark else 1
         raise YamlProblem(
-            "Die Angaben zwischen den ---Linien sind kein gültiges YAML "
-            f"({_short(exc.problem or 'Syntaxfehler')}). Häufige Ursachen: ein Doppelpunkt im Text "
-            "ohne Anführungszeichen, falsche Einrückung oder ein Tabulator.",
+            f"Fehler im YAML-Format: {explain_yaml_error(exc.context, exc.problem)}",
+            line,
+            column,
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        at = max(0, min(int(exc.position), len(text)))
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else 0
+        raise YamlProblem(
+            f"Die Angaben enthalten ein unsichtbares Steuerzeichen (U+{code:04X}). Bitte "
+            "entfernen.",
             line,
             column,
         ) from None
@@ -98,6 +124,78 @@ def compose(text: str) -> yaml.Node | None:
         raise YamlProblem(
             f"Die Angaben sind kein gültiges YAML ({_short(type(exc).__name__)})."
         ) from None
+
+
+# PyYAML's problem texts (English) -> what a contributor should do, in German; first match wins.
+_YAML_HINTS: tuple[tuple[str, str], ...] = (
+    (
+        "mapping values are not allowed",
+        "unerwarteter Doppelpunkt. Steht im Text ein „: “? Dann den ganzen Text in "
+        "Anführungszeichen "
+        'setzen, z. B. title: "Bürgerbus: so geht\'s".',
+    ),
+    ("found character '\\t'", "ein Tabulator. Bitte zum Einrücken Leerzeichen verwenden."),
+    (
+        "cannot start any token",
+        "ein Wert beginnt mit einem Sonderzeichen. Bitte den Text in Anführungszeichen setzen.",
+    ),
+    (
+        "unknown escape character",
+        "ein \\ in doppelten Anführungszeichen. Bitte einfache Anführungszeichen ' verwenden.",
+    ),
+    ("quoted scalar", "ein Anführungszeichen wird nicht geschlossen."),
+    (
+        "flow sequence",
+        "eine eckige Klammer [ wird nicht richtig geschlossen (oder es fehlt ein Komma).",
+    ),
+    (
+        "flow mapping",
+        "eine geschweifte Klammer { wird nicht richtig geschlossen (oder es fehlt ein Komma).",
+    ),
+    (
+        "could not find expected ':'",
+        "in dieser Zeile fehlt der Doppelpunkt nach dem Namen der Angabe.",
+    ),
+    (
+        "single document",
+        "eine Zeile „---“ oder „...“ beendet die Angaben zu früh. Bitte die Zeile löschen.",
+    ),
+    (
+        "but found '<scalar>'",
+        "hier beginnt unerwartet ein Text. Oft fehlt weiter oben ein schließendes "
+        "Anführungszeichen, "
+        "oder die Zeile ist falsch eingerückt.",
+    ),
+    (
+        "expected <block end>",
+        "die Einrückung stimmt nicht. Alle Angaben beginnen ganz links, Listeneinträge mit "
+        "zwei Leerzeichen und „- “.",
+    ),
+    (
+        "document start",
+        "die Angaben sind hier zu Ende (eine Zeile „...“ davor?) oder falsch eingerückt. Alle "
+        "Angaben "
+        "beginnen ganz links; Zeilen mit „...“ bitte löschen.",
+    ),
+    (
+        "expected the node content",
+        "an dieser Stelle fehlt ein Wert, oder ein Text beginnt mit einem Sonderzeichen. Bitte "
+        "den Text "
+        "in Anführungszeichen setzen.",
+    ),
+)
+
+
+def explain_yaml_error(context: str | None, problem: str | None) -> str:
+    """A German explanation of a PyYAML syntax error."""
+    text = f"{context or ''} {problem or ''}"
+    for needle, hint in _YAML_HINTS:
+        if needle in text:
+            return hint
+    return (
+        "ungültige Schreibweise. Häufige Ursachen: ein Doppelpunkt im Text ohne "
+        "Anführungszeichen, falsche Einrückung oder ein Tabulator."
+    )
 
 
 def mapping_items(node: yaml.Node) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
@@ -123,8 +221,11 @@ def _short(text: str, limit: int = 80) -> str:
 
 def clean_for_message(text: object, limit: int = 60) -> str:
     """Text safe to print in a message: no control characters, bounded length."""
-    raw = str(text)
-    cleaned = "".join(ch if ch.isprintable() else "�" for ch in raw)
+    raw = str(text)[: limit * 4]
+    cleaned = "".join(
+        ch if ch.isprintable() else (" " if ch.isspace() else "\N{REPLACEMENT CHARACTER}")
+        for ch in raw
+    )
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     return cleaned

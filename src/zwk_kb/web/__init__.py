@@ -40,18 +40,21 @@ class AppState:
     engine_version: int = -1
 
     def refresh(self) -> None:
-        """Dev mode: re-index changed cards (at most once a second) and rebuild synonyms if needed."""
+        """Dev mode: re-index changed cards (at most once a second); new synonyms if needed."""
         if self.settings.dev:
             now = time.monotonic()
             if now - self.last_check >= DEV_CHECK_SECONDS and self.lock.acquire(blocking=False):
                 try:
+                    first = self.last_check == 0.0
                     self.last_check = now
-                    if is_stale(self.settings.toolkit, self.settings.index):
+                    if first or is_stale(self.settings.toolkit, self.settings.index):
                         toolkit = load_toolkit(self.settings.toolkit)
                         update(toolkit, self.settings.index)
                         self.problems_by_path = {}
                         for p in toolkit.errors:
-                            self.problems_by_path.setdefault(Path(p.path).stem, []).append(p.format())
+                            self.problems_by_path.setdefault(Path(p.path).stem, []).append(
+                                p.format()
+                            )
                 except ZwkKbError as exc:
                     log.warning("Vorschau: %s", exc)
                 finally:
@@ -74,17 +77,19 @@ def create_app(settings: Settings | None = None) -> Flask:
         static_url_path="/static",
     )
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024
-    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keys in the documented order
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
     pool = SearcherPool(settings.index)
     state = AppState(settings, pool, SearchEngine(pool))
     app.extensions["zwk_kb"] = state
 
-    from zwk_kb.web import api, errors, pages, security
+    from zwk_kb.web import api, errors, explore, pages, security, share
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(share.bp)  # issue 5: QR codes, collections, feeds, export
+    app.register_blueprint(explore.bp)  # issue 5: challenges, overview, legal pages
     errors.register(app)
     security.register(app)
     return app

@@ -48,6 +48,8 @@ def _respond(status: int, detail: str | None = None, headers: Any = None) -> Any
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
+        if exc.response is not None:  # abort(Response(...)): the view already built the answer
+            return exc.response
         status = exc.code or 500
         headers = {}
         if status == 405 and exc.get_response().headers.get("Allow"):

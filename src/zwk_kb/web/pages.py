@@ -43,5 +43,5 @@ def card(slug: str) -> Any:
 
 @bp.get("/w/<slug>")
 def short_link(slug: str) -> Any:
-    data, target = card_data(slug)
+    _, target = card_data(slug)
     return redirect(url_for("pages.card", slug=target or slug), code=301)

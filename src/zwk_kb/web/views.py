@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import abort, current_app, request
+from flask import Response, abort, current_app, render_template, request
 
 from zwk_kb.present import card_page, search_page
 from zwk_kb.query import parse_search_args
@@ -33,11 +33,22 @@ def card_data(slug: str) -> tuple[dict[str, Any] | None, str | None]:
     """(card page dict, None) or (None, slug to redirect to); 404 for anything else."""
     if len(slug) > 100 or not SLUG_IN_URL_RE.match(slug):
         abort(404)
-    engine = state().engine
+    app_state = state()
+    engine = app_state.engine
     card = engine.card(slug)
     if card is None:
         target = engine.slug_for_alias(slug)
         if target:
             return None, target
+        if app_state.settings.dev and slug in app_state.problems_by_path:
+            abort(
+                Response(
+                    render_template(
+                        "card_problems.html", slug=slug, problems=app_state.problems_by_path[slug]
+                    ),
+                    status=422,
+                )
+            )
         abort(404)
-    return card_page(card, engine.related(slug)), None
+    repository_url = app_state.settings.repository_url
+    return card_page(card, engine.related(slug), repository_url=repository_url), None

@@ -1,0 +1,89 @@
+"""Ways in besides the search box: by challenge and commune profile, the overview, legal pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from zwk_kb.charts import bar_chart_svg, germany_map_svg, state_names
+from zwk_kb.present import PROFILE_FIELDS, challenge_page, overview_blocks
+from zwk_kb.query import MAX_VALUE_CHARS, MAX_VALUES_PER_FACET, SearchRequest, clean_text
+from zwk_kb.web.views import state
+
+bp = Blueprint("explore", __name__)
+
+
+def _values(name: str, limit: int = MAX_VALUES_PER_FACET) -> list[str]:
+    values: list[str] = []
+    for raw in request.args.getlist(name)[: limit * 2]:
+        value = clean_text(raw, MAX_VALUE_CHARS)
+        if value and value not in values:
+            values.append(value)
+    return values[:limit]
+
+
+@bp.get("/herausforderungen")
+def challenges() -> Any:
+    engine = state().engine
+    chosen = _values("challenge")
+    query = clean_text(" ".join(request.args.getlist("q")[:1]), 200)
+    profile = {key: (_values(key, 1) or [""])[0] for key, _, _ in PROFILE_FIELDS}
+    everything = engine.search(SearchRequest(per_page=1))
+    all_cards = engine.all_cards()
+    hits: list[Any] = []
+    if chosen or any(profile.values()):
+        filters = {"challenges": tuple(chosen)} if chosen else {}
+        limit = max(1, len(all_cards))
+        result = engine.search(SearchRequest(q=query, filters=filters, per_page=limit))
+        hits = list(result.hits)
+    page = challenge_page(
+        choices=list(everything.facets.get("challenges", ())),
+        chosen=chosen,
+        profile=profile,
+        hits=hits,
+        all_cards=all_cards,
+        query=query,
+    )
+    return render_template("challenges.html", page=page)
+
+
+@bp.get("/ueberblick")
+def overview() -> Any:
+    result = state().engine.search(SearchRequest(per_page=1))
+    blocks = overview_blocks(result)
+    for block in blocks:
+        rows = [(row["value"], row["count"]) for row in block["rows"]]
+        block["svg"] = bar_chart_svg(block["id"], block["title"], rows, what=block["what"])
+    states = next(b for b in blocks if b["facet"] == "state")
+    counts = {row["value"]: row["count"] for row in states["rows"]}
+    map_rows = [
+        {
+            "value": name,
+            "count": counts.get(name, 0),
+            "url": next((row["url"] for row in states["rows"] if row["value"] == name), None),
+        }
+        for name in state_names()
+    ]
+    return render_template(
+        "overview.html",
+        total=result.total,
+        blocks=blocks,
+        map_svg=germany_map_svg("chart-karte", "Werkzeuge je Bundesland auf der Karte", counts),
+        map_rows=map_rows,
+    )
+
+
+@bp.get("/barrierefreiheit")
+def accessibility() -> Any:
+    return render_template("accessibility.html")
+
+
+@bp.get("/impressum")
+def imprint() -> Any:
+    return render_template("imprint.html")
+
+
+@bp.get("/datenschutz")
+def privacy() -> Any:
+    return render_template("privacy.html")

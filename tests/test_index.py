@@ -1,0 +1,172 @@
+"""Loading a toolkit folder and the index lifecycle: build, update, staleness, locking."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import BROKEN_CARD_SLUG, BROKEN_TOPIC, FIXTURE_CARDS, write_card
+from zwk_kb.errors import IndexBusy, IndexMissing, ToolkitError
+from zwk_kb.index import (
+    CURRENT_FILE,
+    KEEP_GENERATIONS,
+    SearcherPool,
+    build,
+    is_stale,
+    open_index,
+    update,
+    write_lock,
+)
+from zwk_kb.model import Toolkit
+from zwk_kb.query import SearchRequest
+from zwk_kb.search import SearchEngine
+from zwk_kb.toolkit import load_toolkit
+
+
+def slugs_found(index_dir: Path, q: str = "") -> list[str]:
+    pool = SearcherPool(index_dir)
+    try:
+        result = SearchEngine(pool).search(SearchRequest(q=q, per_page=50))
+        return [hit.slug for hit in result.hits]
+    finally:
+        pool.close()
+
+
+def test_valid_cards_are_loaded_and_other_files_are_not_cards(toolkit: Toolkit) -> None:
+    assert {card.slug for card in toolkit.cards} == set(FIXTURE_CARDS)
+
+
+def test_invalid_card_is_skipped_with_file_and_reason(
+    toolkit_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        loaded = load_toolkit(toolkit_dir)
+    assert BROKEN_CARD_SLUG not in {card.slug for card in loaded.cards}
+    [problem] = loaded.errors
+    assert problem.path.endswith(f"{BROKEN_CARD_SLUG}.md")
+    assert BROKEN_TOPIC in problem.message
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
+    assert f"{BROKEN_CARD_SLUG}.md" in logged and BROKEN_TOPIC in logged
+
+
+def test_build_indexes_every_valid_card(toolkit: Toolkit, index_dir: Path) -> None:
+    with open_index(index_dir).searcher() as searcher:
+        assert searcher.doc_count() == len(FIXTURE_CARDS)
+    assert sorted(slugs_found(index_dir)) == sorted(FIXTURE_CARDS)
+
+
+def test_bundled_toolkit_is_valid_and_fully_indexed(
+    bundled_toolkit: Toolkit, bundled_settings
+) -> None:
+    assert not bundled_toolkit.errors, [p.format() for p in bundled_toolkit.errors]
+    assert len(bundled_toolkit.cards) >= 30
+    communes = {c for card in bundled_toolkit.cards for c in card.communes}
+    vocabulary = bundled_toolkit.vocabulary
+    assert len(communes) >= 15
+    assert len({vocabulary.communes[c].state for c in communes}) >= 6
+    assert len({vocabulary.communes[c].cluster for c in communes}) >= 3
+    assert {t for card in bundled_toolkit.cards for t in card.topics} == set(vocabulary.topics)
+    assert len(slugs_found(bundled_settings.index)) == min(50, len(bundled_toolkit.cards))
+
+
+def test_missing_folder_and_missing_vocabulary_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ToolkitError, match="gibt es nicht"):
+        load_toolkit(tmp_path / "fehlt")
+    with pytest.raises(ToolkitError, match=r"_vocabulary\.yml"):
+        load_toolkit(tmp_path)
+
+
+def test_opening_an_empty_index_folder_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissing, match="zwk-kb index"):
+        open_index(tmp_path)
+
+
+def test_update_writes_only_changes_and_never_duplicates(
+    fresh_toolkit_dir: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "index"
+    first = update(load_toolkit(fresh_toolkit_dir), index_dir)
+    assert first.rebuilt and first.total == len(FIXTURE_CARDS)
+
+    unchanged = update(load_toolkit(fresh_toolkit_dir), index_dir)
+    assert (unchanged.count, unchanged.rebuilt) == (0, False)
+
+    meta = dict(FIXTURE_CARDS["sprachcafe"]["meta"], title="Sprachcafé Kartoffelsalat")
+    write_card(fresh_toolkit_dir, "sprachcafe", meta, FIXTURE_CARDS["sprachcafe"]["body"])
+    (fresh_toolkit_dir / "wohnen-fuer-hilfe.md").unlink()
+    write_card(
+        fresh_toolkit_dir, "neue-karte", FIXTURE_CARDS["sprachcafe"]["meta"], "## A\n\nB\n\n## C\n"
+    )
+    changes = update(load_toolkit(fresh_toolkit_dir), index_dir)
+    assert changes.changed == ("sprachcafe",)
+    assert changes.removed == ("wohnen-fuer-hilfe",)
+    assert changes.added == ("neue-karte",)
+    assert slugs_found(index_dir, "Kartoffelsalat") == ["sprachcafe"]
+    found = slugs_found(index_dir)
+    assert len(found) == len(set(found)) == len(FIXTURE_CARDS)
+    assert "wohnen-fuer-hilfe" not in found
+
+
+def test_a_running_searcher_pool_sees_updates_without_duplicates(
+    fresh_toolkit_dir: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "index"
+    build(load_toolkit(fresh_toolkit_dir), index_dir)
+    pool = SearcherPool(index_dir)
+    engine = SearchEngine(pool)
+    assert engine.search(SearchRequest(q="Kartoffelsalat")).total == 0
+    meta = dict(FIXTURE_CARDS["sprachcafe"]["meta"], title="Sprachcafé Kartoffelsalat")
+    write_card(fresh_toolkit_dir, "sprachcafe", meta, FIXTURE_CARDS["sprachcafe"]["body"])
+    update(load_toolkit(fresh_toolkit_dir), index_dir)
+    result = engine.search(SearchRequest(q="Kartoffelsalat"))
+    assert [h.slug for h in result.hits] == ["sprachcafe"]
+    assert engine.search(SearchRequest(per_page=50)).total == len(FIXTURE_CARDS)
+    pool.close()
+
+
+def test_rebuild_switches_generation_and_keeps_few(toolkit: Toolkit, tmp_path: Path) -> None:
+    for _ in range(KEEP_GENERATIONS + 2):
+        build(toolkit, tmp_path)
+    generations = [p for p in tmp_path.iterdir() if p.name.startswith("gen-")]
+    assert len(generations) == KEEP_GENERATIONS
+    current = (tmp_path / CURRENT_FILE).read_text(encoding="utf-8")
+    assert current in {p.name for p in generations}
+    assert len(slugs_found(tmp_path)) == len(FIXTURE_CARDS)
+
+
+def test_second_writer_gets_a_clear_busy_error(toolkit: Toolkit, tmp_path: Path) -> None:
+    build(toolkit, tmp_path)
+    with write_lock(tmp_path), pytest.raises(IndexBusy, match="gerade"):
+        build(toolkit, tmp_path, lock_timeout=0.2)
+    assert len(slugs_found(tmp_path)) == len(FIXTURE_CARDS)  # the old index is still served
+
+
+def _age_index(index_dir: Path, seconds: float = 100.0) -> None:
+    """Make the index look older than the cards (as after editing a card)."""
+    earlier = time.time() - seconds
+    for meta in index_dir.glob("gen-*/meta.json"):
+        os.utime(meta, (earlier, earlier))
+
+
+def test_is_stale_drives_serve_rebuilds(fresh_toolkit_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    assert is_stale(fresh_toolkit_dir, index_dir)  # no index yet
+    update(load_toolkit(fresh_toolkit_dir), index_dir)
+    assert not is_stale(fresh_toolkit_dir, index_dir)
+
+    _age_index(index_dir)
+    assert is_stale(fresh_toolkit_dir, index_dir)
+    changes = update(load_toolkit(fresh_toolkit_dir), index_dir)
+    assert changes.count == 0
+    # cards touched but unchanged (git checkout, copy): one check, not one at every start
+    assert not is_stale(fresh_toolkit_dir, index_dir)
+
+    _age_index(index_dir)
+    (fresh_toolkit_dir / "sprachcafe.md").unlink()
+    assert is_stale(fresh_toolkit_dir, index_dir)
+    assert update(load_toolkit(fresh_toolkit_dir), index_dir).removed == ("sprachcafe",)
+    assert not is_stale(fresh_toolkit_dir, index_dir)

@@ -1,0 +1,180 @@
+"""The layer table of architecture.md, enforced on the source: data flows one way, and each
+outside library lives behind the few modules named for it.
+
+Reads every module of ``src/zwk_kb`` with ``ast`` (nothing is imported), so a violation is
+reported with file and line.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "zwk_kb"
+
+# Stages in order. A module may import modules of its own stage or of earlier stages, never of a
+# later one. ``web`` stands for the whole ``web/`` package (its modules import each other).
+STAGES: tuple[tuple[str, ...], ...] = (
+    ("errors", "model", "textfold", "facets", "config"),
+    (
+        "yamlnodes",
+        "fields",
+        "vocabulary",
+        "cards",
+        "collections",
+        "markdown",
+        "toolkit",
+        "checks",
+        "newcard",
+    ),
+    ("analysis", "documents", "index"),
+    ("query", "search", "baseline"),  # baseline: plain Whoosh, the yardstick of `zwk-kb eval`
+    ("present", "export", "feeds", "charts", "qr", "web", "evaluation", "generate", "cli"),
+)
+ORDER: dict[str, int] = {name: n for n, stage in enumerate(STAGES) for name in stage}
+TOP_LEVEL = {"__init__", "__main__"}  # __init__ imports nothing; __main__ only calls cli.main
+
+# third-party import (top-level name) -> modules allowed to import it
+THIRD_PARTY: dict[str, set[str]] = {
+    "flask": {"web"},
+    "werkzeug": {"web"},
+    "jinja2": {"web"},
+    "waitress": {"cli"},
+    "click": {"cli"},
+    "whoosh": {"analysis", "documents", "index", "search", "baseline"},
+    "Stemmer": {"analysis"},
+    "wordfreq": {"analysis"},
+    "frontmatter": {"cards"},
+    "markdown_it": {"markdown"},
+    "segno": {"qr"},
+    "yaml": {"yamlnodes", "cards", "vocabulary", "evaluation"},  # evaluation: judgments file
+}
+# cli may start the web server, but only inside the ``serve`` command, never at import time
+LAZY_ONLY: dict[str, set[str]] = {"cli": {"flask", "werkzeug", "waitress", "web"}}
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the importing module's unit name ("web" for web/*.py)
+    target: str  # absolute dotted name imported
+    line: int
+    lazy: bool  # inside a function body
+    path: Path
+
+
+def unit_of(path: Path) -> str:
+    relative = path.relative_to(PACKAGE).with_suffix("")
+    return relative.parts[0]
+
+
+def dotted_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(["zwk_kb", *parts])
+
+
+def imports_of(path: Path) -> list[Import]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = (
+        dotted_name(path) if path.name == "__init__.py" else dotted_name(path).rpartition(".")[0]
+    )
+    found: list[Import] = []
+
+    def visit(node: ast.AST, lazy: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            in_function = lazy or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+            if isinstance(child, ast.Import):
+                for alias in child.names:
+                    found.append(Import(unit_of(path), alias.name, child.lineno, lazy, path))
+            elif isinstance(child, ast.ImportFrom):
+                if child.level:
+                    base = package.split(".")
+                    base = base[: len(base) - (child.level - 1)]
+                    target = ".".join([*base, child.module] if child.module else base)
+                else:
+                    target = child.module or ""
+                if target == "zwk_kb" or (child.level and not child.module):
+                    targets = [f"{target}.{alias.name}" for alias in child.names]
+                else:
+                    targets = [target]
+                for name in targets:
+                    found.append(Import(unit_of(path), name, child.lineno, lazy, path))
+            visit(child, in_function)
+
+    visit(tree, False)
+    return found
+
+
+MODULE_FILES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+ALL_IMPORTS = [imp for p in MODULE_FILES for imp in imports_of(p)]
+
+
+def own_unit(target: str) -> str | None:
+    """'zwk_kb.web.views' -> 'web'; None for anything outside the package."""
+    parts = target.split(".")
+    if parts[0] != "zwk_kb":
+        return None
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def where(imp: Import) -> str:
+    return f"{imp.path.relative_to(PACKAGE.parent.parent)}:{imp.line}: {imp.target}"
+
+
+def test_every_module_has_a_place_in_the_layer_table() -> None:
+    units = {unit_of(p) for p in MODULE_FILES} - TOP_LEVEL
+    assert units <= set(ORDER), f"Module ohne Platz in der Schichten-Tabelle: {units - set(ORDER)}"
+
+
+def test_no_module_imports_a_later_stage() -> None:
+    bad = []
+    for imp in ALL_IMPORTS:
+        target = own_unit(imp.target)
+        if target is None or target == imp.module:
+            continue
+        if imp.module == "__init__":
+            bad.append(where(imp))
+        elif imp.module == "__main__":
+            if target != "cli":
+                bad.append(where(imp))
+        elif imp.module not in ORDER or (target not in ORDER and target not in TOP_LEVEL):
+            continue  # reported by test_every_module_has_a_place_in_the_layer_table
+        elif target in TOP_LEVEL or ORDER.get(target, len(STAGES)) > ORDER[imp.module]:
+            bad.append(where(imp))
+    assert not bad, "Import gegen die Flussrichtung:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("library", sorted(THIRD_PARTY))
+def test_outside_library_lives_behind_its_modules(library: str) -> None:
+    bad = [
+        where(imp)
+        for imp in ALL_IMPORTS
+        if imp.target.split(".")[0] == library and imp.module not in THIRD_PARTY[library]
+    ]
+    assert not bad, (
+        f"{library} wird außerhalb von {sorted(THIRD_PARTY[library])} importiert:\n"
+        + "\n".join(bad)
+    )
+
+
+def test_cli_imports_the_web_server_only_when_serving() -> None:
+    bad = []
+    for imp in ALL_IMPORTS:
+        lazy_only = LAZY_ONLY.get(imp.module, set())
+        name = imp.target.split(".")[0]
+        unit = own_unit(imp.target)
+        if (name in lazy_only or unit in lazy_only) and not imp.lazy:
+            bad.append(where(imp))
+    assert not bad, "Der Web-Server darf nur in `serve` geladen werden:\n" + "\n".join(bad)
+
+
+def test_the_layer_check_sees_imports() -> None:
+    """Guard against a walker that silently finds nothing (the other tests would pass vacuously)."""
+    targets = {(imp.module, imp.target) for imp in ALL_IMPORTS}
+    assert ("web", "flask") in targets
+    assert ("search", "zwk_kb.query") in targets
+    assert ("cli", "zwk_kb.web") in targets  # relative and absolute forms both resolved

@@ -1,0 +1,255 @@
+"""The pages of issue 5 through Flask's test client: card sharing, challenges, legal pages, layout.
+
+The real-browser checks (axe-core, keyboard, print, 360 px) are in ``test_browser.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from conftest import FIXTURE_CARDS
+from zwk_kb.config import Settings
+from zwk_kb.web import create_app
+
+PAGES = [
+    "/",
+    "/?q=Bus&topic=Mobilit%C3%A4t",
+    "/werkzeuge/sprachcafe",
+    "/sammlungen",
+    "/herausforderungen",
+    "/herausforderungen?challenge=Vereinsamung&kind=Stadt",
+    "/ueberblick",
+    "/barrierefreiheit",
+    "/impressum",
+    "/datenschutz",
+    "/werkzeuge/gibt-es-nicht",
+]
+
+
+class Tags(HTMLParser):
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+    def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
+        return [
+            a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())
+        ]
+
+
+def html_of(client: FlaskClient, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, url
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_has_landmarks_skip_link_one_h1_and_no_inline_code(
+    client: FlaskClient, url: str
+) -> None:
+    status = 404 if "gibt-es-nicht" in url else 200
+    html = html_of(client, url, status)
+    tags = Tags(html)
+    assert '<html lang="de">' in html
+    assert tags.find("a", href="#inhalt") and tags.find("main", id="inhalt")
+    assert tags.find("header") and tags.find("footer")
+    assert len(tags.find("h1")) == 1
+    assert tags.find("nav", **{"aria-label": "Hauptmenü"})
+    # the CSP forbids inline styles and scripts: none may be in the markup
+    assert not [a for _, a in tags.tags if "style" in a]
+    assert not [t for t, a in tags.tags if t == "style"]
+    assert not [a for t, a in tags.tags if t == "script" and "src" not in a]
+    assert not [a for _, a in tags.tags if any(k.startswith("on") for k in a)]
+    assert re.search(r"<title>[^<]+ – |<title>[^<]+</title>", html)
+
+
+@pytest.mark.parametrize(
+    "url", [*PAGES, "/feed.xml", "/export.csv", "/werkzeuge/sprachcafe/qr.png"]
+)
+def test_new_pages_carry_the_security_headers(client: FlaskClient, url: str) -> None:
+    response = client.get(url)
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_every_form_control_has_a_label(client: FlaskClient) -> None:
+    for url in ("/", "/herausforderungen"):
+        tags = Tags(html_of(client, url))
+        labelled = {a["for"] for a in tags.find("label") if "for" in a}
+        controls = [
+            a for t, a in tags.tags if t in {"input", "select"} and a.get("type") != "hidden"
+        ]
+        assert controls
+        assert all(c["id"] in labelled for c in controls), url
+
+
+def test_navigation_marks_the_current_page(client: FlaskClient) -> None:
+    tags = Tags(html_of(client, "/ueberblick"))
+    assert tags.find("a", href="/ueberblick", **{"aria-current": "page"})
+    card = Tags(html_of(client, "/werkzeuge/sprachcafe"))
+    assert card.find("a", href="/", **{"aria-current": "true"})
+
+
+# ---- the card page -----------------------------------------------------------------------------
+
+
+def test_card_page_has_sharing_meta_tags(client: FlaskClient) -> None:
+    html = html_of(client, "/werkzeuge/sprachcafe")
+    tags = Tags(html)
+    meta = {
+        a.get("property") or a.get("name"): a["content"]
+        for a in tags.find("meta")
+        if "content" in a
+    }
+    card = FIXTURE_CARDS["sprachcafe"]["meta"]
+    assert meta["og:title"] == card["title"] and meta["og:description"] == card["summary"]
+    assert meta["og:url"] == "http://localhost/werkzeuge/sprachcafe"
+    assert meta["og:type"] == "article" and meta["og:locale"] == "de_DE"
+    assert meta["twitter:card"] == "summary" and meta["twitter:title"] == card["title"]
+    assert meta["description"] == card["summary"]
+    assert tags.find("link", rel="canonical", href="http://localhost/werkzeuge/sprachcafe")
+
+
+def test_card_page_offers_permalink_short_link_and_qr_downloads(client: FlaskClient) -> None:
+    html = html_of(client, "/werkzeuge/sprachcafe")
+    tags = Tags(html)
+    assert "http://localhost/werkzeuge/sprachcafe" in html
+    assert tags.find("a", href="/w/sprachcafe")
+    assert tags.find("a", href="/werkzeuge/sprachcafe/qr.svg")
+    assert tags.find("a", href="/werkzeuge/sprachcafe/qr.png")
+    assert (
+        len(tags.find("svg", role="img", **{"aria-label": "QR-Code mit dem Link zu dieser Karte"}))
+        == 2
+    )
+
+
+def test_edit_link_only_when_a_repository_is_configured(
+    client: FlaskClient, settings: Settings
+) -> None:
+    assert "Diese Karte bearbeiten" not in html_of(client, "/werkzeuge/sprachcafe")
+    app: Flask = create_app(
+        settings.replace(repository_url="https://git.example.org/zwk/edit/main/")
+    )
+    html = html_of(app.test_client(), "/werkzeuge/sprachcafe")
+    assert 'href="https://git.example.org/zwk/edit/main/toolkit/sprachcafe.md"' in html
+    assert "Diese Karte bearbeiten" in html
+
+
+def test_card_names_communes_with_kind_state_cluster_and_as_contact(client: FlaskClient) -> None:
+    html = html_of(client, "/werkzeuge/sprachcafe")
+    assert "Ansprechpartner ist Stadt Dessau-Roßlau und Stadt Bad Säckingen." in html
+    assert 'href="/?state=Sachsen-Anhalt"' in html and 'href="/?cluster=S%C3%BCd"' in html
+
+
+def test_long_cards_get_a_table_of_contents(bundled_client: FlaskClient) -> None:
+    html = html_of(bundled_client, "/werkzeuge/mobile-zukunftswerkstatt-lastenrad")
+    assert 'aria-labelledby="toc-heading"' in html
+    assert '<a href="#so-funktioniert-es">So funktioniert es</a>' in html
+    assert '<h2 id="so-funktioniert-es">' in html
+    assert "Nachgemacht in" in html and 'href="/?commune=Schm%C3%B6lln"' in html
+
+
+# ---- challenges and communes like mine ---------------------------------------------------------
+
+
+def test_challenge_page_lists_every_challenge_with_counts(client: FlaskClient) -> None:
+    tags = Tags(html_of(client, "/herausforderungen"))
+    boxes = {a["value"] for a in tags.find("input", type="checkbox", name="challenge")}
+    assert boxes == {c for card in FIXTURE_CARDS.values() for c in card["meta"]["challenges"]}
+    assert {a.get("value") for a in tags.find("option")} >= {"", "Stadt", "Landkreis", "Nord"}
+
+
+def _result_slugs(html: str) -> list[str]:
+    section = html.split('id="result-heading"', 1)[1]
+    return re.findall(r'<h3><a href="/werkzeuge/([a-z0-9-]+)">', section)
+
+
+def test_tools_meeting_more_chosen_challenges_come_first(bundled_client: FlaskClient) -> None:
+    html = html_of(
+        bundled_client,
+        "/herausforderungen?challenge=Fachkr%C3%A4ftemangel&challenge=Abwanderung+junger+Menschen",
+    )
+    slugs = _result_slugs(html)
+    counts = [
+        int(n) for n in re.findall(r'kern-badge--info"><span class="kern-label">(\d) von 2', html)
+    ]
+    assert len(counts) == len(slugs) > 3
+    assert counts == sorted(counts, reverse=True) and counts[0] == 2
+
+
+def test_commune_profile_brings_similar_communes_first(client: FlaskClient) -> None:
+    html = html_of(
+        client, "/herausforderungen?challenge=Vereinsamung&kind=Stadt&state=Baden-W%C3%BCrttemberg"
+    )
+    slugs = _result_slugs(html)
+    assert set(slugs) == {"wohnen-fuer-hilfe", "sprachcafe"}
+    assert (
+        "Ähnliche Kommune: Bad Säckingen – Art der Kommune: Stadt, Bundesland: Baden-Württemberg"
+        in html
+    )
+    only_profile = html_of(client, "/herausforderungen?kind=Landkreis")
+    assert set(_result_slugs(only_profile)) == {"landarztpraxis-gemeinde", "unsicherer-inhalt"}
+
+
+def test_challenge_page_survives_bad_input(client: FlaskClient) -> None:
+    for query in (
+        "challenge=%00",
+        "kind=" + "x" * 5000,
+        "challenge=Unbekannt",
+        "q=NOT+NOT+x&kind=Stadt",
+    ):
+        assert client.get("/herausforderungen?" + query).status_code == 200
+
+
+# ---- legal pages ------------------------------------------------------------------------------
+
+
+def test_legal_pages_say_what_the_operator_must_fill_in(client: FlaskClient) -> None:
+    assert "ZWK_KB_OPERATOR" in html_of(client, "/impressum")
+    assert "keine Cookies" in html_of(client, "/datenschutz")
+    html = html_of(client, "/barrierefreiheit")
+    assert "Erklärung zur Barrierefreiheit" in html and "Schlichtungsverfahren" in html
+
+
+def test_legal_pages_show_the_configured_operator(settings: Settings) -> None:
+    app = create_app(
+        settings.replace(
+            operator="Gemeinde Musterhausen",
+            operator_address="Rathausplatz 1\n12345 Musterhausen",
+            contact_email="kontakt@musterhausen.example",
+            accessibility_reviewed="1. Juli 2025",
+        )
+    )
+    client = app.test_client()
+    imprint = html_of(client, "/impressum")
+    assert "Gemeinde Musterhausen" in imprint and "Rathausplatz 1<br>" in imprint
+    assert 'href="mailto:kontakt@musterhausen.example"' in html_of(client, "/barrierefreiheit")
+    assert "Stand dieser Erklärung: 1. Juli 2025" in html_of(client, "/barrierefreiheit")
+    assert "Gemeinde Musterhausen" in html_of(client, "/datenschutz")
+
+
+def test_footer_links_the_legal_pages_everywhere(client: FlaskClient) -> None:
+    tags = Tags(html_of(client, "/werkzeuge/gibt-es-nicht", 404))
+    hrefs = {a["href"] for a in tags.find("a") if "href" in a}
+    assert {"/barrierefreiheit", "/impressum", "/datenschutz", "/feed.xml"} <= hrefs
+
+
+def test_kern_styles_are_linked_when_installed(app: Flask) -> None:
+    html = html_of(app.test_client(), "/")
+    static = app.static_folder or ""
+    installed = (__import__("pathlib").Path(static) / "vendor" / "kern" / "kern.min.css").is_file()
+    assert ("/static/vendor/kern/kern.min.css" in html) == installed
+    assert "/static/style.css" in html
+    assert "http://" not in "".join(re.findall(r'<link[^>]+href="([^"]+)"', html)).replace(
+        "http://localhost", ""
+    )

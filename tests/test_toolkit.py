@@ -1,0 +1,150 @@
+"""Reading a toolkit folder: which files are cards, safe reading, images, alias collisions."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from zwk_kb.errors import ToolkitError
+from zwk_kb.toolkit import iter_card_paths, load_toolkit
+
+VOCABULARY = """\
+topics: [Wohnen, Mobilität]
+challenges: [Leerstand]
+communes:
+  Barleben: {state: Sachsen-Anhalt, cluster: Nord, kind: Gemeinde}
+"""
+
+
+def card_text(title: str = "Karte", extra: str = "", body: str = "") -> str:
+    return (
+        f"---\ntitle: {title}\nsummary: Kurz.\ntopics: [Wohnen]\ncommunes: [Barleben]\n"
+        f"challenges: [Leerstand]\npublished: 2024-01-01\ncontact: {{name: Team}}\n{extra}---\n\n"
+        f"## Eins\n\nText.\n\n## Zwei\n\nText.\n{body}"
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    directory = tmp_path / "toolkit"
+    directory.mkdir()
+    (directory / "_vocabulary.yml").write_text(VOCABULARY, encoding="utf-8")
+    return directory
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_only_md_files_directly_in_the_folder_are_cards(folder: Path) -> None:
+    for name in ["b.md", "a.md", "_vorlage.md", ".versteckt.md", "notiz.txt", "sub/c.md"]:
+        write(folder, name, card_text())
+    (folder / "ordner.md").mkdir()
+    assert [p.name for p in iter_card_paths(folder)] == ["a.md", "b.md"]
+    toolkit = load_toolkit(folder)
+    assert [c.slug for c in toolkit.cards] == ["a", "b"]
+    assert toolkit.problems == ()
+
+
+def test_missing_folder_or_vocabulary_is_a_toolkit_error(tmp_path: Path) -> None:
+    with pytest.raises(ToolkitError, match="gibt es nicht"):
+        load_toolkit(tmp_path / "fehlt")
+    with pytest.raises(ToolkitError, match=r"_vocabulary\.yml"):
+        load_toolkit(tmp_path)
+
+
+def test_broken_cards_are_skipped_and_the_rest_is_loaded(folder: Path) -> None:
+    write(folder, "gut.md", card_text())
+    write(folder, "schlecht.md", card_text().replace("[Wohnen]", "[Raumfahrt]"))
+    (folder / "latin.md").write_bytes(card_text("Über").encode("latin-1"))
+    toolkit = load_toolkit(folder)
+    assert [c.slug for c in toolkit.cards] == ["gut"]
+    assert {(Path(p.path).name, p.line) for p in toolkit.errors} == {
+        ("schlecht.md", 4),
+        ("latin.md", 2),
+    }
+
+
+def test_symlinked_card_is_refused(folder: Path) -> None:
+    target = write(folder.parent, "elsewhere.md", card_text())
+    os.symlink(target, folder / "verweis.md")
+    toolkit = load_toolkit(folder)
+    assert toolkit.cards == ()
+    assert [p.message for p in toolkit.errors] == [
+        "Die Datei ist ein Verweis (Symlink). Bitte eine echte Datei anlegen."
+    ]
+
+
+def test_oversized_file_is_not_read(folder: Path) -> None:
+    write(folder, "riesig.md", card_text(body="x" * (300 * 1024)))
+    toolkit = load_toolkit(folder)
+    assert toolkit.cards == ()
+    assert toolkit.errors[0].message.startswith(
+        "Die Datei ist 300 KB groß, erlaubt sind höchstens 256 KB."
+    )
+
+
+def test_images_must_exist_inside_the_toolkit(folder: Path) -> None:
+    (folder / "bilder").mkdir()
+    (folder / "bilder" / "bus.png").write_bytes(b"png")
+    (folder.parent / "geheim.png").write_bytes(b"png")
+    os.symlink(folder.parent / "geheim.png", folder / "bilder" / "link.png")
+    write(folder, "gut.md", card_text(body="\n![Der Bus](bilder/bus.png)\n"))
+    write(folder, "fehlt.md", card_text(body="\n![Der Bus](bilder/Bus.png)\n"))
+    write(folder, "draussen.md", card_text(body="\n![Geheim](../geheim.png)\n"))
+    write(folder, "verweis.md", card_text(body="\n![Geheim](bilder/link.png)\n"))
+    toolkit = load_toolkit(folder)
+    assert [c.slug for c in toolkit.cards] == ["gut"]
+    by_file = {Path(p.path).name: (p.line, p.column, p.message) for p in toolkit.errors}
+    assert by_file["fehlt.md"] == (
+        19,
+        12,
+        "Das Bild „bilder/Bus.png“ gibt es nicht. Bitte die Datei hochladen oder den Namen prüfen "
+        "(Groß-/Kleinschreibung zählt).",
+    )
+    assert "außerhalb des Karten-Ordners" in by_file["draussen.md"][2]
+    assert "außerhalb des Karten-Ordners" in by_file["verweis.md"][2]
+
+
+def test_alias_of_another_cards_file_name_drops_the_alias_owner(folder: Path) -> None:
+    write(folder, "bus.md", card_text("Bus"))
+    write(folder, "rufbus.md", card_text("Rufbus", "aliases: [bus]\n"))
+    toolkit = load_toolkit(folder)
+    assert [c.slug for c in toolkit.cards] == ["bus"]
+    (problem,) = toolkit.errors
+    assert (Path(problem.path).name, problem.line, problem.column) == ("rufbus.md", 9, 11)
+    assert problem.message.startswith(
+        "Der frühere Kurzname „bus“ ist der Dateiname einer anderen Karte"
+    )
+
+
+def test_alias_claimed_twice_keeps_the_first_card(folder: Path) -> None:
+    write(folder, "a.md", card_text("A", "aliases: [alt]\n"))
+    write(folder, "b.md", card_text("B", "aliases:\n  - alt\n"))
+    toolkit = load_toolkit(folder)
+    assert [c.slug for c in toolkit.cards] == ["a"]
+    (problem,) = toolkit.errors
+    assert (Path(problem.path).name, problem.line, problem.column) == ("b.md", 10, 5)
+    assert f"{folder / 'a.md'}:9:11" in problem.message
+
+
+def test_own_slug_as_alias_is_only_a_warning(folder: Path) -> None:
+    write(folder, "bus.md", card_text("Bus", "aliases: [bus, alter-bus]\n"))
+    toolkit = load_toolkit(folder)
+    assert [c.aliases for c in toolkit.cards] == [("bus", "alter-bus")]
+    assert [p.severity for p in toolkit.problems] == ["warning"]
+
+
+def test_crlf_card_has_the_same_data_and_line_numbers(folder: Path) -> None:
+    write(folder, "unix.md", card_text(extra="status: fertig\n"))
+    (folder / "windows.md").write_bytes(
+        card_text(extra="status: fertig\n").replace("\n", "\r\n").encode()
+    )
+    toolkit = load_toolkit(folder)
+    positions = {Path(p.path).name: (p.line, p.column) for p in toolkit.errors}
+    assert positions == {"unix.md": (9, 9), "windows.md": (9, 9)}
