@@ -461,8 +461,12 @@ def split_compound(
     Pure; uses the shipped dictionary plus the caller's words (see :func:`german_analyzer`).
     A hyphenated word gives its hyphen-separated parts, each split in turn.
     """
+    return compound_parts(word, Additions.of(extra_words, keep_whole))
+
+
+def compound_parts(word: str, additions: Additions) -> list[str]:
+    """:func:`split_compound` with the caller's words already prepared (for filters)."""
     key = _strip(_degender(word.strip()))
-    additions = Additions.of(extra_words, keep_whole)
     if "-" in key:
         segments = [s for s in key.split("-") if s]
         words = [s for s in segments if s not in _STOP_KEYS]
@@ -656,15 +660,15 @@ class CompoundPartsFilter(Filter):
     """Adds the unstemmed, folded parts of a compound after the whole word (spelling field)."""
 
     def __init__(self, extra_words: Iterable[str] = (), *, keep_whole: Iterable[str] = ()) -> None:
-        self.extra_words = tuple(extra_words)
-        self.keep_whole = tuple(keep_whole)
+        self.additions = Additions.of(extra_words, keep_whole)
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        additions = self.additions
         for t in tokens:
             yield t
             if len(t.text) < MIN_SPLIT_CHARS or t.mode == "query":
                 continue
-            parts = split_compound(t.text, extra_words=self.extra_words, keep_whole=self.keep_whole)
+            parts = compound_parts(t.text, additions)
             for part in parts:
                 if part != t.text:
                     extra = t.copy()
