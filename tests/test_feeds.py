@@ -176,8 +176,8 @@ def test_export_json_has_query_filters_and_all_results(client: FlaskClient) -> N
 
 @pytest.mark.parametrize("query", ["q=%00", "page=abc", "topic=" + "x" * 5000, "q=NOT+NOT+x"])
 def test_export_survives_bad_input(client: FlaskClient, query: str) -> None:
-    assert client.get("/export.csv?" + query).status_code == 200
-    assert client.get("/export.json?" + query).status_code == 200
+    assert client.get("/export.csv?" + query).status_code in {200, 414}
+    assert client.get("/export.json?" + query).status_code in {200, 414}
 
 
 def test_search_page_links_both_exports_with_its_filters(client: FlaskClient) -> None:

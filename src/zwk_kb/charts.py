@@ -18,10 +18,11 @@ from importlib import resources
 from typing import Any
 
 MAP_RESOURCE = ("data", "germany_states.geojson")
-BAR_WIDTH = 640
-BAR_LABEL_HEIGHT = 22
-BAR_HEIGHT = 18
-BAR_GAP = 12
+BAR_WIDTH = 380  # narrow viewBox: the labels stay readable when a phone shrinks the chart
+BAR_LABEL_HEIGHT = 20
+BAR_HEIGHT = 14
+BAR_GAP = 10
+BAR_FONT = 15
 BAR_FILL = "#1d3f8f"  # KERN dark blue; contrast to white 10:1
 MAP_WIDTH = 420
 MAP_COLOURS = ("#eceff4", "#c5d3f0", "#8ba6e0", "#4a6cc4", "#1d3f8f")
@@ -61,12 +62,12 @@ def bar_chart_svg(chart_id: str, title: str, bars: Sequence[tuple[str, int]], *,
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
     ]
-    usable = BAR_WIDTH - 60
+    usable = BAR_WIDTH - 36
     for i, (label, count) in enumerate(bars):
         y = i * row
         width = max(2.0, usable * count / maximum) if count else 0.0
         parts.append(
-            f'<text x="0" y="{y + 16}" class="chart-label" fill="#131525" font-size="16">'
+            f'<text x="0" y="{y + 15}" class="chart-label" fill="#131525" font-size="{BAR_FONT}">'
             f"{escape(label)}</text>"
         )
         parts.append(
@@ -74,8 +75,8 @@ def bar_chart_svg(chart_id: str, title: str, bars: Sequence[tuple[str, int]], *,
             f'fill="{BAR_FILL}" rx="2"/>'
         )
         parts.append(
-            f'<text x="{width + 8:.1f}" y="{y + BAR_LABEL_HEIGHT + 14}" class="chart-value" '
-            f'fill="#131525" font-size="16" font-weight="600">{count}</text>'
+            f'<text x="{width + 6:.1f}" y="{y + BAR_LABEL_HEIGHT + 12}" class="chart-value" '
+            f'fill="#131525" font-size="{BAR_FONT}" font-weight="600">{count}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -47,11 +49,18 @@ def _print_problems(toolkit: Toolkit) -> None:
         )
 
 
-def index_toolkit(settings: Settings, *, full: bool = False) -> tuple[Toolkit, Any]:
-    """Load the toolkit and update (or rebuild) the index; a progress bar for big toolkits."""
+def index_toolkit(
+    settings: Settings, *, full: bool = False, lock_timeout: float = 30.0
+) -> tuple[Toolkit, Any]:
+    """Load the toolkit and update (or rebuild) the index; a progress bar for big toolkits
+    on a terminal (never in CI or when the output goes to a file)."""
     toolkit = load_toolkit(settings.toolkit)
-    show_bar = len(toolkit.cards) > PROGRESS_MIN_CARDS and sys.stderr.isatty()
-    run = build if full else update
+    show_bar = (
+        len(toolkit.cards) > PROGRESS_MIN_CARDS
+        and sys.stderr.isatty()
+        and not os.environ.get("CI")
+    )
+    run = functools.partial(build if full else update, lock_timeout=lock_timeout)
     if show_bar:
         with click.progressbar(
             length=len(toolkit.cards), label="Indexiere Karten", file=sys.stderr
@@ -79,11 +88,17 @@ def main() -> None:
 @toolkit_option
 @index_option
 @click.option("--full", is_flag=True, help="Index komplett neu aufbauen statt nur Änderungen")
-def index_command(toolkit: Path | None, index_dir: Path | None, full: bool) -> None:
+@click.option(
+    "--wait", "wait_seconds", type=click.FloatRange(0, 3600), default=30.0, show_default=True,
+    help="So viele Sekunden warten, wenn gerade ein anderer Vorgang den Index schreibt",
+)
+def index_command(
+    toolkit: Path | None, index_dir: Path | None, full: bool, wait_seconds: float
+) -> None:
     """Suchindex aus den Karten bauen oder aktualisieren."""
     settings = _settings(toolkit=toolkit, index=index_dir)
     try:
-        loaded, changes = index_toolkit(settings, full=full)
+        loaded, changes = index_toolkit(settings, full=full, lock_timeout=wait_seconds)
     except ZwkKbError as exc:
         raise click.ClickException(str(exc)) from exc
     _print_problems(loaded)

@@ -394,9 +394,13 @@ _SENTENCE_SLOTS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
 
 
 def card_text(
-    seed: int, i: int, communes: Sequence[str], weights: Sequence[float]
+    seed: int,
+    i: int,
+    communes: Sequence[str],
+    weights: Sequence[float],
+    words: tuple[int, int] = (MIN_WORDS, MAX_WORDS),
 ) -> tuple[str, str]:
-    """(slug, file text) of card ``i``; deterministic in ``(seed, i)``."""
+    """(slug, file text) of card ``i``; deterministic in ``(seed, i, words)``."""
     rng = random.Random(seed * 1_000_003 + i)
     nouns = [_noun(rng) for _ in range(rng.randint(3, 6))]
     main = nouns[0]
@@ -423,7 +427,7 @@ def card_text(
     while len(summary) < 140:
         summary = f"{summary} {writer.sentence()}"
     summary = summary[:300].rstrip()
-    target = rng.randint(MIN_WORDS, MAX_WORDS)
+    target = rng.randint(*words)
     sections = [rng.choice(options) for options in HEADINGS]
     per_section = max(1, target // len(sections))
     for n, heading in enumerate(sections):
@@ -507,9 +511,17 @@ class Generated:
 
 
 def write_toolkit(
-    folder: Path, n: int, seed: int = DEFAULT_SEED, *, clean: bool = True
+    folder: Path,
+    n: int,
+    seed: int = DEFAULT_SEED,
+    *,
+    clean: bool = True,
+    words: tuple[int, int] = (MIN_WORDS, MAX_WORDS),
 ) -> Generated:
-    """Write ``n`` cards and their vocabulary into ``folder`` (emptied first when ``clean``)."""
+    """Write ``n`` cards and their vocabulary into ``folder`` (emptied first when ``clean``).
+
+    ``words`` is the range of body lengths (tests use short cards to stay fast).
+    """
     started = time.perf_counter()
     folder = Path(folder)
     if clean and folder.exists():
@@ -521,7 +533,7 @@ def write_toolkit(
     weights = commune_weights(names)
     slugs = []
     for i in range(n):
-        slug, text = card_text(seed, i, names, weights)
+        slug, text = card_text(seed, i, names, weights, words)
         (folder / f"{slug}.md").write_text(text, encoding="utf-8")
         slugs.append(slug)
     return Generated(folder, tuple(slugs), time.perf_counter() - started)
@@ -533,13 +545,19 @@ def change_card(path: Path, note: str) -> None:
     path.write_text(text.rstrip("\n") + f"\n\n## Nachtrag\n\n{note}\n", encoding="utf-8")
 
 
-def add_cards(folder: Path, start: int, count: int, seed: int = DEFAULT_SEED) -> list[str]:
+def add_cards(
+    folder: Path,
+    start: int,
+    count: int,
+    seed: int = DEFAULT_SEED,
+    words: tuple[int, int] = (MIN_WORDS, MAX_WORDS),
+) -> list[str]:
     """Write cards ``start … start+count-1`` of the same seed into an existing toolkit folder."""
     names = list(make_communes(seed))
     weights = commune_weights(names)
     slugs = []
     for i in range(start, start + count):
-        slug, text = card_text(seed, i, names, weights)
+        slug, text = card_text(seed, i, names, weights, words)
         (Path(folder) / f"{slug}.md").write_text(text, encoding="utf-8")
         slugs.append(slug)
     return slugs
@@ -553,8 +571,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="Anzahl der Karten")
     parser.add_argument("folder", type=Path, help="Zielordner (wird geleert)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Startwert des Zufalls")
+    parser.add_argument(
+        "--words",
+        type=int,
+        nargs=2,
+        default=(MIN_WORDS, MAX_WORDS),
+        metavar=("MIN", "MAX"),
+        help="Länge des Textes je Karte in Wörtern (Standard 300 1500)",
+    )
     args = parser.parse_args(argv)
-    result = write_toolkit(args.folder, args.n, args.seed)
+    result = write_toolkit(args.folder, args.n, args.seed, words=tuple(args.words))
     print(
         f"{len(result.slugs)} Karten in {result.folder} erzeugt ({result.seconds:.1f} s).",
         file=sys.stderr,

@@ -578,27 +578,60 @@ def update(
     """Bring the index up to date: only added, changed and removed cards are written.
 
     Falls back to a full build when there is no index yet, the vocabulary or the analysis code
-    changed, or the current generation is unreadable.
+    changed, or the current generation is unreadable. On an index folder that cannot be written
+    (a read-only index built by CI) an index that is already up to date is not an error.
     """
-    with write_lock(index_dir, lock_timeout):
-        generation = current_generation(index_dir)
-        meta = read_meta(generation) if generation else {}
-        if generation is None or meta.get("fingerprint") != index_fingerprint(toolkit.vocabulary):
-            return _build_locked(toolkit, index_dir, progress, procs)
-        remove_stale_generations(index_dir)
-        try:
-            ix = windex.open_dir(str(generation))
-            indexed = _read_stamps(generation)
-            if indexed is None:
-                with ix.searcher() as searcher:
-                    indexed = {f[SLUG]: f[STAMP] for f in searcher.all_stored_fields()}
-        except Exception:  # any broken index is rebuilt, never trusted
-            log.warning("Der Suchindex %s ist nicht lesbar und wird neu aufgebaut.", generation)
-            return _build_locked(toolkit, index_dir, progress, procs)
-        try:
-            return _apply_changes(toolkit, index_dir, generation, ix, indexed, progress, procs)
-        finally:
-            ix.close()
+    try:
+        with write_lock(index_dir, lock_timeout):
+            return _update_locked(toolkit, index_dir, progress, procs)
+    except IndexWriteError:
+        pending = pending_changes(toolkit, index_dir)
+        if pending is not None and pending.count == 0:
+            log.warning("Der Suchindex in %s ist aktuell, aber nicht beschreibbar.", index_dir)
+            return pending
+        raise
+
+
+def pending_changes(toolkit: Toolkit, index_dir: Path) -> Changes | None:
+    """What an update would do, read without the lock; None when it would rebuild everything."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None
+    if read_meta(generation).get("fingerprint") != index_fingerprint(toolkit.vocabulary):
+        return None
+    indexed = _read_stamps(generation)
+    if indexed is None:
+        return None
+    wanted = {card.slug: card.stamp for card in toolkit.cards}
+    return Changes(
+        added=tuple(s for s in wanted if s not in indexed),
+        changed=tuple(s for s in wanted if s in indexed and indexed[s] != wanted[s]),
+        removed=tuple(s for s in indexed if s not in wanted),
+        total=len(wanted),
+    )
+
+
+def _update_locked(
+    toolkit: Toolkit, index_dir: Path, progress: Progress | None, procs: int | None
+) -> Changes:
+    generation = current_generation(index_dir)
+    meta = read_meta(generation) if generation else {}
+    if generation is None or meta.get("fingerprint") != index_fingerprint(toolkit.vocabulary):
+        return _build_locked(toolkit, index_dir, progress, procs)
+    remove_stale_generations(index_dir)
+    try:
+        ix = windex.open_dir(str(generation))
+        indexed = _read_stamps(generation)
+        if indexed is None:
+            with ix.searcher() as searcher:
+                indexed = {f[SLUG]: f[STAMP] for f in searcher.all_stored_fields()}
+    except Exception:  # any broken index is rebuilt, never trusted
+        log.warning("Der Suchindex %s ist nicht lesbar und wird neu aufgebaut.", generation)
+        return _build_locked(toolkit, index_dir, progress, procs)
+    try:
+        return _apply_changes(toolkit, index_dir, generation, ix, indexed, progress, procs)
+    finally:
+        ix.close()
 
 
 def _apply_changes(
@@ -640,8 +673,14 @@ def _apply_changes(
                 )
                 return _build_locked(toolkit, index_dir, progress, procs)
             _write_stamps(generation, toolkit.cards)
-        # rewritten even without changes: its time stamp says "checked against the cards"
-        _write_meta(generation, toolkit, len(wanted))
+            _write_meta(generation, toolkit, len(wanted))
+        else:
+            # rewritten without changes too: its time stamp says "checked against the cards";
+            # on a read-only index (built by CI, served as is) that is not possible and not needed
+            try:
+                _write_meta(generation, toolkit, len(wanted))
+            except OSError as exc:
+                log.warning("Suchindex ist aktuell, aber nicht beschreibbar (%s).", exc.strerror)
     except OSError as exc:
         raise IndexWriteError(_describe_os_error(exc, index_dir)) from exc
     return Changes(added, changed, removed, rebuilt=False, total=len(wanted))

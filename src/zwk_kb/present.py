@@ -344,15 +344,16 @@ def challenge_page(
     chosen: list[str],
     profile: dict[str, str],
     hits: list[Any],
-    all_cards: list[dict[str, Any]],
+    communes: dict[str, dict[str, str]],
     query: str = "",
 ) -> dict[str, Any]:
     """/herausforderungen: ranked by chosen challenges met, then commune likeness, then relevance.
 
     ``choices`` are the challenge facet values (with counts); ``hits`` the search hits of the cards
-    that address any chosen challenge (all cards when only a profile is given).
+    that address any chosen challenge (all cards when only a profile is given); ``communes`` the
+    commune table (``commune_table``).
     """
-    table = commune_table(all_cards)
+    table = communes
     asked = bool(chosen) or any(profile.values())
     ranked = []
     for position, hit in enumerate(hits):

@@ -21,6 +21,7 @@ from typing import Any
 
 from whoosh import highlight, matching
 from whoosh import query as wq
+from whoosh.query import spans
 from whoosh.searching import Searcher
 
 from zwk_kb.analysis import SynonymTable
@@ -44,6 +45,8 @@ MAX_UNITS = 16
 MAX_TERMS_PER_UNIT = 24
 FUZZY_MAX_DIST = 2
 RELATED_DEFAULT = 5
+BACKFILL_BELOW = 3
+"""Fewer cards with all words than this: cards with some of the words are added below."""
 SYNONYM_WEIGHT = 0.5
 """Alternatives from a synonym group count half: the literal word the user typed ranks first."""
 SURFACE_SCAN_CHARS = 4000
@@ -137,7 +140,10 @@ class _Unit:
     query: wq.Query | None
     terms: set[str] = field(default_factory=set)
     reasons: dict[str, str] = field(default_factory=dict)
+    """Terms that came from a synonym or a spelling correction, with the note to show."""
     known: bool = True
+    literal: frozenset[str] = frozenset()
+    """Terms of the words as typed (stems and compound parts)."""
 
 
 class _FacetSets:
@@ -214,18 +220,33 @@ class SearchEngine:
             [wq.Term(f, term, boost=b * boost_scale) for f, b in TEXT_FIELD_BOOSTS.items()]
         )
 
-    def _word_query(self, groups: list[list[str]], boost_scale: float = 1.0) -> wq.Query | None:
+    def _word_query(
+        self, groups: list[list[str]], boost_scale: float = 1.0, *, parts_too: bool = True
+    ) -> wq.Query | None:
         """All positions required; at each position the whole word or all of its parts."""
         per_position: list[wq.Query] = []
         for group in groups:
             whole, parts = group[0], group[1:]
             q = self._term(whole, boost_scale)
-            if parts:
-                q = wq.Or([q, wq.And([self._term(p, boost_scale * 0.6) for p in parts])])
+            if parts and parts_too:
+                q = wq.Or([q, self._near(parts, boost_scale * 0.6)])
             per_position.append(q)
         if not per_position:
             return None
         return per_position[0] if len(per_position) == 1 else wq.And(per_position)
+
+    @staticmethod
+    def _near(parts: list[str], boost_scale: float) -> wq.Query:
+        """The parts of a compound close together in one field ("Personal der Kita" for
+        "Kitapersonal", or inside another compound), not scattered over the whole card."""
+        return wq.Or(
+            [
+                spans.SpanNear2(
+                    [wq.Term(f, p) for p in parts], slop=3, ordered=False, mindist=0
+                ).with_boost(b * boost_scale)
+                for f, b in TEXT_FIELD_BOOSTS.items()
+            ]
+        )
 
     def _phrase_query(
         self, searcher: Searcher, groups: list[list[str]], original: str = ""
@@ -252,7 +273,7 @@ class SearchEngine:
             else self._word_query(groups)
         )
         terms = {t for g in groups for t in g}
-        unit = _Unit(part.text, query, terms)
+        unit = _Unit(part.text, query, terms, literal=frozenset(terms))
         if query is not None and not part.exclude:
             unit.known = any(
                 self._doc_frequency(searcher, t) for t in (g[0] for g in groups)
@@ -287,7 +308,9 @@ class SearchEngine:
             alt_queries: list[wq.Query] = []
             for alternative in alternatives[:8]:
                 groups = self._analyze(searcher, alternative)
-                q = self._word_query(groups, boost_scale=SYNONYM_WEIGHT)
+                # whole words only: the parts of an alternative ("Kinder", "Tag", "Stätte")
+                # scattered over a card are no evidence for it
+                q = self._word_query(groups, boost_scale=SYNONYM_WEIGHT, parts_too=False)
                 if q is None:
                     continue
                 alt_queries.append(q)
@@ -407,11 +430,23 @@ class SearchEngine:
             # Relax to "any word" only with words found as typed, and only when they are at least
             # half of the query: "kita xyzzy" shows Kita tools, "skigebiet beschneiung" (one word
             # unknown, the other only a far-fetched correction) shows nothing.
+            # When all words together find (almost) nothing, cards with some of them follow;
+            # cards with all words keep a double weight so they stay on top.
             literal = [u.query for u in active if u.known]
-            if not matched and len(active) > 1 and literal and 2 * len(literal) >= len(active):
-                main = literal[0] if len(literal) == 1 else wq.Or(literal)
-                matched = self._docs(searcher, main, exclude)
-                relaxed = bool(matched)
+            if (
+                len(matched) < BACKFILL_BELOW
+                and len(active) > 1
+                and literal
+                and 2 * len(literal) >= len(active)
+            ):
+                some = literal[0] if len(literal) == 1 else wq.Or(literal)
+                more = self._docs(searcher, some, exclude)
+                relaxed = not matched and bool(more)
+                if more - matched:
+                    all_words = main
+                    all_words.boost = 2.0
+                    main = wq.Or([all_words, some]) if matched else some
+                    matched = matched | more
 
         allowed_all = sets.all_docs
         for docs in allowed_by_facet.values():
@@ -498,12 +533,7 @@ class SearchEngine:
             return ()
         results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
         results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        literal = {
-            t for u, p in zip(units, parts, strict=True) if not p.exclude for t in _literal_terms(u)
-        }
-        reasons_by_term: dict[str, str] = {}
-        for u in units:
-            reasons_by_term.update(u.reasons)
+        positive_units = [u for u, p in zip(units, parts, strict=True) if not p.exclude]
         hits = []
         for hit in results[start:limit]:
             stored = hit.fields()
@@ -518,8 +548,8 @@ class SearchEngine:
                     )
                 except Exception:
                     snippet = ""
-                reasons = _reasons(hit, literal, reasons_by_term)
-                reasons += self._surface_forms(searcher, hit, stored, parts)
+                reasons = _reasons(hit, positive_units)
+                reasons += self._surface_forms(searcher, hit, stored, parts, positive_units)
             hits.append(
                 Hit(
                     slug=stored[SLUG],
@@ -533,7 +563,12 @@ class SearchEngine:
         return tuple(hits)
 
     def _surface_forms(
-        self, searcher: Searcher, hit: Any, stored: dict[str, Any], parts: list[QueryPart]
+        self,
+        searcher: Searcher,
+        hit: Any,
+        stored: dict[str, Any],
+        parts: list[QueryPart],
+        units: list[_Unit],
     ) -> list[str]:
         """Words of the card that matched in another form than typed.
 
@@ -545,9 +580,11 @@ class SearchEngine:
             }
         except Exception:
             return []
+        matched &= frozenset().union(*(u.literal for u in units))
         typed = {fold(w) for p in parts if not p.exclude for w in p.text.split()}
         analyzer = searcher.schema[TITLE].analyzer
         forms: list[str] = []
+        seen_typed: set[str] = set()
         for fieldname in (TITLE, SUMMARY, BODY):
             text = str(stored.get(fieldname, ""))[:SURFACE_SCAN_CHARS]
             try:
@@ -556,7 +593,9 @@ class SearchEngine:
                     if token.text not in matched:
                         continue
                     surface = text[token.startchar : token.endchar]
-                    if fold(surface) not in typed and surface not in forms:
+                    if fold(surface) in typed:
+                        seen_typed.add(fold(surface))
+                    elif surface not in forms:
                         forms.append(surface)
                     if len(forms) >= MAX_SURFACE_FORMS:
                         break
@@ -564,7 +603,9 @@ class SearchEngine:
                 break
             if len(forms) >= MAX_SURFACE_FORMS:
                 break
-        return ["gefunden als " + ", ".join(f"„{form}“" for form in forms)] if forms else []
+        if not forms or seen_typed >= typed:
+            return []  # every word as typed is in the card: nothing to explain
+        return ["gefunden als " + ", ".join(f"„{form}“" for form in forms)]
 
     # ---- single cards ---------------------------------------------------------------------
     def card(self, slug: str) -> dict[str, Any] | None:
@@ -628,10 +669,6 @@ def _find_span(words: list[str], surface: str) -> tuple[int, int] | None:
     return None
 
 
-def _literal_terms(unit: _Unit) -> set[str]:
-    return {t for t in unit.terms if t not in unit.reasons}
-
-
 def _has_terms(hit: Any, fieldname: str) -> bool:
     try:
         return any(f == fieldname for f, _ in hit.matched_terms())
@@ -639,15 +676,17 @@ def _has_terms(hit: Any, fieldname: str) -> bool:
         return False
 
 
-def _reasons(hit: Any, literal: set[str], reasons_by_term: dict[str, str]) -> list[str]:
-    """Why a hit matched when it was not the literal word: synonyms, corrections, word parts."""
+def _reasons(hit: Any, units: list[_Unit]) -> list[str]:
+    """Why a hit matched when not by the words as typed: synonyms, spelling corrections."""
     notes: list[str] = []
     try:
         matched = {t.decode("utf-8") if isinstance(t, bytes) else t for _, t in hit.matched_terms()}
     except Exception:
         return notes
-    for term in sorted(matched):
-        reason = reasons_by_term.get(term)
-        if reason and term not in literal and reason not in notes:
-            notes.append(reason)
+    for unit in units:
+        if matched & unit.literal:
+            continue  # the word as typed is in the card: no explanation needed
+        for term in sorted(matched & unit.reasons.keys()):
+            if unit.reasons[term] not in notes:
+                notes.append(unit.reasons[term])
     return notes[:3]

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Blueprint, render_template, request
 
 from zwk_kb.charts import bar_chart_svg, germany_map_svg, state_names
-from zwk_kb.present import PROFILE_FIELDS, challenge_page, overview_blocks
+from zwk_kb.present import PROFILE_FIELDS, challenge_page, commune_table, overview_blocks
 from zwk_kb.query import MAX_VALUE_CHARS, MAX_VALUES_PER_FACET, SearchRequest, clean_text
 from zwk_kb.web.views import state
 
 bp = Blueprint("explore", __name__)
+MAX_RANKED = 2000
+"""At most this many cards are ranked on /herausforderungen (the page shows the best 60)."""
+_communes_cache: dict[str, Any] = {"key": None, "table": {}}
+_communes_lock = threading.Lock()
+
+
+def _commune_table() -> dict[str, dict[str, str]]:
+    """Commune -> kind/state/cluster from the cards in the index, rebuilt when the index changes."""
+    app_state = state()
+    searcher = app_state.pool.searcher()
+    key = (app_state.pool.version, id(searcher), searcher.doc_count())
+    with _communes_lock:
+        if _communes_cache["key"] == key:
+            return dict(_communes_cache["table"])
+    table = commune_table(app_state.engine.all_cards())
+    with _communes_lock:
+        _communes_cache.update(key=key, table=table)
+    return table
 
 
 def _values(name: str, limit: int = MAX_VALUES_PER_FACET) -> list[str]:
@@ -30,11 +49,10 @@ def challenges() -> Any:
     query = clean_text(" ".join(request.args.getlist("q")[:1]), 200)
     profile = {key: (_values(key, 1) or [""])[0] for key, _, _ in PROFILE_FIELDS}
     everything = engine.search(SearchRequest(per_page=1))
-    all_cards = engine.all_cards()
     hits: list[Any] = []
     if chosen or any(profile.values()):
         filters = {"challenges": tuple(chosen)} if chosen else {}
-        limit = max(1, len(all_cards))
+        limit = min(max(1, everything.total), MAX_RANKED)
         result = engine.search(SearchRequest(q=query, filters=filters, per_page=limit))
         hits = list(result.hits)
     page = challenge_page(
@@ -42,7 +60,7 @@ def challenges() -> Any:
         chosen=chosen,
         profile=profile,
         hits=hits,
-        all_cards=all_cards,
+        communes=_commune_table(),
         query=query,
     )
     return render_template("challenges.html", page=page)
