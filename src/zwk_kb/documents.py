@@ -17,7 +17,7 @@ from zwk_kb.facets import FACETS
 from zwk_kb.markdown import headings, plain_text, render_html
 from zwk_kb.model import Card, Vocabulary
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump whenever the schema, the analysis or the document mapping changes: existing indexes are
 then rebuilt instead of updated incrementally with a mismatching analyzer."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -71,8 +72,24 @@ def _add_heading_ids(tokens: list[Token]) -> list[Heading]:
     return headings
 
 
+MEDIA_PATH = "/medien/"
+"""Where the site serves image files that cards reference relative to the toolkit folder."""
+
+
+def media_path(src: str) -> str | None:
+    """The site path of a relative image reference ("bilder/bus.png" -> "/medien/bilder/bus.png"),
+    or None for absolute URLs and paths that leave the toolkit folder."""
+    if not src or _ANY_SCHEME_RE.match(src) or src.startswith(("/", "\\")):
+        return None
+    normalized = posixpath.normpath(src.replace("\\", "/"))
+    if normalized.startswith("..") or normalized.startswith("/"):
+        return None
+    return MEDIA_PATH + normalized
+
+
 def render_html(body: str) -> str:
-    """HTML of a card body; headings get ``id`` anchors; links to other sites open normally."""
+    """HTML of a card body; headings get ``id`` anchors; links to other sites open normally;
+    relative images point to the site's media path."""
     tokens = _tokens(body)
     _add_heading_ids(tokens)
     _demote_h1(tokens)
@@ -81,6 +98,12 @@ def render_html(body: str) -> str:
             href = str(token.attrGet("href") or "")
             if href.startswith(("http://", "https://")):
                 token.attrSet("rel", "noopener noreferrer nofollow")
+        elif token.type == "image":
+            src = str(token.attrGet("src") or "")
+            if not _ANY_SCHEME_RE.match(src):
+                local = media_path(src)
+                token.attrSet("src", local or "")
+            token.attrSet("loading", "lazy")
     return _md.renderer.render(tokens, _md.options, {})
 
 
