@@ -59,3 +59,20 @@ def test_only_images_inside_the_toolkit_are_served(
     client_with_image: FlaskClient, path: str
 ) -> None:
     assert client_with_image.get(path).status_code == 404
+
+
+def test_check_refuses_image_formats_the_site_does_not_show(fresh_toolkit_dir: Path) -> None:
+    (fresh_toolkit_dir / "bilder").mkdir()
+    (fresh_toolkit_dir / "bilder" / "logo.svg").write_text("<svg/>")
+    card = FIXTURE_CARDS["kindergarten-im-dorf"]
+    write_card(
+        fresh_toolkit_dir,
+        "kindergarten-im-dorf",
+        card["meta"],
+        card["body"] + "\n![Logo](bilder/logo.svg)\n",
+    )
+    problems = [p for p in load_toolkit(fresh_toolkit_dir).errors if "kindergarten" in p.path]
+    assert [p.message for p in problems] == [
+        "Das Bild „bilder/logo.svg“ hat ein Format, das die Seite nicht zeigt. "
+        "Bitte als PNG, JPG, GIF oder WebP speichern."
+    ]

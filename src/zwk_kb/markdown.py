@@ -72,6 +72,8 @@ def _add_heading_ids(tokens: list[Token]) -> list[Heading]:
     return headings
 
 
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
+"""Image files a card may show; no SVG (it can carry scripts)."""
 MEDIA_PATH = "/medien/"
 """Where the site serves image files that cards reference relative to the toolkit folder."""
 

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from zwk_kb.cards import MAX_CARD_BYTES, VOCABULARY_FILE, ParsedCard, parse_card
 from zwk_kb.errors import ToolkitError
+from zwk_kb.markdown import IMAGE_SUFFIXES
 from zwk_kb.model import SEVERITY_WARNING, Card, Problem, Toolkit, Vocabulary
 from zwk_kb.vocabulary import parse_vocabulary
 from zwk_kb.yamlnodes import clean_for_message
@@ -162,6 +163,11 @@ def _check_images(
                 message = (
                     f"Das Bild „{shown}“ liegt außerhalb des Karten-Ordners. Bitte Bilder im "
                     "Karten-Ordner ablegen, z. B. in bilder/."
+                )
+            elif target.suffix.lower() not in IMAGE_SUFFIXES:
+                message = (
+                    f"Das Bild „{shown}“ hat ein Format, das die Seite nicht zeigt. Bitte als "
+                    "PNG, JPG, GIF oder WebP speichern."
                 )
             elif not target.is_file():
                 message = (

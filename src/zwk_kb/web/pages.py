@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, send_from_directory, url_for
 
 from zwk_kb.facets import FACETS
+from zwk_kb.markdown import IMAGE_SUFFIXES
 from zwk_kb.web.views import card_data, search_data, state
 
 bp = Blueprint("pages", __name__)
@@ -48,17 +49,13 @@ def short_link(slug: str) -> Any:
     return redirect(url_for("pages.card", slug=target or slug), code=301)
 
 
-MEDIA_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
-"""Image files a card may show; no SVG (it can carry scripts), nothing else from the folder."""
-
-
 @bp.get("/medien/<path:name>")
 def media(name: str) -> Any:
     """Images that cards reference relative to the toolkit folder (checked by ``zwk-kb check``)."""
     toolkit = state().settings.toolkit.resolve()
     path = (toolkit / name).resolve()
     if (
-        PurePosixPath(name).suffix.lower() not in MEDIA_TYPES
+        PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES
         or any(part.startswith((".", "_")) for part in PurePosixPath(name).parts)
         or not path.is_relative_to(toolkit)
         or (toolkit / name).is_symlink()
