@@ -49,9 +49,14 @@ lint: $(STAMP)
 relevance: $(STAMP)
 	$(BIN)/zwk-kb eval
 
+# Benchmark: 1,000 and 10,000 generated cards, zwk-kb vs. plain Whoosh, targets with PASS/MISS
+# (corpora and indexes are kept in .bench/; takes a few minutes)
+bench: $(STAMP) $(KERN_STAMP)
+	$(BIN)/python -m zwk_kb.bench
+
 # Screenshots of the main pages at 1280 px and 360 px width into screenshots/ (headless Chromium)
 screenshots: $(STAMP) $(KERN_STAMP)
 	ZWK_KB_SCREENSHOTS=screenshots $(BIN)/python -m pytest tests/test_browser.py -k screenshots
 
 clean:
-	rm -rf $(VENV) .zwk-index .pytest_cache .ruff_cache
+	rm -rf $(VENV) .zwk-index .pytest_cache .ruff_cache .bench

@@ -32,7 +32,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ),
     ("analysis", "documents", "index"),
     ("query", "search", "baseline"),  # baseline: plain Whoosh, the yardstick of `zwk-kb eval`
-    ("present", "export", "feeds", "charts", "qr", "web", "evaluation", "generate", "cli"),
+    ("present", "export", "feeds", "charts", "qr", "web", "evaluation", "generate", "cli", "bench"),
 )
 ORDER: dict[str, int] = {name: n for n, stage in enumerate(STAGES) for name in stage}
 TOP_LEVEL = {"__init__", "__main__"}  # __init__ imports nothing; __main__ only calls cli.main

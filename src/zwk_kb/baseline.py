@@ -7,10 +7,12 @@ query building in ``search`` is measurable. Not used by the site.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from whoosh import fields as wf
 from whoosh import index as windex
 from whoosh import query as wq
+from whoosh import sorting
 from whoosh.analysis import StandardAnalyzer
 from whoosh.qparser import MultifieldParser
 
@@ -75,3 +77,53 @@ def baseline_search(
         if filter_terms:
             query = wq.And([query, *filter_terms])
         return [hit["slug"] for hit in searcher.search(query, limit=limit)]
+
+
+def open_baseline(directory: Path) -> windex.Index:
+    """A plain Whoosh index built by :func:`build_baseline`."""
+    return windex.open_dir(str(directory))
+
+
+BENCH_FACETS = ("topics", "challenges", "state", "cluster")
+"""The facets counted in the benchmark's plain-Whoosh page (the issue's yardstick: 4 counts)."""
+
+
+def baseline_page(
+    searcher: Any,
+    q: str,
+    filters: dict[str, list[str]] | None = None,
+    *,
+    facets: tuple[str, ...] = BENCH_FACETS,
+    limit: int = 10,
+) -> tuple[int, list[str], dict[str, dict[str, int]]]:
+    """One result page the plain-Whoosh way: parsed query, filter terms, ``groupedby`` facet
+    counts (Whoosh's cached field facets, simple not disjunctive counts) and body highlights of
+    the hits shown. Returns (total, slugs, counts). For the benchmark only (``zwk_kb.bench``).
+    """
+    by_param = {f.param: f.name for f in FACETS}
+    filter_terms = [
+        wq.Or([wq.Term(by_param[param], v.replace(",", " ")) for v in values])
+        for param, values in (filters or {}).items()
+        if param in by_param
+    ]
+    query: wq.Query
+    if q.strip():
+        try:
+            query = MultifieldParser(list(TEXT_FIELDS), schema=searcher.schema).parse(q)
+        except Exception:  # the naive parser can raise; count as no result
+            return 0, [], {}
+    else:
+        query = wq.Every()
+    if filter_terms:
+        query = wq.And([query, *filter_terms])
+    grouping = sorting.Facets()
+    for name in facets:
+        grouping.add_field(name, allow_overlap=True)
+    results = searcher.search(query, limit=limit, groupedby=grouping, maptype=sorting.Count)
+    counts = {name: dict(results.groups(name)) for name in facets}
+    slugs = []
+    for hit in results[:limit]:
+        slugs.append(hit["slug"])
+        if q.strip():
+            hit.highlights("body", top=2)
+    return len(results), slugs, counts

@@ -181,30 +181,63 @@ def search_command(
 @click.option(
     "--dev", is_flag=True, default=None, help="Vorschau: Änderungen an Karten sofort zeigen"
 )
+@click.option(
+    "--no-index", "no_index", is_flag=True,
+    help="Den vorhandenen Index nur ausliefern, nie bauen (z. B. ein von CI gebauter, "
+    "schreibgeschützter Index, den mehrere Instanzen teilen)",
+)
+@click.option(
+    "--trusted-proxy", default=None,
+    help="Adresse des Reverse-Proxys, dessen X-Forwarded-For/-Proto-Angaben gelten",
+)
+@click.option(
+    "--url-prefix", default="",
+    help="Pfad, unter dem der Proxy die Seite anbietet, z. B. /werkzeugkoffer",
+)
 def serve_command(
     toolkit: Path | None, index_dir: Path | None, host: str | None, port: int | None,
-    threads: int | None, dev: bool | None,
+    threads: int | None, dev: bool | None, no_index: bool, trusted_proxy: str | None,
+    url_prefix: str,
 ) -> None:
     """Die Website starten (baut den Index, wenn er fehlt oder veraltet ist)."""
+    from zwk_kb.index import current_generation
+
     settings = _settings(
         toolkit=toolkit, index=index_dir, host=host, port=port, threads=threads, dev=dev
     )
-    try:
-        if is_stale(settings.toolkit, settings.index):
-            loaded, changes = index_toolkit(settings)
-            _print_problems(loaded)
-            click.echo(f"Index bereit: {changes.total} Karten.")
-    except ZwkKbError as exc:
-        raise click.ClickException(str(exc)) from exc
+    if not no_index:
+        try:
+            if is_stale(settings.toolkit, settings.index):
+                loaded, changes = index_toolkit(settings, lock_timeout=5.0)
+                _print_problems(loaded)
+                click.echo(f"Index bereit: {changes.total} Karten.")
+        except ZwkKbError as exc:
+            if current_generation(settings.index) is None:
+                raise click.ClickException(str(exc)) from exc
+            # a usable index exists (e.g. read-only, or another instance is indexing): serve it
+            click.echo(f"Hinweis: {exc} Die Seite zeigt den vorhandenen Index.", err=True)
+    elif current_generation(settings.index) is None:
+        raise click.ClickException(
+            f"Im Ordner {settings.index} gibt es keinen Suchindex (--no-index baut keinen)."
+        )
     from waitress import serve
 
     from zwk_kb.web import create_app
 
     app = create_app(settings)
     click.echo(f"zwk-kb läuft auf http://{settings.host}:{settings.port}/ (Beenden mit Strg+C)")
+    proxy: dict[str, Any] = {}
+    if trusted_proxy:
+        proxy = {
+            "trusted_proxy": trusted_proxy,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
+            "clear_untrusted_proxy_headers": True,
+        }
     serve(
         app, host=settings.host, port=settings.port, threads=settings.threads, ident="zwk-kb",
-        max_request_body_size=65536, max_request_header_size=65536, channel_timeout=30,
+        # a read-only site: tiny bodies, bounded headers, idle connections closed soon
+        max_request_body_size=16 * 1024, max_request_header_size=32 * 1024,
+        channel_timeout=30, connection_limit=200, url_prefix=url_prefix.rstrip("/"), **proxy,
     )
 
 

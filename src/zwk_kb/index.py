@@ -72,6 +72,9 @@ PARALLEL_MIN_CARDS = 800
 """From this many cards a full build writes segments in parallel processes (one per core, ≤ 2)."""
 MAX_PROCS = 2
 WRITER_LIMIT_MB = 128
+WRITER_OPTIONS: dict[str, Any] = {"limitmb": WRITER_LIMIT_MB, "compound": False}
+"""Segments as separate files, not Whoosh's default compound file: a searcher then maps only
+the pages it reads (a compound 10k-card segment cost ~80 MB of private memory per searcher)."""
 # Source files whose change changes what is in the index: the index is rebuilt when they change
 # (the analyzer is pickled into the index, so an old index with new code may not even load).
 FINGERPRINT_MODULES = ("analysis", "documents", "markdown", "facets", "cards", "model")
@@ -326,7 +329,7 @@ def _write_documents(
         _write_parallel(generation, schema, toolkit, progress, procs)
         return
     ix = windex.create_in(str(generation), schema)
-    with ix.writer(limitmb=WRITER_LIMIT_MB) as writer:
+    with ix.writer(**WRITER_OPTIONS) as writer:
         for n, card in enumerate(cards, 1):
             writer.add_document(**card_to_document(card, toolkit.vocabulary))
             if progress is not None:
@@ -344,7 +347,7 @@ def _segment_worker(worker: int, procs: int, results: Any, counter: Any) -> None
     try:
         toolkit: Toolkit = _JOB["toolkit"]
         ix = windex.open_dir(_JOB["generation"])
-        writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
+        writer = SegmentWriter(ix, _lk=False, **WRITER_OPTIONS)
         for n, card in enumerate(toolkit.cards[worker::procs], 1):
             writer.add_document(**card_to_document(card, toolkit.vocabulary))
             if n % 16 == 0:
@@ -654,7 +657,7 @@ def _apply_changes(
         )
     try:
         if added or changed or removed:
-            with ix.writer(timeout=5.0, limitmb=WRITER_LIMIT_MB) as writer:
+            with ix.writer(timeout=5.0, **WRITER_OPTIONS) as writer:
                 for slug in removed:
                     writer.delete_by_term(SLUG, slug)
                 for n, slug in enumerate(added + changed, 1):
@@ -749,11 +752,16 @@ class SearcherPool:
         """Identity of this thread's index state: (generation folder, commit number).
 
         Searchers with equal keys see the same documents under the same numbers, so caches of
-        document sets can be shared between threads by this key.
+        document sets can be shared between threads by this key. It describes the searcher the
+        last ``searcher()`` call of this thread returned (it never opens a newer one, which
+        would close the searcher a request is still using).
         """
-        self.searcher()
-        _, _, gen = self._local.entry
-        return (str(self._generation), int(gen))
+        entry = getattr(self._local, "entry", None)
+        if entry is None:
+            self.searcher()
+            entry = self._local.entry
+        _, ix, gen = entry
+        return (str(ix.storage.folder), int(gen))
 
     def close(self) -> None:
         cached = getattr(self._local, "entry", None)

@@ -179,12 +179,14 @@ class SearchEngine:
     def __init__(self, pool: SearcherPool, extra_synonyms: Iterable[Iterable[str]] = ()) -> None:
         self.pool = pool
         self.synonyms = SynonymTable.load(extra_synonyms)
-        self._facet_cache: dict[int, _FacetSets] = {}
+        self._facet_cache: dict[tuple[str, int], _FacetSets] = {}
         self._lock = threading.Lock()
 
     # ---- plumbing -------------------------------------------------------------------------
     def _facet_sets(self, searcher: Searcher) -> _FacetSets:
-        key = id(searcher.reader())
+        # (generation, commit) of the pool: shared by all threads' searchers of that state, and
+        # never reused for another state (id() of a closed reader can be reused by a new one)
+        key = self.pool.key()
         with self._lock:
             sets = self._facet_cache.get(key)
         if sets is None:

@@ -1,0 +1,206 @@
+"""``zwk-kb serve`` for real: waitress in a subprocess on a free loopback port, against a small
+generated toolkit. Checks a search, ``/healthz``, the headers as the production server sends
+them (``Server: zwk-kb``, no version), conditional GET, request limits, and that a new index
+generation is picked up while the server runs. Every loop is bounded; the server is stopped.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from zwk_kb.generate import change_card, write_toolkit
+from zwk_kb.index import build
+from zwk_kb.toolkit import load_toolkit
+
+N_CARDS = 25
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[str]
+    port: int
+    toolkit: Path
+    index: Path
+
+    def get(
+        self,
+        path: str,
+        headers: dict[str, str] | None = None,
+        method: str = "GET",
+        body: bytes = b"",
+    ) -> tuple[int, dict[str, str], bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, body=body or None, headers=headers or {})
+            response = conn.getresponse()
+            return (
+                response.status,
+                {k.lower(): v for k, v in response.getheaders()},
+                response.read(),
+            )
+        finally:
+            conn.close()
+
+
+def start_server(toolkit: Path, index: Path, *extra: str) -> Server:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "zwk_kb",
+            "serve",
+            "--toolkit",
+            str(toolkit),
+            "--index",
+            str(index),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--threads",
+            "4",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    server = Server(process, port, toolkit, index)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve endete: {process.stdout.read() if process.stdout else ''}")
+        try:
+            if server.get("/healthz")[0] in (200, 503):
+                return server
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("serve antwortet nicht")
+
+
+def stop_server(server: Server) -> None:
+    server.process.send_signal(signal.SIGTERM)
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("serve")
+    toolkit = root / "toolkit"
+    write_toolkit(toolkit, N_CARDS, words=(30, 60))
+    index = root / "index"
+    build(load_toolkit(toolkit), index)
+    server = start_server(toolkit, index)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+def test_search_page_and_api_answer(served: Server) -> None:
+    status, headers, body = served.get("/?q=Ehrenamtliche")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert "Werkzeug" in body.decode()
+    status, headers, body = served.get("/api/search?q=Ehrenamtliche")
+    data = json.loads(body)
+    assert status == 200 and data["total"] >= 1
+
+
+def test_healthz_reports_cards_and_generation(served: Server) -> None:
+    status, headers, body = served.get("/healthz")
+    data = json.loads(body)
+    assert status == 200
+    assert data["status"] == "ok" and data["cards"] == N_CARDS
+    assert data["generation"].startswith("gen-")
+    assert headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/", "/werkzeuge/gibt-es-nicht", "/static/style.css", "/healthz"])
+def test_production_headers_without_version(served: Server, path: str) -> None:
+    status, headers, _ = served.get(path)
+    assert status in (200, 404)
+    assert headers["server"] == "zwk-kb"  # waitress' own ident is replaced, no version anywhere
+    csp = headers["content-security-policy"]
+    assert "unsafe-inline" not in csp and "object-src 'none'" in csp and "frame-ancestors" in csp
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"]
+
+
+def test_conditional_get_on_cards_and_static_files(served: Server) -> None:
+    slug = sorted(p.stem for p in served.toolkit.glob("*.md"))[0]
+    for path in (f"/werkzeuge/{slug}", "/static/style.css"):
+        status, headers, _ = served.get(path)
+        assert status == 200 and headers["etag"] and "max-age" in headers["cache-control"]
+        status, _, body = served.get(path, {"If-None-Match": headers["etag"]})
+        assert status == 304 and body == b""
+
+
+def test_request_limits_of_the_server(served: Server) -> None:
+    status, _, _ = served.get("/api/search", method="POST", body=b"x" * 100_000)
+    assert status in (405, 413)
+    status, _, _ = served.get("/?q=" + "y" * 20_000)
+    assert status == 414
+    status, _, _ = served.get("/", {"X-Big": "z" * 40_000})
+    assert status == 431 or status == 400
+
+
+def test_running_server_picks_up_a_new_index_within_a_second(served: Server) -> None:
+    path = sorted(served.toolkit.glob("*.md"))[3]
+    change_card(path, "Der Zauberlehrlingsstammtisch trifft sich jetzt montags.")
+    build(load_toolkit(served.toolkit), served.index)
+    finished = time.monotonic()
+    found: list[str] = []
+    while time.monotonic() - finished < 5 and not found:
+        data = json.loads(served.get("/api/search?q=Zauberlehrlingsstammtisch")[2])
+        found = [r["slug"] for r in data["results"]]
+    assert found == [path.stem]
+    assert time.monotonic() - finished < 1.0
+
+
+def test_serve_no_index_serves_a_prebuilt_index_without_toolkit(
+    served: Server, tmp_path: Path
+) -> None:
+    """Several instances can share one index built elsewhere (CI): no toolkit folder needed."""
+    copy = tmp_path / "index"
+    shutil.copytree(served.index, copy)
+    server = start_server(tmp_path / "gibt-es-nicht", copy, "--no-index")
+    try:
+        status, _, body = server.get("/healthz")
+        assert status == 200 and json.loads(body)["cards"] == N_CARDS
+    finally:
+        stop_server(server)
+
+
+def test_healthz_is_503_without_index(tmp_path: Path) -> None:
+    from zwk_kb.config import Settings
+    from zwk_kb.web import create_app
+
+    client = create_app(Settings(toolkit=tmp_path, index=tmp_path / "leer")).test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "unavailable"
