@@ -48,6 +48,8 @@ RELATED_DEFAULT = 5
 BACKFILL_BELOW = 3
 """Fewer cards with all words than this: cards with some of the words are added below."""
 SYNONYM_WEIGHT = 0.5
+MAX_ALTERNATIVES = 5
+"""Synonyms per matched word: each one adds matchers to every query that uses it."""
 """Alternatives from a synonym group count half: the literal word the user typed ranks first."""
 SURFACE_SCAN_CHARS = 4000
 MAX_SURFACE_FORMS = 3
@@ -165,6 +167,11 @@ class _FacetSets:
         self.folded: dict[str, dict[str, str]] = {
             name: {fold(v): v for v in per_value} for name, per_value in self.values.items()
         }
+        # browse orders, computed once per index state: newest first, and by title
+        newest = searcher.search(wq.Every(), limit=None, sortedby=CHANGED, reverse=True)
+        self.newest: list[int] = [docnum for _, docnum in newest.top_n]
+        by_title = searcher.search(wq.Every(), limit=None, sortedby=TITLE)
+        self.by_title: list[int] = [docnum for _, docnum in by_title.top_n]
 
     def resolve(self, facet: str, requested: str) -> str:
         """The index's spelling of a requested value ('Dessau-Rosslau' -> 'Dessau-Roßlau')."""
@@ -308,7 +315,7 @@ class SearchEngine:
             if not originals:
                 continue
             alt_queries: list[wq.Query] = []
-            for alternative in alternatives[:8]:
+            for alternative in alternatives[:MAX_ALTERNATIVES]:
                 groups = self._analyze(searcher, alternative)
                 # whole words only: the parts of an alternative ("Kinder", "Tag", "Stätte")
                 # scattered over a card are no evidence for it
@@ -421,13 +428,14 @@ class SearchEngine:
             if positives:
                 main = positives[0] if len(positives) == 1 else wq.And(positives)
 
+        scores: dict[int, float] | None = None  # docnums by score, best first; None: by date
         if main is None and parts and not exclude:
             matched: frozenset[int] = frozenset()  # only stop words: nothing to find
         elif main is None:
-            main = wq.Every()
-            matched = self._docs(searcher, main, exclude)
+            matched = self._docs(searcher, wq.Every(), exclude) if exclude else sets.all_docs
         else:
-            matched = self._docs(searcher, main, exclude)
+            scores = self._ranked(searcher, main, exclude)
+            matched = frozenset(scores)
             active = [u for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
             # Relax to "any word" only with words found as typed, and only when they are at least
             # half of the query: "kita xyzzy" shows Kita tools, "skigebiet beschneiung" (one word
@@ -448,14 +456,25 @@ class SearchEngine:
                     all_words = main
                     all_words.boost = 2.0
                     main = wq.Or([all_words, some]) if matched else some
-                    matched = matched | more
+                    scores = self._ranked(searcher, main, exclude)
+                    matched = frozenset(scores)
 
         allowed_all = sets.all_docs
         for docs in allowed_by_facet.values():
             allowed_all = allowed_all & docs
         final = matched & allowed_all
         facets = self._facet_counts(sets, matched, allowed_by_facet, resolved)
-        hits = self._page(searcher, request, main, exclude, final, units, parts) if final else ()
+        ranking: Sequence[int] = list(scores) if scores is not None else sets.newest
+        if request.sort == "newest":
+            ranking = sets.newest
+        elif request.sort == "title":
+            ranking = sets.by_title
+        explain = main if scores is not None else None
+        hits = (
+            self._page(searcher, request, ranking, final, units, parts, explain, scores or {})
+            if final
+            else ()
+        )
         return SearchResult(
             request=request,
             total=len(final),
@@ -478,6 +497,18 @@ class SearchEngine:
             return frozenset(searcher.docs_for_query(q))
         except Exception:
             return frozenset()
+
+    def _ranked(
+        self, searcher: Searcher, main: wq.Query, exclude: Sequence[wq.Query]
+    ) -> dict[int, float]:
+        """Every matching card with its score, best first: one scored pass gives both the set
+        and the order."""
+        q = self._with_exclusions(main, exclude)
+        try:
+            results = searcher.search(q, limit=None)
+            return {docnum: float(score) for score, docnum in results.top_n}
+        except Exception:
+            return {}
 
     def _facet_counts(
         self,
@@ -509,53 +540,68 @@ class SearchEngine:
         self,
         searcher: Searcher,
         request: SearchRequest,
-        main: wq.Query | None,
-        exclude: Sequence[wq.Query],
+        ranking: Sequence[int],
         final: frozenset[int],
         units: list[_Unit],
         parts: list[QueryPart],
+        main: wq.Query | None,
+        scores: dict[int, float],
     ) -> tuple[Hit, ...]:
+        """The hits of the requested page; only these are highlighted and explained."""
         start = (request.page - 1) * request.per_page
-        if start >= len(final):
+        end = start + request.per_page
+        page_docs: list[int] = []
+        seen = 0
+        for docnum in ranking:
+            if docnum in final:
+                if seen >= start:
+                    page_docs.append(docnum)
+                    if len(page_docs) >= request.per_page:
+                        break
+                seen += 1
+        if not page_docs or start >= end:
             return ()
-        limit = start + request.per_page
-        browse = main is None or isinstance(main, wq.Every)
-        q = self._with_exclusions(main or wq.Every(), exclude)
-        scored = not browse and request.sort == "relevance"
-        try:
-            if browse or request.sort == "newest":
-                results = searcher.search(
-                    q, filter=set(final), limit=limit, sortedby=CHANGED, reverse=True
-                )
-            elif request.sort == "title":
-                results = searcher.search(q, filter=set(final), limit=limit, sortedby=TITLE)
-            else:
-                results = searcher.search(q, filter=set(final), limit=limit, terms=True)
-        except Exception:
-            return ()
-        results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-        results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
         positive_units = [u for u, p in zip(units, parts, strict=True) if not p.exclude]
+        explain = main is not None and bool(positive_units)
+        matched_terms = self._matched_terms(searcher, main, page_docs) if explain else {}
+        query_terms = (
+            frozenset().union(*(u.terms for u in positive_units)) if explain else frozenset()
+        )
+        analyzer = searcher.schema[TITLE].analyzer
+        fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+        formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
         hits = []
-        for hit in results[start:limit]:
-            stored = hit.fields()
+        for docnum in page_docs:
+            stored = searcher.stored_fields(docnum)
             card = json.loads(stored[CARD])
             snippet = title_html = ""
             reasons: list[str] = []
-            if not browse:
+            if explain:
+                found = matched_terms.get(docnum, set())
                 try:
-                    snippet = hit.highlights(BODY, top=2) or hit.highlights(SUMMARY, top=1)
-                    title_html = (
-                        hit.highlights(TITLE, top=1, minscore=0) if _has_terms(hit, TITLE) else ""
+                    snippet = _highlight(
+                        stored, BODY, query_terms, analyzer, fragmenter, formatter, 2
+                    )
+                    snippet = snippet or _highlight(
+                        stored, SUMMARY, query_terms, analyzer, fragmenter, formatter, 1
+                    )
+                    title_html = _highlight(
+                        stored,
+                        TITLE,
+                        query_terms,
+                        analyzer,
+                        highlight.WholeFragmenter(),
+                        formatter,
+                        1,
                     )
                 except Exception:
-                    snippet = ""
-                reasons = _reasons(hit, positive_units)
-                reasons += self._surface_forms(searcher, hit, stored, parts, positive_units)
+                    snippet = title_html = ""
+                reasons = _reasons(found, positive_units)
+                reasons += self._surface_forms(searcher, found, stored, parts, positive_units)
             hits.append(
                 Hit(
                     slug=stored[SLUG],
-                    score=round(float(hit.score or 0.0), 4) if scored else 0.0,
+                    score=round(scores.get(docnum, 0.0), 4) if request.sort == "relevance" else 0.0,
                     card=card,
                     snippet=snippet,
                     title_html=title_html,
@@ -564,10 +610,40 @@ class SearchEngine:
             )
         return tuple(hits)
 
+    @staticmethod
+    def _matched_terms(
+        searcher: Searcher, main: wq.Query | None, docnums: Sequence[int]
+    ) -> dict[int, set[str]]:
+        """Which query terms each of a few cards contains (cheap: the matcher skips to them)."""
+        found: dict[int, set[str]] = {}
+        if main is None:
+            return found
+        try:
+            for leaf, offset in searcher.leaf_searchers():
+                wanted = sorted(
+                    d - offset for d in docnums if offset <= d < offset + leaf.doc_count_all()
+                )
+                if not wanted:
+                    continue
+                matcher = main.matcher(leaf)
+                for local in wanted:
+                    if not matcher.is_active():
+                        break
+                    if matcher.id() < local:
+                        matcher.skip_to(local)
+                    if matcher.is_active() and matcher.id() == local:
+                        found[local + offset] = {
+                            t.decode("utf-8") if isinstance(t, bytes) else t
+                            for _, t in matcher.matching_terms()
+                        }
+        except Exception:
+            return found
+        return found
+
     def _surface_forms(
         self,
         searcher: Searcher,
-        hit: Any,
+        found: set[str],
         stored: dict[str, Any],
         parts: list[QueryPart],
         units: list[_Unit],
@@ -576,13 +652,7 @@ class SearchEngine:
 
         E.g. "Generationencafé" for "Café".
         """
-        try:
-            matched = {
-                t.decode("utf-8") if isinstance(t, bytes) else t for _, t in hit.matched_terms()
-            }
-        except Exception:
-            return []
-        matched &= frozenset().union(*(u.literal for u in units))
+        matched = found & frozenset().union(*(u.literal for u in units))
         typed = {fold(w) for p in parts if not p.exclude for w in p.text.split()}
         analyzer = searcher.schema[TITLE].analyzer
         forms: list[str] = []
@@ -671,24 +741,32 @@ def _find_span(words: list[str], surface: str) -> tuple[int, int] | None:
     return None
 
 
-def _has_terms(hit: Any, fieldname: str) -> bool:
-    try:
-        return any(f == fieldname for f, _ in hit.matched_terms())
-    except Exception:
-        return False
-
-
-def _reasons(hit: Any, units: list[_Unit]) -> list[str]:
+def _reasons(found: set[str], units: list[_Unit]) -> list[str]:
     """Why a hit matched when not by the words as typed: synonyms, spelling corrections."""
     notes: list[str] = []
-    try:
-        matched = {t.decode("utf-8") if isinstance(t, bytes) else t for _, t in hit.matched_terms()}
-    except Exception:
-        return notes
     for unit in units:
-        if matched & unit.literal:
+        if found & unit.literal:
             continue  # the word as typed is in the card: no explanation needed
-        for term in sorted(matched & unit.reasons.keys()):
+        for term in sorted(found & unit.reasons.keys()):
             if unit.reasons[term] not in notes:
                 notes.append(unit.reasons[term])
     return notes[:3]
+
+
+def _highlight(
+    stored: dict[str, Any],
+    fieldname: str,
+    terms: frozenset[str],
+    analyzer: Any,
+    fragmenter: Any,
+    formatter: Any,
+    top: int,
+) -> str:
+    """HTML of the best fragments of a stored field with the query's terms marked (escaped)."""
+    text = str(stored.get(fieldname, ""))
+    if not text or not terms:
+        return ""
+    # mode="index": the analyzer then also yields compound parts, so "Café" marks "Generationencafé"
+    return str(
+        highlight.highlight(text, terms, analyzer, fragmenter, formatter, top=top, mode="index")
+    )
