@@ -170,3 +170,20 @@ def test_is_stale_drives_serve_rebuilds(fresh_toolkit_dir: Path, tmp_path: Path)
     assert is_stale(fresh_toolkit_dir, index_dir)
     assert update(load_toolkit(fresh_toolkit_dir), index_dir).removed == ("sprachcafe",)
     assert not is_stale(fresh_toolkit_dir, index_dir)
+
+
+def test_an_edited_collection_makes_the_index_stale(
+    fresh_toolkit_dir: Path, tmp_path: Path
+) -> None:
+    (fresh_toolkit_dir / "_collections").mkdir()
+    collection = fresh_toolkit_dir / "_collections" / "treffen.yml"
+    collection.write_text("title: Treffen\nintro: Kurz.\ncards: [sprachcafe]\n", encoding="utf-8")
+    index_dir = tmp_path / "index"
+    update(load_toolkit(fresh_toolkit_dir), index_dir)
+    assert not is_stale(fresh_toolkit_dir, index_dir)
+    _age_index(index_dir)
+    os.utime(fresh_toolkit_dir, (time.time() - 7200, time.time() - 7200))
+    for path in fresh_toolkit_dir.glob("*"):
+        os.utime(path, (time.time() - 7200, time.time() - 7200), follow_symlinks=False)
+    collection.write_text("title: Treffen 2\nintro: Kurz.\ncards: [sprachcafe]\n", encoding="utf-8")
+    assert is_stale(fresh_toolkit_dir, index_dir)

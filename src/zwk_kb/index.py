@@ -701,6 +701,9 @@ def is_stale(toolkit_dir: Path, index_dir: Path) -> bool:
     try:
         newest = max((p.stat().st_mtime for p in toolkit_dir.iterdir()), default=0)
         newest = max(newest, toolkit_dir.stat().st_mtime)
+        collections = toolkit_dir / "_collections"
+        if collections.is_dir():  # collections are written into the index too
+            newest = max(newest, *(p.stat().st_mtime for p in collections.iterdir()), 0)
     except OSError:
         return True
     return newest > built
