@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import Stemmer
 from whoosh.analysis import Analyzer, Filter, RegexTokenizer, StopFilter, Token
@@ -433,9 +434,14 @@ _PLACE_ENDINGS = (
 Vogelsberg-kreis): caller words ending like this are kept whole."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Additions:
-    """The caller's words: ``words`` join the dictionary, ``keep`` are never split."""
+    """The caller's words: ``words`` join the dictionary, ``keep`` are never split.
+
+    Instances are interned (one object per content) and compare by identity: they key the
+    splitter's cache, and comparing two large equal sets on every cache hit cost 13 % of an
+    index build.
+    """
 
     words: frozenset[str] = frozenset()
     keep: frozenset[str] = frozenset()
@@ -447,10 +453,25 @@ class Additions:
         extra = _fold_words(extra_words)
         keep = _fold_words(keep_whole)
         places = frozenset(k for k in extra if k.endswith(_PLACE_ENDINGS))
-        return cls(extra | keep, keep | places)
+        return _interned(extra | keep, keep | places)
+
+    def __reduce__(self) -> tuple[Any, tuple[frozenset[str], frozenset[str]]]:
+        return _interned, (self.words, self.keep)
 
 
-NO_ADDITIONS = Additions()
+_INTERNED: dict[tuple[frozenset[str], frozenset[str]], Additions] = {}
+_INTERN_LOCK = threading.Lock()
+
+
+def _interned(words: frozenset[str], keep: frozenset[str]) -> Additions:
+    with _INTERN_LOCK:
+        found = _INTERNED.get((words, keep))
+        if found is None:
+            found = _INTERNED[(words, keep)] = Additions(words, keep)
+        return found
+
+
+NO_ADDITIONS = _interned(frozenset(), frozenset())
 
 
 def split_compound(

@@ -14,7 +14,7 @@ from whoosh import fields as wf
 
 from zwk_kb.analysis import exact_analyzer, german_analyzer
 from zwk_kb.facets import FACETS
-from zwk_kb.markdown import headings, plain_text, render_html
+from zwk_kb.markdown import Rendered, render
 from zwk_kb.model import Card, Vocabulary
 
 SCHEMA_VERSION = 4
@@ -123,8 +123,11 @@ def facet_values(card: Card, vocabulary: Vocabulary) -> dict[str, tuple[str, ...
     return {facet.name: facet.values_of(card, vocabulary) for facet in FACETS}
 
 
-def card_data(card: Card, vocabulary: Vocabulary) -> dict[str, Any]:
+def card_data(
+    card: Card, vocabulary: Vocabulary, rendered: Rendered | None = None
+) -> dict[str, Any]:
     """The card as plain JSON-able data (what the API returns and the pages show)."""
+    rendered = rendered or render(card.body)
     communes = []
     for name in card.communes:
         commune = vocabulary.commune(name)
@@ -167,9 +170,9 @@ def card_data(card: Card, vocabulary: Vocabulary) -> dict[str, Any]:
         "aliases": list(card.aliases),
         "reused_by": list(card.reused_by),
         "source_path": card.source_path,
-        "html": render_html(card.body),
+        "html": rendered.html,
         "headings": [
-            {"level": h.level, "text": h.text, "anchor": h.anchor} for h in headings(card.body)
+            {"level": h.level, "text": h.text, "anchor": h.anchor} for h in rendered.headings
         ],
     }
 
@@ -177,7 +180,8 @@ def card_data(card: Card, vocabulary: Vocabulary) -> dict[str, Any]:
 def card_to_document(card: Card, vocabulary: Vocabulary) -> dict[str, Any]:
     """The index document of one card. Pure: same card and vocabulary, same document."""
     values = facet_values(card, vocabulary)
-    body = plain_text(card.body)[:MAX_BODY_CHARS]
+    rendered = render(card.body)
+    body = rendered.text[:MAX_BODY_CHARS]
     facet_words = [v for name, vs in values.items() if name not in {"status", "effort"} for v in vs]
     facet_text = " . ".join(facet_words)
     doc: dict[str, Any] = {
@@ -192,7 +196,7 @@ def card_to_document(card: Card, vocabulary: Vocabulary) -> dict[str, Any]:
         CHANGED: card.last_changed.isoformat(),
         STAMP: card.stamp,
         ALIASES: ",".join(card.aliases),
-        CARD: json.dumps(card_data(card, vocabulary), ensure_ascii=False),
+        CARD: json.dumps(card_data(card, vocabulary, rendered), ensure_ascii=False),
     }
     for name, vs in values.items():
         doc[name] = ",".join(facet_term(v) for v in vs)

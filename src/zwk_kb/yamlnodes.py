@@ -64,10 +64,15 @@ def where(node: yaml.Node) -> Located:
     return Located(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _check_events(text: str) -> None:
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+"""libyaml's loader: about 20× faster for valid front matter; errors are always re-read with the
+pure-Python loader so that messages and positions never depend on which loader is installed."""
+
+
+def _check_events(text: str, loader: type = yaml.SafeLoader) -> None:
     """Refuse anchors, aliases, foreign tags and deep nesting before anything is built."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=loader):
         mark = event.start_mark
         line, column = mark.line + 1, mark.column + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -95,6 +100,12 @@ def _check_events(text: str) -> None:
 
 def compose(text: str) -> yaml.Node | None:
     """The node tree of one YAML document, or ``YamlProblem`` with a German message and position."""
+    if _FAST_LOADER is not None:
+        try:
+            _check_events(text, _FAST_LOADER)
+            return yaml.compose(text, Loader=_FAST_LOADER)
+        except Exception:
+            pass
     try:
         _check_events(text)
         return yaml.compose(text, Loader=yaml.SafeLoader)
