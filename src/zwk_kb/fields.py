@@ -213,26 +213,32 @@ def vocab_list(
 ) -> Callable[[Node], object]:
     """A list whose items must come from the vocabulary; a single string is accepted as one item."""
 
-    def check(node: Node) -> object:
-        values: list[str] = []
-        errors: list[FieldError] = []
-        for item in items_of(node, what):
-            try:
-                raw = scalar(item, f"ein Begriff ({what})")
-                if not raw:
-                    continue
-                check_visible(raw, item)
-                value = vocab_value(raw, choices, what, vocab_hint, item, max_len)
-            except FieldError as exc:
-                errors.append(exc)
-                continue
-            if value not in values:
-                values.append(value)
-        if errors:
-            raise MultiFieldError(errors)
-        return tuple(values)
+    def item(node: Node) -> str | None:
+        raw = scalar(node, f"ein Begriff ({what})")
+        if not raw:
+            return None
+        check_visible(raw, node)
+        return vocab_value(raw, choices, what, vocab_hint, node, max_len)
 
-    return check
+    return lambda node: each_item(node, what, item)
+
+
+def each_item(node: Node, what: str, check_item: Callable[[Node], str | None]) -> tuple[str, ...]:
+    """Check every item of a list (``None`` = skip it); all bad items are reported together,
+    repeated values are kept once."""
+    values: list[str] = []
+    errors: list[FieldError] = []
+    for item in items_of(node, what):
+        try:
+            value = check_item(item)
+        except FieldError as exc:
+            errors.append(exc)
+            continue
+        if value is not None and value not in values:
+            values.append(value)
+    if errors:
+        raise MultiFieldError(errors)
+    return tuple(values)
 
 
 def vocab_value(
@@ -283,23 +289,16 @@ def http_url(node: Node) -> str:
 
 def slug_list(node: Node) -> tuple[str, ...]:
     """A list of slugs (former file names of a card); all bad entries are reported."""
-    values: list[str] = []
-    errors: list[FieldError] = []
-    for item in items_of(node, "frühere Kurznamen"):
-        try:
-            value = scalar(item, "ein Kurzname")
-            if not is_slug(value):
-                raise FieldError(
-                    "Frühere Kurznamen: " + _SLUG_SPEC["x-message"].format(value=shown(value)), item
-                )
-        except FieldError as exc:
-            errors.append(exc)
-            continue
-        if value not in values:
-            values.append(value)
-    if errors:
-        raise MultiFieldError(errors)
-    return tuple(values)
+
+    def item(item: Node) -> str:
+        value = scalar(item, "ein Kurzname")
+        if not is_slug(value):
+            raise FieldError(
+                "Frühere Kurznamen: " + _SLUG_SPEC["x-message"].format(value=shown(value)), item
+            )
+        return value
+
+    return each_item(node, "frühere Kurznamen", item)
 
 
 def is_slug(value: str) -> bool:
