@@ -39,6 +39,7 @@ from zwk_kb.documents import (
 from zwk_kb.facets import FACETS
 from zwk_kb.index import SearcherPool
 from zwk_kb.query import QueryPart, SearchRequest, split_query
+from zwk_kb.scoring import DEFAULT_BUDGET, ScoreCache
 from zwk_kb.textfold import fold
 
 MAX_UNITS = 16
@@ -166,6 +167,11 @@ class _FacetSets:
                     if docs:
                         per_value[facet_value(text)] = docs
             self.values[facet.name] = per_value
+        self.all_mask = _mask(self.all_docs)
+        self.masks: dict[str, dict[str, int]] = {
+            name: {value: _mask(docs) for value, docs in per_value.items()}
+            for name, per_value in self.values.items()
+        }
         self.folded: dict[str, dict[str, str]] = {
             name: {fold(v): v for v in per_value} for name, per_value in self.values.items()
         }
@@ -185,10 +191,16 @@ class _FacetSets:
 class SearchEngine:
     """Answers search requests from the current index; safe to share between threads."""
 
-    def __init__(self, pool: SearcherPool, extra_synonyms: Iterable[Iterable[str]] = ()) -> None:
+    def __init__(
+        self,
+        pool: SearcherPool,
+        extra_synonyms: Iterable[Iterable[str]] = (),
+        score_budget: int = DEFAULT_BUDGET,
+    ) -> None:
         self.pool = pool
         self.synonyms = SynonymTable.load(extra_synonyms)
         self._facet_cache: dict[tuple[str, int], _FacetSets] = {}
+        self.scores = ScoreCache(score_budget)
         self._lock = threading.Lock()
 
     # ---- plumbing -------------------------------------------------------------------------
@@ -200,6 +212,7 @@ class SearchEngine:
             sets = self._facet_cache.get(key)
         if sets is None:
             sets = _FacetSets(searcher)
+            self.scores.forget_other_states(key)
             with self._lock:
                 if len(self._facet_cache) > 8:
                     self._facet_cache.clear()
@@ -389,6 +402,7 @@ class SearchEngine:
         searcher = self.pool.searcher()
         sets = self._facet_sets(searcher)
         allowed_by_facet: dict[str, frozenset[int]] = {}
+        allowed_masks: dict[str, int] = {}
         resolved: dict[str, tuple[str, ...]] = {}
         for facet in FACETS:
             selected = request.selected(facet.name)
@@ -397,9 +411,12 @@ class SearchEngine:
             values = tuple(sets.resolve(facet.name, v) for v in selected)
             resolved[facet.name] = values
             docs: set[int] = set()
+            mask = 0
             for value in values:
                 docs |= sets.values[facet.name].get(value, frozenset())
+                mask |= sets.masks[facet.name].get(value, 0)
             allowed_by_facet[facet.name] = frozenset(docs)
+            allowed_masks[facet.name] = mask
 
         parts = split_query(request.q)
         units: list[_Unit] = []
@@ -476,7 +493,7 @@ class SearchEngine:
         for docs in allowed_by_facet.values():
             allowed_all = allowed_all & docs
         final = matched & allowed_all
-        facets = self._facet_counts(sets, matched, allowed_by_facet, resolved)
+        facets = self._facet_counts(sets, matched, allowed_masks, resolved)
         ranking: Sequence[int] = list(scores) if scores is not None else sets.newest
         if request.sort == "newest":
             ranking = sets.newest
@@ -507,7 +524,9 @@ class SearchEngine:
     ) -> frozenset[int]:
         q = self._with_exclusions(main, exclude)
         try:
-            return frozenset(searcher.docs_for_query(q))
+            if isinstance(main, wq.Every):
+                return frozenset(searcher.docs_for_query(q))
+            return frozenset(self.scores.evaluate(searcher, self.pool.key(), q))
         except Exception:
             return frozenset()
 
@@ -518,28 +537,32 @@ class SearchEngine:
         and the order."""
         q = self._with_exclusions(main, exclude)
         try:
-            results = searcher.search(q, limit=None)
-            return {docnum: float(score) for score, docnum in results.top_n}
+            scores = self.scores.evaluate(searcher, self.pool.key(), q)
         except Exception:
             return {}
+        # best first; equal scores by document number, as Whoosh orders them
+        return dict(sorted(scores.items(), key=lambda item: (-item[1], item[0])))
 
+    @staticmethod
     def _facet_counts(
-        self,
         sets: _FacetSets,
         matched: frozenset[int],
-        allowed_by_facet: dict[str, frozenset[int]],
+        allowed_masks: dict[str, int],
         resolved: dict[str, tuple[str, ...]],
     ) -> dict[str, tuple[FacetValue, ...]]:
+        """Counts as bit operations on one integer per value (a set intersection per value
+        costs milliseconds at 10,000 cards; ``(a & b).bit_count()`` microseconds)."""
+        matched_mask = sets.all_mask if matched is sets.all_docs else _mask(matched)
         result: dict[str, tuple[FacetValue, ...]] = {}
         for facet in FACETS:
-            base = matched
-            for other, docs in allowed_by_facet.items():
+            base = matched_mask
+            for other, mask in allowed_masks.items():
                 if other != facet.name:
-                    base = base & docs
+                    base &= mask
             selected = resolved.get(facet.name, ())
             values = []
-            for value, docs in sets.values[facet.name].items():
-                count = len(base & docs)
+            for value, mask in sets.masks[facet.name].items():
+                count = (base & mask).bit_count()
                 if count or value in selected:
                     values.append(FacetValue(value, count, value in selected))
             for value in selected:
@@ -623,35 +646,16 @@ class SearchEngine:
             )
         return tuple(hits)
 
-    @staticmethod
     def _matched_terms(
-        searcher: Searcher, main: wq.Query | None, docnums: Sequence[int]
+        self, searcher: Searcher, main: wq.Query | None, docnums: Sequence[int]
     ) -> dict[int, set[str]]:
-        """Which query terms each of a few cards contains (cheap: the matcher skips to them)."""
-        found: dict[int, set[str]] = {}
+        """Which query terms each of a few cards contains (from the cached term vectors)."""
         if main is None:
-            return found
+            return {}
         try:
-            for leaf, offset in searcher.leaf_searchers():
-                wanted = sorted(
-                    d - offset for d in docnums if offset <= d < offset + leaf.doc_count_all()
-                )
-                if not wanted:
-                    continue
-                matcher = main.matcher(leaf)
-                for local in wanted:
-                    if not matcher.is_active():
-                        break
-                    if matcher.id() < local:
-                        matcher.skip_to(local)
-                    if matcher.is_active() and matcher.id() == local:
-                        found[local + offset] = {
-                            t.decode("utf-8") if isinstance(t, bytes) else t
-                            for _, t in matcher.matching_terms()
-                        }
+            return self.scores.matching_terms(searcher, self.pool.key(), main, list(docnums))
         except Exception:
-            return found
-        return found
+            return {}
 
     def _surface_forms(
         self,
@@ -739,6 +743,17 @@ class SearchEngine:
 
     def doc_count(self) -> int:
         return self.pool.searcher().doc_count()
+
+
+def _mask(docs: Iterable[int]) -> int:
+    """A document set as one integer with bit ``d`` set for document ``d``."""
+    docs = docs if isinstance(docs, (set, frozenset, dict)) else set(docs)
+    if not docs:
+        return 0
+    bits = bytearray((max(docs) >> 3) + 1)
+    for docnum in docs:
+        bits[docnum >> 3] |= 1 << (docnum & 7)
+    return int.from_bytes(bits, "little")
 
 
 def _find_span(words: list[str], surface: str) -> tuple[int, int] | None:

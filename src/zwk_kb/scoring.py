@@ -1,0 +1,301 @@
+"""Scores the engine's Whoosh queries term at a time, from cached per-term score vectors.
+
+Why: at 10,000 cards a common word ("Pflege", "Gemeinde") stands on thousands of cards in
+five text fields, plus its synonyms. Whoosh scores such a query document at a time through a
+tree of pure-Python matchers: 100–500 ms per query here, most of it matcher overhead. The
+BM25F score of one term on one card only depends on the index state, so it is computed once
+per index state (decoding the posting blocks in bulk) and kept as two compact arrays. A query
+is then a few dictionary merges: Or = sum over the union, And = sum over the intersection,
+DisjunctionMax = best plus tiebreak share, AndNot = difference, boosts multiply: the same
+arithmetic Whoosh's matchers do (``tests/test_scoring.py`` compares both on every query of the
+relevance judgments). Queries this module does not take apart (phrases, spans) are scored by
+Whoosh once per index state and cached the same way.
+
+The cache is bounded by the number of postings it holds (12 bytes each) and drops the least
+recently used entries; an entry of another index state is never used (the key includes it).
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.matching import FilterMatcher
+from whoosh.scoring import BM25FScorer
+from whoosh.searching import Searcher
+
+DEFAULT_BUDGET = 3_000_000
+"""Postings kept in the cache (about 36 MB): every frequent word of a 10,000-card index."""
+
+Scores = dict[int, float]
+Vector = tuple[array, array]  # docnums ('l'), scores ('d')
+
+
+class ScoreCache:
+    """Score vectors of terms and of opaque subqueries, shared by all threads."""
+
+    def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
+        self.budget = budget
+        self._entries: OrderedDict[Hashable, Vector] = OrderedDict()
+        self._size = 0
+        self._lengths: dict[tuple[Hashable, int, str], list[int]] = {}
+        self._lock = threading.Lock()
+
+    # ---- cache plumbing ------------------------------------------------------------------
+    def _get(self, key: Hashable) -> Vector | None:
+        with self._lock:
+            vector = self._entries.get(key)
+            if vector is not None:
+                self._entries.move_to_end(key)
+            return vector
+
+    def _put(self, key: Hashable, vector: Vector) -> None:
+        size = len(vector[0]) + 1
+        if size > self.budget:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = vector
+            self._size += size
+            while self._size > self.budget and self._entries:
+                _, old = self._entries.popitem(last=False)
+                self._size -= len(old[0]) + 1
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._lengths.clear()
+            self._size = 0
+
+    def forget_other_states(self, state: Hashable) -> None:
+        """Drop the entries of index states other than ``state`` (after a new index)."""
+        with self._lock:
+            for key in [k for k in self._entries if k[0] != state]:  # type: ignore[index]
+                self._size -= len(self._entries.pop(key)[0]) + 1
+            for key in [k for k in self._lengths if k[0] != state]:
+                del self._lengths[key]
+
+    # ---- evaluation ----------------------------------------------------------------------
+    def evaluate(self, searcher: Searcher, state: Hashable, q: wq.Query) -> Scores:
+        """Every matching document with its score, as Whoosh would compute it."""
+        if isinstance(q, wq.Term):
+            return _scaled(self._vector_scores(self._term(searcher, state, q)), q.boost)
+        if isinstance(q, wq.AndNot):
+            positive = self.evaluate(searcher, state, q.a)
+            if positive:
+                for docnum in self.evaluate(searcher, state, q.b):
+                    positive.pop(docnum, None)
+            return _scaled(positive, q.boost)
+        if isinstance(q, wq.DisjunctionMax):
+            return _scaled(_dismax([self.evaluate(searcher, state, s) for s in q.subqueries],
+                                   q.tiebreak), q.boost)
+        if type(q) is wq.Or and not q.minmatch and q.scale is None:
+            return _scaled(_union([self.evaluate(searcher, state, s) for s in q.subqueries]),
+                           q.boost)
+        if type(q) is wq.And:
+            return _scaled(_intersection(q.subqueries, lambda s: self.evaluate(searcher, state, s)),
+                           q.boost)
+        return self._vector_scores(self._opaque(searcher, state, q))
+
+    def matching_terms(
+        self, searcher: Searcher, state: Hashable, q: wq.Query, docnums: list[int]
+    ) -> dict[int, set[str]]:
+        """The terms of ``q`` each of a few documents contains (for "why this hit").
+
+        Excluded words (the right side of AndNot) never count; the words of phrases and
+        spans count where they occur at all.
+        """
+        found: dict[int, set[str]] = {d: set() for d in docnums}
+        for fieldname, text in _positive_terms(q):
+            if fieldname not in searcher.schema:
+                continue
+            docs, _ = self._term(searcher, state, wq.Term(fieldname, text))
+            word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+            for docnum in docnums:
+                i = bisect_left(docs, docnum)
+                if i < len(docs) and docs[i] == docnum:
+                    found[docnum].add(word)
+        return {d: terms for d, terms in found.items() if terms}
+
+    @staticmethod
+    def _vector_scores(vector: Vector) -> Scores:
+        return dict(zip(vector[0], vector[1], strict=True))
+
+    def _opaque(self, searcher: Searcher, state: Hashable, q: wq.Query) -> Vector:
+        """A query scored by Whoosh itself (phrases, spans …), once per index state."""
+        key = (state, "query", q)
+        vector = self._get(key)
+        if vector is None:
+            results = searcher.search(q, limit=None, scored=True)
+            ranked = sorted((docnum, score) for score, docnum in results.top_n)
+            vector = (array("l", (d for d, _ in ranked)), array("d", (s for _, s in ranked)))
+            self._put(key, vector)
+        return vector
+
+    def _term(self, searcher: Searcher, state: Hashable, q: wq.Term) -> Vector:
+        key = (state, q.fieldname, q.text)
+        vector = self._get(key)
+        if vector is None:
+            vector = self._read_term(searcher, state, q.fieldname, q.text)
+            self._put(key, vector)
+        return vector
+
+    def _read_term(self, searcher: Searcher, state: Hashable, field: str, text: Any) -> Vector:
+        """BM25F scores of one term on every (not deleted) document, read block by block."""
+        docnums: array = array("l")
+        scores: array = array("d")
+        if field not in searcher.schema:
+            return docnums, scores
+        weighting = searcher.weighting
+        for leaf_index, (leaf, offset) in enumerate(searcher.leaf_searchers()):
+            reader = leaf.reader()
+            if (field, text) not in reader:
+                continue
+            scorer = weighting.scorer(leaf, field, text)
+            matcher = reader.postings(field, text, scorer=scorer)
+            deleted: Any = None
+            if isinstance(matcher, FilterMatcher):  # the segment has deleted documents
+                if matcher._exclude:
+                    deleted = matcher._ids
+                    matcher = matcher.child
+                else:
+                    deleted = None  # an allow-list: let Whoosh walk it
+            if deleted is not None and not hasattr(matcher, "_read_ids"):
+                matcher = reader.postings(field, text, scorer=scorer)
+                deleted = None
+            if isinstance(scorer, BM25FScorer) and hasattr(matcher, "_read_ids"):
+                lengths = self._field_lengths(reader, state, leaf_index, field)
+                ids, weights = _postings_in_blocks(matcher)
+                idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+                # Whoosh's bm25(): idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))
+                norm = [k1 * ((1 - b) + b * fl / avgfl) for fl in lengths]
+                for docnum, tf in zip(ids, weights, strict=True):
+                    if deleted is not None and docnum in deleted:
+                        continue
+                    docnums.append(docnum + offset)
+                    scores.append(idf * ((tf * (k1 + 1)) / (tf + norm[docnum])))
+            else:  # another weighting or codec: Whoosh's own scorer, posting by posting
+                while matcher.is_active():
+                    docnum = matcher.id()
+                    if deleted is None or docnum not in deleted:
+                        docnums.append(docnum + offset)
+                        scores.append(float(matcher.score()))
+                    matcher.next()
+        return docnums, scores
+
+    def _field_lengths(
+        self, reader: Any, state: Hashable, leaf_index: int, field: str
+    ) -> list[int]:
+        key = (state, leaf_index, field)
+        with self._lock:
+            lengths = self._lengths.get(key)
+        if lengths is None:
+            lengths = _read_lengths(reader, field)
+            with self._lock:
+                self._lengths[key] = lengths
+        return lengths
+
+
+def _positive_terms(q: wq.Query) -> set[tuple[str, Any]]:
+    if isinstance(q, wq.AndNot):
+        return _positive_terms(q.a)
+    if isinstance(q, wq.Term):
+        return {(q.fieldname, q.text)}
+    if isinstance(q, wq.CompoundQuery):
+        return set().union(*(_positive_terms(sub) for sub in q.subqueries))
+    try:
+        return set(q.terms())
+    except Exception:
+        return set()
+
+
+def _postings_in_blocks(matcher: Any) -> tuple[list[int], list[float]]:
+    """All (docnum, weight) of a whoosh3 leaf matcher, decoded a block at a time (the public
+    per-posting API costs twice as much)."""
+    ids: list[int] = []
+    weights: list[float] = []
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        ids.extend(matcher._ids)
+        weights.extend(matcher._weights)
+        matcher._next_block()
+    return ids, weights
+
+
+def _read_lengths(reader: Any, field: str) -> list[int]:
+    """Length of ``field`` in every document of a segment (1 where unknown, as Whoosh's
+    scorer assumes)."""
+    count = reader.doc_count_all()
+    try:
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+        from whoosh.util.numeric import byte_to_length
+
+        column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        if column is not None:
+            table = [byte_to_length(i) or 1 for i in range(256)]
+            lengths = [table[b] for b in column]
+            if len(lengths) >= count:
+                return lengths
+    except (AttributeError, ImportError, TypeError):
+        pass
+    return [reader.doc_field_length(d, field, 1) or 1 for d in range(count)]
+
+
+def _scaled(scores: Scores, boost: float) -> Scores:
+    if boost != 1.0:
+        for docnum in scores:
+            scores[docnum] *= boost
+    return scores
+
+
+def _union(parts: list[Scores]) -> Scores:
+    parts = [p for p in parts if p]
+    if not parts:
+        return {}
+    parts.sort(key=len, reverse=True)
+    total = parts[0]
+    for other in parts[1:]:
+        get = total.get
+        for docnum, score in other.items():
+            total[docnum] = get(docnum, 0.0) + score
+    return total
+
+
+def _intersection(subqueries: list[wq.Query], evaluate: Any) -> Scores:
+    total: Scores | None = None
+    for sub in subqueries:
+        scores = evaluate(sub)
+        if total is None:
+            total = scores
+        else:
+            if len(scores) < len(total):
+                total, scores = scores, total
+            total = {d: s + scores[d] for d, s in total.items() if d in scores}
+        if not total:
+            return {}
+    return total or {}
+
+
+def _dismax(parts: list[Scores], tiebreak: float) -> Scores:
+    """Best alternative per document plus ``tiebreak`` times the others (as the engine's
+    corrected DisjunctionMax matcher)."""
+    parts = [p for p in parts if p]
+    if not parts:
+        return {}
+    if len(parts) == 1:
+        return parts[0]
+    best: Scores = {}
+    total: Scores = {}
+    for part in parts:
+        for docnum, score in part.items():
+            total[docnum] = total.get(docnum, 0.0) + score
+            if score > best.get(docnum, -1.0):
+                best[docnum] = score
+    return {d: b + tiebreak * (total[d] - b) for d, b in best.items()}

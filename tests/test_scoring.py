@@ -1,0 +1,140 @@
+"""The cached term-at-a-time scorer ranks exactly as Whoosh's own matchers would.
+
+Every query the engine builds for the relevance judgments (synonyms, compound parts, phrases,
+spelling corrections, exclusions) is scored both ways on the bundled toolkit; and once more on
+an index with several segments and deleted documents (after incremental updates).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import query as wq
+
+from zwk_kb.evaluation import load_judgments
+from zwk_kb.index import SearcherPool, build, update
+from zwk_kb.model import Toolkit
+from zwk_kb.query import parse_search_args
+from zwk_kb.scoring import ScoreCache
+from zwk_kb.search import SearchEngine, _DisMax
+
+ROOT = Path(__file__).resolve().parent.parent
+EXTRA_QUERIES = (
+    '"leerstand im ortskern"',
+    "kita -personal",
+    "senioren NOT pflege",
+    "buergerbus ehrenamt",
+    "dolmetcher",
+    "gemeinde",
+)
+
+
+def _has_wide_dismax(q: wq.Query) -> bool:
+    """DisjunctionMax over more than two alternatives: Whoosh pairs them up in a tree, the
+    scorer takes the best of all at once (tested separately below)."""
+    if isinstance(q, _DisMax) and len(q.subqueries) > 2:
+        return True
+    return any(_has_wide_dismax(s) for s in getattr(q, "subqueries", ()))
+
+
+def _compare(engine: SearchEngine, queries: list[str]) -> int:
+    """Scores of every query the engine ranks, ours vs. Whoosh's; returns how many compared."""
+    seen: list[Any] = []
+    original = engine.scores.evaluate
+
+    def recording(searcher: Any, state: Any, q: wq.Query) -> dict[int, float]:
+        seen.append((searcher, q))
+        return original(searcher, state, q)
+
+    engine.scores.evaluate = recording  # type: ignore[method-assign]
+    for text in queries:
+        engine.search(parse_search_args({"q": [text]}))
+    engine.scores.evaluate = original  # type: ignore[method-assign]
+    compared = 0
+    for searcher, q in seen:
+        ours = ScoreCache().evaluate(searcher, engine.pool.key(), q)
+        if isinstance(q, wq.AndNot):
+            # Whoosh's AndNot matcher lets some excluded documents through (see
+            # test_excluded_word_removes_every_card_containing_it): exclude by hand
+            excluded = {d for _, d in searcher.search(q.b, limit=None).top_n}
+            whoosh = {
+                d: s * q.boost
+                for s, d in searcher.search(q.a, limit=None).top_n
+                if d not in excluded
+            }
+        else:
+            whoosh = {d: s for s, d in searcher.search(q, limit=None).top_n}
+        assert set(ours) == set(whoosh), q
+        if _has_wide_dismax(q):
+            continue
+        for docnum, score in whoosh.items():
+            assert math.isclose(ours[docnum], score, rel_tol=1e-9, abs_tol=1e-9), (q, docnum)
+        compared += 1
+    return compared
+
+
+def test_scores_equal_whoosh_for_every_judged_query(bundled_settings: Any) -> None:
+    judgments = load_judgments(ROOT / "relevance" / "judgments.yml")
+    pool = SearcherPool(bundled_settings.index)
+    engine = SearchEngine(pool)
+    compared = _compare(engine, [j.query for j in judgments if j.query] + list(EXTRA_QUERIES))
+    assert compared >= 50
+    pool.close()
+
+
+def test_scores_equal_whoosh_with_segments_and_deletions(
+    bundled_toolkit: Toolkit, tmp_path: Path
+) -> None:
+    build(bundled_toolkit, tmp_path)
+    # two incremental runs: a card changed twice and one removed leave deleted documents behind
+    cards = list(bundled_toolkit.cards)
+    changed = dataclasses.replace(cards[0], stamp="x1")
+    update(Toolkit(tuple([changed, *cards[1:]]), bundled_toolkit.vocabulary), tmp_path)
+    update(Toolkit(tuple([changed, *cards[2:]]), bundled_toolkit.vocabulary), tmp_path)
+    pool = SearcherPool(tmp_path)
+    searcher = pool.searcher()
+    assert searcher.reader().has_deletions() or len(searcher.leaf_searchers()) > 1
+    engine = SearchEngine(pool, bundled_toolkit.vocabulary.synonyms)
+    assert _compare(engine, ["kita", "ehrenamt senioren", "bürgerbus", "dorfladen"]) >= 4
+    pool.close()
+
+
+def test_dismax_takes_the_best_alternative_plus_a_tiebreak_share() -> None:
+    from zwk_kb.scoring import _dismax
+
+    assert _dismax([{1: 2.0, 2: 1.0}, {1: 1.0, 3: 4.0}, {1: 0.5}], 0.1) == pytest.approx(
+        {1: 2.0 + 0.1 * 1.5, 2: 1.0, 3: 4.0}
+    )
+
+
+def test_cache_stays_within_its_budget_and_forgets_old_index_states(bundled_settings: Any) -> None:
+    pool = SearcherPool(bundled_settings.index)
+    searcher = pool.searcher()
+    cache = ScoreCache(budget=60)
+    for word in ("gemeind", "senior", "kind", "burg", "ehrenamt", "pfleg"):
+        cache.evaluate(searcher, "state-a", wq.Term("body", word))
+        assert cache._size <= 60
+    cache.evaluate(searcher, "state-b", wq.Term("title", "kita"))
+    cache.forget_other_states("state-b")
+    assert all(key[0] == "state-b" for key in cache._entries)
+    pool.close()
+
+
+def test_excluded_word_removes_every_card_containing_it(bundled_settings: Any) -> None:
+    """"kita -personal": no card mentioning "Personal" anywhere may be listed (Whoosh's own
+    AndNot matcher returned the Fachkräfte card whose body mentions it)."""
+    pool = SearcherPool(bundled_settings.index)
+    engine = SearchEngine(pool)
+    kita = engine.search(parse_search_args({"q": ["kita"], "per_page": ["50"]}))
+    without = engine.search(parse_search_args({"q": ["kita -personal"], "per_page": ["50"]}))
+    assert 0 < without.total < kita.total
+    assert without.total == len(without.hits)
+    for hit in without.hits:
+        text = " ".join([hit.card["title"], hit.card["summary"], hit.card["html"]]).lower()
+        assert "personal" not in text, hit.slug
+    assert "fachkraeftekampagne-rueckkehrer" in {h.slug for h in kita.hits}
+    pool.close()
