@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from conftest import BROKEN_CARD_SLUG, BROKEN_TOPIC, FIXTURE_CARDS, expected_slugs
+from zwk_kb import cli
 from zwk_kb.cli import main
 
 
@@ -53,6 +55,54 @@ def test_index_of_a_missing_folder_fails_clearly(runner: CliRunner, tmp_path: Pa
     assert result.exit_code != 0
     assert "gibt es nicht" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_only_on_a_terminal_outside_ci_for_big_toolkits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    big = cli.PROGRESS_MIN_CARDS + 1
+    assert cli.progress_wanted(big, FakeTerminal())
+    assert not cli.progress_wanted(cli.PROGRESS_MIN_CARDS, FakeTerminal())
+    assert not cli.progress_wanted(big, io.StringIO())  # a file or a pipe
+    monkeypatch.setenv("CI", "true")
+    assert not cli.progress_wanted(big, FakeTerminal())
+
+
+def test_index_outside_a_terminal_shows_no_progress_bar(
+    runner: CliRunner, toolkit_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "PROGRESS_MIN_CARDS", 0)  # the fixture toolkit counts as big
+    code, out, err = run(
+        runner, "index", "--full", "--toolkit", str(toolkit_dir), "--index", str(tmp_path / "ix")
+    )
+    assert code == 0
+    assert "Karten lesen" not in out + err and "Indexiere" not in out + err
+
+
+def test_index_on_a_terminal_shows_reading_and_indexing_progress(
+    runner: CliRunner, toolkit_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    totals: list[int] = []
+
+    def wanted(total: int, stream: object = None) -> bool:
+        totals.append(total)
+        return True
+
+    monkeypatch.setattr(cli, "progress_wanted", wanted)
+    code, out, err = run(
+        runner, "index", "--full", "--toolkit", str(toolkit_dir), "--index", str(tmp_path / "ix")
+    )
+    assert code == 0
+    assert "Karten lesen" in err and "Indexiere Karten" in err and "Karten lesen" not in out
+    card_files = len(list(toolkit_dir.glob("[!_.]*.md")))
+    assert totals[0] == card_files  # reading counts card files, broken ones included
+    assert totals[-1] == len(FIXTURE_CARDS)  # indexing counts the valid cards
 
 
 def test_search_json_is_the_api_object(

@@ -65,3 +65,19 @@ def test_readme_documents_every_setting() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [name for name, _, _ in settings_help() if f"`{name}`" not in readme]
     assert not missing, f"In README.md fehlen die Einstellungen {missing}"
+
+
+def test_server_and_workers_come_from_the_environment() -> None:
+    assert (Settings().server, Settings().workers) == ("waitress", 1)
+    settings = Settings.from_env({"ZWK_KB_SERVER": "gunicorn", "ZWK_KB_WORKERS": "3"})
+    assert (settings.server, settings.workers) == ("gunicorn", 3)
+    assert settings.replace(server="waitress", workers=None).workers == 3
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [("ZWK_KB_SERVER", "nginx", "waitress und gunicorn"), ("ZWK_KB_WORKERS", "0", "mindestens 1")],
+)
+def test_impossible_server_settings_fail_at_once(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ZwkKbError, match=message):
+        Settings.from_env({variable: value})

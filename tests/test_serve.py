@@ -1,13 +1,15 @@
-"""``zwk-kb serve`` for real: waitress in a subprocess on a free loopback port, against a small
-generated toolkit. Checks a search, ``/healthz``, the headers as the production server sends
-them (``Server: zwk-kb``, no version), conditional GET, request limits, and that a new index
-generation is picked up while the server runs. Every loop is bounded; the server is stopped.
+"""``zwk-kb serve`` for real: waitress (and gunicorn) in a subprocess on a free loopback port,
+against a small generated toolkit. Checks a search, ``/healthz``, the headers as the production
+server sends them (``Server: zwk-kb``, no version), conditional GET, request limits, and that a
+new index generation is picked up while the server runs. Every loop is bounded; the server is
+stopped.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import re
 import shutil
 import signal
 import socket
@@ -19,7 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from zwk_kb.cli import main
+from zwk_kb.config import Settings
 from zwk_kb.generate import change_card, write_toolkit
 from zwk_kb.index import build
 from zwk_kb.toolkit import load_toolkit
@@ -204,3 +209,135 @@ def test_healthz_is_503_without_index(tmp_path: Path) -> None:
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "unavailable"
+
+
+# ---- the same site on gunicorn (`--server gunicorn`, Linux and macOS only) ----------------------
+
+gunicorn_only = pytest.mark.skipif(
+    sys.platform == "win32", reason="gunicorn läuft nicht unter Windows"
+)
+
+
+@pytest.fixture(scope="module")
+def gunicorn_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("gunicorn")
+    toolkit = root / "toolkit"
+    write_toolkit(toolkit, N_CARDS, words=(30, 60))
+    index = root / "index"
+    build(load_toolkit(toolkit), index)
+    return toolkit, index
+
+
+@pytest.fixture(scope="module")
+def gunicorn_served(gunicorn_index: tuple[Path, Path]) -> Iterator[Server]:
+    server = start_server(*gunicorn_index, "--server", "gunicorn", "--workers", "2")
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+@gunicorn_only
+def test_gunicorn_answers_healthz_search_page_and_api(gunicorn_served: Server) -> None:
+    status, _, body = gunicorn_served.get("/healthz")
+    assert status == 200 and json.loads(body)["cards"] == N_CARDS
+    status, headers, body = gunicorn_served.get("/?q=Ehrenamtliche")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert "/werkzeuge/" in body.decode()
+    data = json.loads(gunicorn_served.get("/api/search?q=Ehrenamtliche")[2])
+    assert data["total"] >= 1
+
+
+@gunicorn_only
+@pytest.mark.parametrize("path", ["/", "/werkzeuge/gibt-es-nicht", "/static/style.css", "/healthz"])
+def test_gunicorn_sends_the_security_headers_and_no_version(
+    gunicorn_served: Server, path: str
+) -> None:
+    status, headers, _ = gunicorn_served.get(path)
+    assert status in (200, 404)
+    assert headers["server"] == "zwk-kb"  # like waitress: neither "gunicorn" nor a version
+    assert not re.search(r"\d", headers["server"])
+    assert "unsafe-inline" not in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+@gunicorn_only
+def test_gunicorn_limits_requests(gunicorn_served: Server) -> None:
+    status, _, _ = gunicorn_served.get("/api/search", method="POST", body=b"x" * 100_000)
+    assert status in (405, 413)
+    assert gunicorn_served.get("/?q=" + "y" * 20_000)[0] == 414
+    assert gunicorn_served.get("/", {"X-Big": "z" * 40_000})[0] in (400, 431)
+
+
+@gunicorn_only
+def test_gunicorn_stops_cleanly_on_sigterm(gunicorn_index: tuple[Path, Path]) -> None:
+    server = start_server(*gunicorn_index, "--server", "gunicorn", "--no-index")
+    assert server.get("/healthz")[0] == 200
+    server.process.send_signal(signal.SIGTERM)
+    output, _ = server.process.communicate(timeout=20)
+    assert server.process.returncode == 0, output
+    assert "zwk-kb läuft mit gunicorn (1 Prozess mit je 4 Threads)" in output
+    assert "Traceback" not in output
+
+
+def test_gunicorn_on_windows_is_a_clear_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked before indexing: exit code 2 and German advice, no traceback, no index written."""
+    monkeypatch.setattr(sys, "platform", "win32")
+    result = CliRunner(env={"ZWK_KB_SERVER": "gunicorn"}).invoke(
+        main, ["serve", "--toolkit", str(tmp_path / "karten"), "--index", str(tmp_path / "ix")]
+    )
+    assert result.exit_code == 2
+    assert "gunicorn läuft nicht unter Windows" in result.stderr
+    assert "--server waitress" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "ix").exists()
+
+
+def test_missing_gunicorn_is_a_clear_usage_error(tmp_path: Path) -> None:
+    """A Python without gunicorn (here: its import blocked) gets advice, not a traceback."""
+    code = "import sys; sys.modules['gunicorn'] = None; from zwk_kb.cli import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "serve", "--server", "gunicorn",
+         "--toolkit", str(tmp_path / "karten"), "--index", str(tmp_path / "ix")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "gunicorn ist nicht installiert" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_server_names_the_choices() -> None:
+    result = CliRunner(env={"ZWK_KB_SERVER": "nginx"}).invoke(main, ["serve"])
+    assert result.exit_code == 2
+    assert "waitress und gunicorn" in result.stderr
+
+
+@gunicorn_only
+def test_gunicorn_path_handles_prefix_and_proxy_like_waitress(settings: Settings) -> None:
+    """``--url-prefix`` and ``--trusted-proxy`` mean the same on both servers: the prefix
+    becomes SCRIPT_NAME; forwarded headers count only from the trusted proxy."""
+    from werkzeug.test import Client
+
+    from zwk_kb.web import create_app
+    from zwk_kb.web.gunicorn_server import wrap
+
+    app = wrap(create_app(settings), trusted_proxy="10.0.0.1", url_prefix="/werkzeugkoffer")
+    client = Client(app)
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "werkzeuge.example.de"}
+    page = client.get("/werkzeugkoffer/", environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert page.status_code == 200 and 'href="/werkzeugkoffer/static/' in page.get_data(True)
+    assert client.get("/werkzeugkoffer/healthz").status_code == 200
+
+    def feed_link(remote: str) -> str:
+        response = client.get(
+            "/werkzeugkoffer/opensearch.xml",
+            headers=forwarded,
+            environ_base={"REMOTE_ADDR": remote},
+        )
+        assert response.status_code == 200
+        return response.get_data(True)
+
+    assert "https://werkzeuge.example.de/werkzeugkoffer/" in feed_link("10.0.0.1")
+    assert "werkzeuge.example.de" not in feed_link("192.0.2.7")  # anyone else: headers ignored

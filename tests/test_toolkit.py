@@ -70,6 +70,27 @@ def test_broken_cards_are_skipped_and_the_rest_is_loaded(folder: Path) -> None:
     }
 
 
+def test_progress_counts_every_card_file_up_to_the_total(folder: Path) -> None:
+    """A command line can show how far reading 10,000 cards got: (done, total) per card file,
+    broken files included, from 0 to the total."""
+    for n in range(7):
+        write(folder, f"karte-{n}.md", card_text(f"Karte {n}"))
+    write(folder, "kaputt.md", card_text().replace("[Wohnen]", "[Raumfahrt]"))
+    write(folder, "_vorlage.md", card_text())  # not a card file: not counted
+    calls: list[tuple[int, int]] = []
+    toolkit = load_toolkit(folder, progress=lambda done, total: calls.append((done, total)))
+    assert len(toolkit.cards) == 7
+    assert calls == [(done, 8) for done in range(9)]
+
+
+def test_progress_is_optional_and_changes_nothing(folder: Path) -> None:
+    for n in range(3):
+        write(folder, f"karte-{n}.md", card_text(f"Karte {n}"))
+    quiet = load_toolkit(folder)
+    told = load_toolkit(folder, progress=lambda done, total: None)
+    assert quiet == told
+
+
 def test_symlinked_card_is_refused(folder: Path) -> None:
     target = write(folder.parent, "elsewhere.md", card_text())
     os.symlink(target, folder / "verweis.md")

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
-from zwk_kb.config import Settings
+from zwk_kb.config import SERVERS, Settings
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.facets import FACETS
 from zwk_kb.index import SearcherPool, build, is_stale, update
@@ -49,31 +50,53 @@ def _print_problems(toolkit: Toolkit) -> None:
         )
 
 
+def progress_wanted(total: int, stream: TextIO | None = None) -> bool:
+    """Progress bars help a person waiting at a terminal on a big toolkit; in CI, in log files
+    and for small toolkits they are only noise."""
+    stream = sys.stderr if stream is None else stream
+    return total > PROGRESS_MIN_CARDS and stream.isatty() and not os.environ.get("CI")
+
+
+class ProgressBar:
+    """A callback ``(done, total)`` that shows a click progress bar on stderr, decided once at
+    the first call (``progress_wanted(total)``); nothing appears when it is not wanted."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._stack = contextlib.ExitStack()
+        self._bar: Any = None
+        self._decided = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self._decided:
+            self._decided = True
+            if progress_wanted(total):
+                self._bar = self._stack.enter_context(
+                    click.progressbar(length=total, label=self.label, file=sys.stderr)
+                )
+        if self._bar is not None and done > self._bar.pos:
+            self._bar.update(done - self._bar.pos)
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stack.close()
+
+
 def index_toolkit(
     settings: Settings, *, full: bool = False, lock_timeout: float = 30.0
 ) -> tuple[Toolkit, Any]:
-    """Load the toolkit and update (or rebuild) the index; a progress bar for big toolkits
-    on a terminal (never in CI or when the output goes to a file)."""
-    toolkit = load_toolkit(settings.toolkit)
-    show_bar = (
-        len(toolkit.cards) > PROGRESS_MIN_CARDS
-        and sys.stderr.isatty()
-        and not os.environ.get("CI")
-    )
+    """Load the toolkit and update (or rebuild) the index; progress bars for big toolkits on a
+    terminal (never in CI or when the output goes to a file): 10,000 cards take a while."""
+    with ProgressBar("Karten lesen") as reading:
+        toolkit = load_toolkit(settings.toolkit, progress=reading)
     run = functools.partial(build if full else update, lock_timeout=lock_timeout)
-    if show_bar:
-        with click.progressbar(
-            length=len(toolkit.cards), label="Indexiere Karten", file=sys.stderr
-        ) as bar:
-            last = [0]
-
-            def step(n: int) -> None:
-                bar.update(n - last[0])
-                last[0] = n
-
-            changes = run(toolkit, settings.index, progress=step)
-    else:
-        changes = run(toolkit, settings.index)
+    total = len(toolkit.cards)
+    if not progress_wanted(total):
+        return toolkit, run(toolkit, settings.index)
+    with ProgressBar("Indexiere Karten") as indexing:
+        changes = run(toolkit, settings.index, progress=lambda n: indexing(n, total))
     return toolkit, changes
 
 
@@ -172,12 +195,46 @@ def search_command(
         click.echo(f"     Kommunen: {communes} · Themen: {topics}")
 
 
+class ServerUnavailable(click.ClickException):
+    """The chosen server cannot run here: a usage problem (exit code 2), not a crash."""
+
+    exit_code = 2
+
+
+def gunicorn_problem() -> str | None:
+    """Why gunicorn cannot run here, in words for the person starting the site (or None)."""
+    if sys.platform == "win32":
+        return (
+            "gunicorn läuft nicht unter Windows. Bitte „--server waitress“ nehmen "
+            "(das ist der Standard)."
+        )
+    try:
+        import zwk_kb.web.gunicorn_server  # noqa: F401  (imports gunicorn)
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] != "gunicorn":
+            raise
+        return (
+            "gunicorn ist nicht installiert. Bitte „pip install gunicorn“ ausführen oder "
+            "„--server waitress“ nehmen (das ist der Standard)."
+        )
+    return None
+
+
 @main.command("serve")
 @toolkit_option
 @index_option
 @click.option("--host", default=None, help="Adresse (Standard 127.0.0.1)")
 @click.option("--port", type=int, default=None, help="Port (Standard 8000)")
+@click.option(
+    "--server", type=click.Choice(SERVERS), default=None,
+    help="Produktions-Server: waitress (Standard, auch unter Windows) oder gunicorn "
+    "(mehrere Prozesse, nur Linux und macOS)",
+)
 @click.option("--threads", type=int, default=None, help="Threads des Servers (Standard 4)")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None,
+    help="Prozesse des Servers, nur mit gunicorn (Standard 1); jeder hat --threads Threads",
+)
 @click.option(
     "--dev", is_flag=True, default=None, help="Vorschau: Änderungen an Karten sofort zeigen"
 )
@@ -196,15 +253,26 @@ def search_command(
 )
 def serve_command(
     toolkit: Path | None, index_dir: Path | None, host: str | None, port: int | None,
-    threads: int | None, dev: bool | None, no_index: bool, trusted_proxy: str | None,
-    url_prefix: str,
+    server: str | None, threads: int | None, workers: int | None, dev: bool | None,
+    no_index: bool, trusted_proxy: str | None, url_prefix: str,
 ) -> None:
     """Die Website starten (baut den Index, wenn er fehlt oder veraltet ist)."""
     from zwk_kb.index import current_generation
 
     settings = _settings(
-        toolkit=toolkit, index=index_dir, host=host, port=port, threads=threads, dev=dev
+        toolkit=toolkit, index=index_dir, host=host, port=port, server=server, threads=threads,
+        workers=workers, dev=dev,
     )
+    if settings.server == "gunicorn":
+        problem = gunicorn_problem()  # before indexing: fail in a second, not after minutes
+        if problem:
+            raise ServerUnavailable(problem)
+    elif settings.workers > 1:
+        click.echo(
+            "Hinweis: waitress läuft in einem Prozess; mehrere Prozesse (--workers, "
+            "ZWK_KB_WORKERS) gibt es nur mit „--server gunicorn“.",
+            err=True,
+        )
     if not no_index:
         try:
             if is_stale(settings.toolkit, settings.index):
@@ -220,6 +288,17 @@ def serve_command(
         raise click.ClickException(
             f"Im Ordner {settings.index} gibt es keinen Suchindex (--no-index baut keinen)."
         )
+    prefix = url_prefix.rstrip("/")
+    if settings.server == "gunicorn":
+        from zwk_kb.web import gunicorn_server
+
+        processes = "1 Prozess" if settings.workers == 1 else f"{settings.workers} Prozesse"
+        click.echo(
+            f"zwk-kb läuft mit gunicorn ({processes} mit je {settings.threads} Threads) auf "
+            f"http://{settings.host}:{settings.port}/ (Beenden mit Strg+C)"
+        )
+        gunicorn_server.serve(settings, trusted_proxy=trusted_proxy, url_prefix=prefix)
+        return
     from waitress import serve
 
     from zwk_kb.web import create_app
@@ -237,7 +316,7 @@ def serve_command(
         app, host=settings.host, port=settings.port, threads=settings.threads, ident="zwk-kb",
         # a read-only site: tiny bodies, bounded headers, idle connections closed soon
         max_request_body_size=16 * 1024, max_request_header_size=32 * 1024,
-        channel_timeout=30, connection_limit=200, url_prefix=url_prefix.rstrip("/"), **proxy,
+        channel_timeout=30, connection_limit=200, url_prefix=prefix, **proxy,
     )
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from zwk_kb.errors import ZwkKbError
 
 ENV_PREFIX = "ZWK_KB_"
+SERVERS = ("waitress", "gunicorn")
+"""Production servers ``zwk-kb serve`` can run: waitress everywhere, gunicorn not on Windows."""
 
 
 def _default_toolkit() -> Path:
@@ -33,7 +35,17 @@ class Settings:
     )
     host: str = field(default="127.0.0.1", metadata={"help": "Adresse, an der der Server lauscht"})
     port: int = field(default=8000, metadata={"help": "Port des Servers"})
+    server: str = field(
+        default="waitress",
+        metadata={
+            "help": "Produktions-Server: waitress (auch unter Windows) oder gunicorn "
+            "(mehrere Prozesse, Linux und macOS)"
+        },
+    )
     threads: int = field(default=4, metadata={"help": "Threads des Produktions-Servers"})
+    workers: int = field(
+        default=1, metadata={"help": "Prozesse des Servers (nur gunicorn; je Prozess die Threads)"}
+    )
     per_page: int = field(default=10, metadata={"help": "Treffer pro Seite (Standard)"})
     max_per_page: int = field(default=50, metadata={"help": "Höchstens so viele Treffer pro Seite"})
     base_url: str = field(
@@ -59,6 +71,19 @@ class Settings:
     dev: bool = field(
         default=False, metadata={"help": "Entwicklungsmodus: Karten bei jeder Anfrage neu prüfen"}
     )
+
+    def __post_init__(self) -> None:
+        """Refuse values that would only fail later, when the server starts."""
+        if self.server not in SERVERS:
+            raise ZwkKbError(
+                f"Unbekannter Server {self.server!r} ({ENV_PREFIX}SERVER oder --server): "
+                f"möglich sind {' und '.join(SERVERS)}."
+            )
+        if self.workers < 1:
+            raise ZwkKbError(
+                f"Die Zahl der Server-Prozesse ({ENV_PREFIX}WORKERS oder --workers) muss "
+                f"mindestens 1 sein, nicht {self.workers}."
+            )
 
     @classmethod
     def from_env(

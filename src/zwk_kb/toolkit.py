@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -264,15 +264,27 @@ def own_slug_aliases(path: Path, parsed: ParsedCard) -> list[Problem]:
     ]
 
 
-def load_toolkit(directory: Path | str) -> Toolkit:
-    """Every valid card of the folder; broken cards are skipped and reported, never fatal."""
+def load_toolkit(
+    directory: Path | str, *, progress: Callable[[int, int], None] | None = None
+) -> Toolkit:
+    """Every valid card of the folder; broken cards are skipped and reported, never fatal.
+
+    ``progress(done, total)`` hears how many of the ``total`` card files are read: first with
+    ``done == 0``, then after each file. Reading 10,000 cards takes seconds, and a command line
+    wants to show that it is working; the callback decides what to show (or nothing).
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise ToolkitError(f"Den Ordner {directory} mit den Werkzeug-Karten gibt es nicht.")
     vocabulary, problems = load_vocabulary(directory)
-    entries = [
-        (path, check_card_file(path, directory, vocabulary)) for path in iter_card_paths(directory)
-    ]
+    paths = list(iter_card_paths(directory))
+    if progress is not None:
+        progress(0, len(paths))
+    entries: list[tuple[Path, ParsedCard]] = []
+    for done, path in enumerate(paths, 1):
+        entries.append((path, check_card_file(path, directory, vocabulary)))
+        if progress is not None:
+            progress(done, len(paths))
     for path, parsed in entries:
         problems.extend(parsed.problems)
         problems.extend(own_slug_aliases(path, parsed))
