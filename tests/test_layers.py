@@ -31,7 +31,8 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "newcard",
     ),
     ("analysis", "documents", "index"),
-    ("query", "search", "baseline"),  # baseline: plain Whoosh, the yardstick of `zwk-kb eval`
+    # baseline: plain Whoosh, the yardstick of `zwk-kb eval`
+    ("query", "highlighting", "scoring", "search", "baseline"),
     ("present", "export", "feeds", "charts", "qr", "web", "evaluation", "generate", "cli", "bench"),
 )
 ORDER: dict[str, int] = {name: n for n, stage in enumerate(STAGES) for name in stage}
@@ -43,8 +44,9 @@ THIRD_PARTY: dict[str, set[str]] = {
     "werkzeug": {"web"},
     "jinja2": {"web"},
     "waitress": {"cli"},
+    "gunicorn": {"web"},  # web/gunicorn_server.py, imported by cli only inside `serve`
     "click": {"cli"},
-    "whoosh": {"analysis", "documents", "index", "search", "baseline"},
+    "whoosh": {"analysis", "documents", "index", "scoring", "search", "baseline"},
     "Stemmer": {"analysis"},
     "wordfreq": {"analysis"},
     "frontmatter": {"cards"},
