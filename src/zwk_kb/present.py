@@ -7,7 +7,7 @@ is computed here.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 from zwk_kb.facets import FACETS, FACETS_BY_NAME
 from zwk_kb.query import SearchRequest
@@ -16,6 +16,10 @@ from zwk_kb.search import SearchResult
 SEARCH_PATH = "/"
 CARD_PATH = "/werkzeuge/"
 MAX_FACET_VALUES_SHOWN = 12
+MAX_FACET_VALUES_LISTED = 50
+"""At most this many values per facet as checkboxes (the most frequent; selected ones first):
+400 commune checkboxes help nobody on a phone and cost the page its speed. The others are
+found by typing the name into the search field (commune names are searchable)."""
 
 
 def card_url(slug: str) -> str:
@@ -25,6 +29,26 @@ def card_url(slug: str) -> str:
 def search_url(request: SearchRequest, path: str = SEARCH_PATH) -> str:
     qs = request.to_query_string()
     return f"{path}?{qs}" if qs else path
+
+
+def _add_value_url(request: SearchRequest, facet_name: str, path: str) -> Any:
+    """A function giving the URL of ``request`` plus one more value of a facet.
+
+    The same URL ``search_url(request.toggle(facet, value))`` gives, without rebuilding and
+    encoding the whole request for each of the hundreds of values a facet can have.
+    """
+    base = request.toggle(facet_name, "\x00")  # a placeholder value, never a real one
+    pairs = base.params()
+    at = next(i for i, (_, v) in enumerate(pairs) if v == "\x00")
+    head, tail = urlencode(pairs[:at]), urlencode(pairs[at + 1 :])
+    param = quote_plus(FACETS_BY_NAME[facet_name].param)
+
+    def url(value: str) -> str:
+        return path + "?" + "&".join(
+            p for p in (head, f"{param}={quote_plus(value)}", tail) if p
+        )
+
+    return url
 
 
 def filter_url(facet_name: str, value: str, path: str = SEARCH_PATH) -> str:
@@ -63,13 +87,15 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
     active = []
     for facet in FACETS:
         values = []
+        add_url = _add_value_url(request, facet.name, path)
         for fv in result.facets.get(facet.name, ()):
-            toggled = request.toggle(facet.name, fv.value)
             entry = {
                 "value": fv.value,
                 "count": fv.count,
                 "selected": fv.selected,
-                "toggle_url": search_url(toggled, path),
+                "toggle_url": search_url(request.toggle(facet.name, fv.value), path)
+                if fv.selected
+                else add_url(fv.value),
             }
             values.append(entry)
             if fv.selected:
@@ -87,7 +113,8 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
                     "values": shown[
                         : max(MAX_FACET_VALUES_SHOWN, sum(v["selected"] for v in values))
                     ],
-                    "more": shown[MAX_FACET_VALUES_SHOWN:],
+                    "more": shown[MAX_FACET_VALUES_SHOWN:MAX_FACET_VALUES_LISTED],
+                    "not_listed": max(0, len(shown) - MAX_FACET_VALUES_LISTED),
                     "has_selected": any(v["selected"] for v in values),
                 }
             )

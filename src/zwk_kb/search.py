@@ -175,6 +175,9 @@ class _FacetSets:
         self.folded: dict[str, dict[str, str]] = {
             name: {fold(v): v for v in per_value} for name, per_value in self.values.items()
         }
+        self.sort_keys: dict[str, dict[str, str]] = {
+            name: {v: fold(v) for v in per_value} for name, per_value in self.values.items()
+        }
         # browse orders, computed once per index state: newest first, and by title
         newest = searcher.search(wq.Every(), limit=None, sortedby=CHANGED, reverse=True)
         self.newest: list[int] = [docnum for _, docnum in newest.top_n]
@@ -568,7 +571,8 @@ class SearchEngine:
             for value in selected:
                 if value not in sets.values[facet.name]:
                     values.append(FacetValue(value, 0, True))
-            values.sort(key=lambda v: (-v.count, fold(v.value)))
+            folded = sets.sort_keys[facet.name]
+            values.sort(key=lambda v: (-v.count, folded.get(v.value) or fold(v.value)))
             result[facet.name] = tuple(values)
         return result
 

@@ -1,0 +1,34 @@
+"""Facet links: every checkbox value links to the search with exactly that value added."""
+
+from __future__ import annotations
+
+import pytest
+
+from zwk_kb.present import _add_value_url, search_url
+from zwk_kb.query import parse_search_args
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {},
+        {"q": ["kita & co"]},
+        {
+            "q": ["bürgerbus"],
+            "topic": ["Wohnen", "Mobilität, Verkehr"],
+            "state": ["Bayern"],
+            "sort": ["newest"],
+            "page": ["3"],
+            "per_page": ["50"],
+        },
+    ],
+)
+def test_fast_facet_link_equals_the_full_request_url(args: dict[str, list[str]]) -> None:
+    request = parse_search_args(args)
+    for facet in ("topics", "communes", "state", "cluster", "status", "target_groups"):
+        for value in ("Dessau-Roßlau", "A & B = C+D", "Bayern", "Ältere Menschen"):
+            if value in request.selected(facet):
+                continue
+            fast = _add_value_url(request, facet, "/")(value)
+            assert fast == search_url(request.toggle(facet, value), "/")
+            assert "&page=" not in fast  # a new filter starts at page 1
