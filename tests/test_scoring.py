@@ -46,9 +46,11 @@ def _compare(engine: SearchEngine, queries: list[str]) -> int:
     seen: list[Any] = []
     original = engine.scores.evaluate
 
-    def recording(searcher: Any, state: Any, q: wq.Query) -> dict[int, float]:
+    def recording(
+        searcher: Any, state: Any, q: wq.Query, deadline: float | None = None
+    ) -> dict[int, float]:
         seen.append((searcher, q))
-        return original(searcher, state, q)
+        return original(searcher, state, q, deadline)
 
     engine.scores.evaluate = recording  # type: ignore[method-assign]
     for text in queries:

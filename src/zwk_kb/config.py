@@ -46,6 +46,13 @@ class Settings:
     workers: int = field(
         default=1, metadata={"help": "Prozesse des Servers (nur gunicorn; je Prozess die Threads)"}
     )
+    search_time_limit: float = field(
+        default=3.0,
+        metadata={
+            "help": "Höchstdauer einer Suche in Sekunden; danach bittet die Seite um genauere "
+            "Suchwörter"
+        },
+    )
     per_page: int = field(default=10, metadata={"help": "Treffer pro Seite (Standard)"})
     max_per_page: int = field(default=50, metadata={"help": "Höchstens so viele Treffer pro Seite"})
     base_url: str = field(
@@ -78,6 +85,11 @@ class Settings:
             raise ZwkKbError(
                 f"Unbekannter Server {self.server!r} ({ENV_PREFIX}SERVER oder --server): "
                 f"möglich sind {' und '.join(SERVERS)}."
+            )
+        if not 0 < self.search_time_limit <= 600:
+            raise ZwkKbError(
+                f"Die Höchstdauer einer Suche ({ENV_PREFIX}SEARCH_TIME_LIMIT) muss zwischen 0 "
+                f"und 600 Sekunden liegen, nicht {self.search_time_limit}."
             )
         if self.workers < 1:
             raise ZwkKbError(
@@ -114,6 +126,8 @@ def _convert(name: str, type_name: Any, raw: str) -> Any:
             return Path(raw)
         if "int" in type_text:
             return int(raw)
+        if "float" in type_text:
+            return float(raw)
         if "bool" in type_text:
             return raw.strip().lower() in {"1", "true", "yes", "ja", "on"}
     except ValueError as exc:

@@ -21,3 +21,7 @@ class IndexBusy(ZwkKbError):
 
 class BadSearchRequest(ZwkKbError):
     """A search request that cannot be answered (reported as 400)."""
+
+
+class SearchTimeout(ZwkKbError):
+    """A search ran past its time limit (the page asks for more precise words)."""

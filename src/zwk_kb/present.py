@@ -135,6 +135,7 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
         "suggestion_url": suggestion_url,
         "relaxed": result.relaxed,
         "corrected": result.corrected,
+        "timed_out": result.timed_out,
         "facet_blocks": facet_blocks,
         "active_filters": active,
         "clear_filters_url": search_url(request.without_filters(), path) if active else None,
@@ -165,7 +166,7 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
 
 def api_search(page: dict[str, Any]) -> dict[str, Any]:
     """The documented JSON object of ``/api/search`` (a subset of the page dict)."""
-    keys = ("query", "total", "page", "per_page", "results", "suggestion")
+    keys = ("query", "total", "page", "per_page", "results", "suggestion", "timed_out")
     data = {k: page[k] for k in keys}
     data["facets"] = {
         name: [

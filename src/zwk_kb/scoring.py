@@ -18,6 +18,7 @@ recently used entries; an entry of another index state is never used (the key in
 from __future__ import annotations
 
 import threading
+import time
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
@@ -25,9 +26,12 @@ from collections.abc import Hashable
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.matching import FilterMatcher
 from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher
+
+from zwk_kb.errors import SearchTimeout
 
 DEFAULT_BUDGET = 3_000_000
 """Postings kept in the cache (about 36 MB): every frequent word of a 10,000-card index."""
@@ -82,26 +86,34 @@ class ScoreCache:
                 del self._lengths[key]
 
     # ---- evaluation ----------------------------------------------------------------------
-    def evaluate(self, searcher: Searcher, state: Hashable, q: wq.Query) -> Scores:
-        """Every matching document with its score, as Whoosh would compute it."""
+    def evaluate(
+        self, searcher: Searcher, state: Hashable, q: wq.Query, deadline: float | None = None
+    ) -> Scores:
+        """Every matching document with its score, as Whoosh would compute it.
+
+        Raises ``SearchTimeout`` once ``time.monotonic()`` passes ``deadline``.
+        """
+        if deadline is not None and time.monotonic() > deadline:
+            raise SearchTimeout("Die Suche hat zu lange gedauert.")
+
+        def sub(query: wq.Query) -> Scores:
+            return self.evaluate(searcher, state, query, deadline)
+
         if isinstance(q, wq.Term):
             return _scaled(self._vector_scores(self._term(searcher, state, q)), q.boost)
         if isinstance(q, wq.AndNot):
-            positive = self.evaluate(searcher, state, q.a)
+            positive = sub(q.a)
             if positive:
-                for docnum in self.evaluate(searcher, state, q.b):
+                for docnum in sub(q.b):
                     positive.pop(docnum, None)
             return _scaled(positive, q.boost)
         if isinstance(q, wq.DisjunctionMax):
-            return _scaled(_dismax([self.evaluate(searcher, state, s) for s in q.subqueries],
-                                   q.tiebreak), q.boost)
+            return _scaled(_dismax([sub(s) for s in q.subqueries], q.tiebreak), q.boost)
         if type(q) is wq.Or and not q.minmatch and q.scale is None:
-            return _scaled(_union([self.evaluate(searcher, state, s) for s in q.subqueries]),
-                           q.boost)
+            return _scaled(_union([sub(s) for s in q.subqueries]), q.boost)
         if type(q) is wq.And:
-            return _scaled(_intersection(q.subqueries, lambda s: self.evaluate(searcher, state, s)),
-                           q.boost)
-        return self._vector_scores(self._opaque(searcher, state, q))
+            return _scaled(_intersection(q.subqueries, sub), q.boost)
+        return self._vector_scores(self._opaque(searcher, state, q, deadline))
 
     def matching_terms(
         self, searcher: Searcher, state: Hashable, q: wq.Query, docnums: list[int]
@@ -127,12 +139,23 @@ class ScoreCache:
     def _vector_scores(vector: Vector) -> Scores:
         return dict(zip(vector[0], vector[1], strict=True))
 
-    def _opaque(self, searcher: Searcher, state: Hashable, q: wq.Query) -> Vector:
+    def _opaque(
+        self, searcher: Searcher, state: Hashable, q: wq.Query, deadline: float | None = None
+    ) -> Vector:
         """A query scored by Whoosh itself (phrases, spans …), once per index state."""
         key = (state, "query", q)
         vector = self._get(key)
         if vector is None:
-            results = searcher.search(q, limit=None, scored=True)
+            collector = searcher.collector(limit=None)
+            if deadline is not None:
+                collector = TimeLimitCollector(
+                    collector, max(0.001, deadline - time.monotonic()), use_alarm=False
+                )
+            try:
+                searcher.search_with_collector(q, collector)
+            except TimeLimit as exc:
+                raise SearchTimeout("Die Suche hat zu lange gedauert.") from exc
+            results = collector.results()
             ranked = sorted((docnum, score) for score, docnum in results.top_n)
             vector = (array("l", (d for d, _ in ranked)), array("d", (s for _, s in ranked)))
             self._put(key, vector)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,12 +37,15 @@ from zwk_kb.documents import (
     TITLE,
     facet_value,
 )
+from zwk_kb.errors import SearchTimeout
 from zwk_kb.facets import FACETS
 from zwk_kb.index import SearcherPool
 from zwk_kb.query import QueryPart, SearchRequest, split_query
 from zwk_kb.scoring import DEFAULT_BUDGET, ScoreCache
 from zwk_kb.textfold import fold
 
+DEFAULT_TIME_LIMIT = 3.0
+"""Seconds one search may take before the user is asked for more precise words."""
 MAX_UNITS = 16
 MAX_TERMS_PER_UNIT = 24
 FUZZY_MAX_DIST = 2
@@ -135,6 +139,9 @@ class SearchResult:
     """True when not all words were found together and the results are ranked by any word."""
     corrected: bool = False
     """True when the results come from the corrected query."""
+    timed_out: bool = False
+    """True when the search ran past its time limit: no results, the user is asked for more
+    precise words."""
 
 
 @dataclass(slots=True)
@@ -199,7 +206,9 @@ class SearchEngine:
         pool: SearcherPool,
         extra_synonyms: Iterable[Iterable[str]] = (),
         score_budget: int = DEFAULT_BUDGET,
+        time_limit: float = DEFAULT_TIME_LIMIT,
     ) -> None:
+        self.time_limit = time_limit
         self.pool = pool
         self.synonyms = SynonymTable.load(extra_synonyms)
         self._facet_cache: dict[tuple[str, int], _FacetSets] = {}
@@ -402,6 +411,15 @@ class SearchEngine:
 
     # ---- search ---------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
+        """The answer to one request; never slower than the time limit by more than one step
+        of work (then an empty result with ``timed_out``)."""
+        deadline = time.monotonic() + self.time_limit
+        try:
+            return self._search(request, deadline)
+        except SearchTimeout:
+            return SearchResult(request=request, total=0, hits=(), facets={}, timed_out=True)
+
+    def _search(self, request: SearchRequest, deadline: float) -> SearchResult:
         searcher = self.pool.searcher()
         sets = self._facet_sets(searcher)
         allowed_by_facet: dict[str, frozenset[int]] = {}
@@ -465,9 +483,11 @@ class SearchEngine:
         if main is None and parts and not exclude:
             matched: frozenset[int] = frozenset()  # only stop words: nothing to find
         elif main is None:
-            matched = self._docs(searcher, wq.Every(), exclude) if exclude else sets.all_docs
+            matched = (
+                self._docs(searcher, wq.Every(), exclude, deadline) if exclude else sets.all_docs
+            )
         else:
-            scores = self._ranked(searcher, main, exclude)
+            scores = self._ranked(searcher, main, exclude, deadline)
             matched = frozenset(scores)
             active = [u for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
             # Relax to "any word" only with words found as typed, and only when they are at least
@@ -483,13 +503,13 @@ class SearchEngine:
                 and 2 * len(literal) >= len(active)
             ):
                 some = literal[0] if len(literal) == 1 else wq.Or(literal)
-                more = self._docs(searcher, some, exclude)
+                more = self._docs(searcher, some, exclude, deadline)
                 relaxed = not matched and bool(more)
                 if more - matched:
                     all_words = main
                     all_words.boost = 2.0
                     main = wq.Or([all_words, some]) if matched else some
-                    scores = self._ranked(searcher, main, exclude)
+                    scores = self._ranked(searcher, main, exclude, deadline)
                     matched = frozenset(scores)
 
         allowed_all = sets.all_docs
@@ -523,24 +543,36 @@ class SearchEngine:
         return wq.AndNot(main, wq.Or(list(exclude))) if exclude else main
 
     def _docs(
-        self, searcher: Searcher, main: wq.Query, exclude: Sequence[wq.Query]
+        self,
+        searcher: Searcher,
+        main: wq.Query,
+        exclude: Sequence[wq.Query],
+        deadline: float | None = None,
     ) -> frozenset[int]:
         q = self._with_exclusions(main, exclude)
         try:
             if isinstance(main, wq.Every):
                 return frozenset(searcher.docs_for_query(q))
-            return frozenset(self.scores.evaluate(searcher, self.pool.key(), q))
+            return frozenset(self.scores.evaluate(searcher, self.pool.key(), q, deadline))
+        except SearchTimeout:
+            raise
         except Exception:
             return frozenset()
 
     def _ranked(
-        self, searcher: Searcher, main: wq.Query, exclude: Sequence[wq.Query]
+        self,
+        searcher: Searcher,
+        main: wq.Query,
+        exclude: Sequence[wq.Query],
+        deadline: float | None = None,
     ) -> dict[int, float]:
         """Every matching card with its score, best first: one scored pass gives both the set
         and the order."""
         q = self._with_exclusions(main, exclude)
         try:
-            scores = self.scores.evaluate(searcher, self.pool.key(), q)
+            scores = self.scores.evaluate(searcher, self.pool.key(), q, deadline)
+        except SearchTimeout:
+            raise
         except Exception:
             return {}
         # best first; equal scores by document number, as Whoosh orders them

@@ -64,7 +64,11 @@ class AppState:
             self.engine_version = self.pool.version
             generation = current_generation(self.settings.index)
             meta = read_meta(generation) if generation else {}
-            self.engine = SearchEngine(self.pool, meta.get("synonyms", []))  # type: ignore[arg-type]
+            self.engine = SearchEngine(
+                self.pool,
+                meta.get("synonyms", []),  # type: ignore[arg-type]
+                time_limit=self.settings.search_time_limit,
+            )
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -81,7 +85,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
     pool = SearcherPool(settings.index)
-    state = AppState(settings, pool, SearchEngine(pool))
+    state = AppState(
+        settings, pool, SearchEngine(pool, time_limit=settings.search_time_limit)
+    )
     app.extensions["zwk_kb"] = state
 
     from zwk_kb.web import api, errors, explore, pages, security, share
