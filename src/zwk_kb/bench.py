@@ -666,6 +666,22 @@ def bench_size(workdir: Path, n: int) -> list[Row]:
             (plain_p50, plain_p95),
             targets=False,
         )
+        if kind != "Stöbern":
+            # the same requests with an empty score cache each time: what the first person to
+            # search for a word waits (the rows above are the steady state of a running server)
+            def cold_search(path: str) -> None:
+                engine.scores.clear()
+                engine.search(parse_search_args(_args(path)))
+
+            cold = timed(cold_search, request_paths(kind, True, REQUESTS_PER_ROW))
+            rows += _latency_rows(
+                n,
+                f"Suchmaschine allein {kind}, kalt",
+                kind,
+                cold,
+                (plain_p50, plain_p95),
+                targets=False,
+            )
         for api in (False, True):
             lat = timed(
                 lambda p: _ok(test_client.get(p)), request_paths(kind, api, REQUESTS_PER_ROW)

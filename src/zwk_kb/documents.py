@@ -16,8 +16,9 @@ from zwk_kb.analysis import exact_analyzer, german_analyzer
 from zwk_kb.facets import FACETS
 from zwk_kb.markdown import Rendered, render
 from zwk_kb.model import Card, Vocabulary
+from zwk_kb.textfold import fold
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump whenever the schema, the analysis or the document mapping changes: existing indexes are
 then rebuilt instead of updated incrementally with a mismatching analyzer."""
 
@@ -30,6 +31,7 @@ FACET_TEXT = "facet_text"
 SPELL = "spell"
 PUBLISHED = "published"
 CHANGED = "changed"
+TITLE_ORDER = "title_order"
 STAMP = "stamp"
 ALIASES = "aliases"
 CARD = "card"
@@ -99,6 +101,9 @@ def build_schema(vocabulary: Vocabulary) -> wf.Schema:
         # sortable dates as ISO strings
         **{PUBLISHED: wf.ID(stored=True, sortable=True)},
         **{CHANGED: wf.ID(stored=True, sortable=True)},
+        # the folded title as a sort column: "sorted by title" without reading every title's
+        # postings (Whoosh sorts a TEXT field that way: seconds at 10,000 cards)
+        **{TITLE_ORDER: wf.ID(sortable=True)},
         # content hash of the card file: incremental updates compare it
         **{STAMP: wf.ID(stored=True)},
         # former slugs, to redirect old links
@@ -194,6 +199,7 @@ def card_to_document(card: Card, vocabulary: Vocabulary) -> dict[str, Any]:
         SPELL: " ".join([card.title, card.summary, card.plain_summary, facet_text, body]),
         PUBLISHED: card.published.isoformat(),
         CHANGED: card.last_changed.isoformat(),
+        TITLE_ORDER: fold(card.title)[:200],
         STAMP: card.stamp,
         ALIASES: ",".join(card.aliases),
         CARD: json.dumps(card_data(card, vocabulary, rendered), ensure_ascii=False),

@@ -35,6 +35,7 @@ from zwk_kb.documents import (
     SUMMARY,
     TEXT_FIELD_BOOSTS,
     TITLE,
+    TITLE_ORDER,
     facet_value,
 )
 from zwk_kb.errors import SearchTimeout
@@ -188,7 +189,7 @@ class _FacetSets:
         # browse orders, computed once per index state: newest first, and by title
         newest = searcher.search(wq.Every(), limit=None, sortedby=CHANGED, reverse=True)
         self.newest: list[int] = [docnum for _, docnum in newest.top_n]
-        by_title = searcher.search(wq.Every(), limit=None, sortedby=TITLE)
+        by_title = searcher.search(wq.Every(), limit=None, sortedby=TITLE_ORDER)
         self.by_title: list[int] = [docnum for _, docnum in by_title.top_n]
 
     def resolve(self, facet: str, requested: str) -> str:
