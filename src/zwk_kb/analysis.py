@@ -23,7 +23,7 @@ import gzip
 import re
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from zwk_kb.textfold import collapse_digraphs, fold, fold_letters
 
 __all__ = [
     "STOP_WORDS",
+    "TOKEN_RE",
     "Additions",
     "CompoundStemFilter",
     "DigraphFilter",
@@ -44,6 +45,8 @@ __all__ = [
     "exact_analyzer",
     "fold",
     "german_analyzer",
+    "index_terms",
+    "index_terms_of",
     "split_compound",
 ]
 
@@ -660,6 +663,63 @@ def german_analyzer(
         | StopFilter(stoplist=_STOP_KEYS, minsize=2, renumber=True)
         | CompoundStemFilter(extra_words, keep_whole)
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Index terms of one token, without running the Whoosh pipeline (fast highlighting)
+
+TOKEN_RE: re.Pattern[str] = re.compile(TOKEN_PATTERN, re.UNICODE)
+""":data:`TOKEN_PATTERN` compiled with the flags Whoosh's ``RegexTokenizer`` uses (``rcompile``
+adds ``re.UNICODE``): its matches are exactly the analyzer's tokens."""
+
+
+def index_terms_of(analyzer: Analyzer) -> Callable[[str], tuple[str, ...]]:
+    """A function giving, for one raw token (a :data:`TOKEN_RE` match), the terms ``analyzer``
+    emits for it with ``mode="index"``: whole stem then part stems, ``()`` for stop words and
+    overlong tokens.
+
+    Why: highlighting and "found as" notes need per-word terms; running the Whoosh pipeline
+    (token objects, generators, copies) over a whole body per hit costs milliseconds, while the
+    steps below are memoized helpers. ``analyzer`` must be a :func:`german_analyzer` (checked
+    once here; ``ValueError`` otherwise); its stop list and dictionary additions are used, so an
+    analyzer unpickled from an index behaves as it did when the index was built.
+    """
+    items = list(getattr(analyzer, "items", ()))
+    kinds = (RegexTokenizer, NormalizeFilter, StopFilter, CompoundStemFilter)
+    if len(items) != len(kinds) or not all(
+        isinstance(item, kind) for item, kind in zip(items, kinds, strict=True)
+    ):
+        raise ValueError("index_terms_of needs a german_analyzer() pipeline")
+    tokenizer, _, stop, stem = items
+    if tokenizer.expression.pattern != TOKEN_PATTERN or tokenizer.gaps:
+        raise ValueError("the analyzer's tokenizer differs from TOKEN_PATTERN")
+    stops: frozenset[str] = stop.stops
+    minsize: int = stop.min
+    maxsize: int | None = stop.max
+    additions: Additions = stem.additions
+    normalize_limit = 4 * MAX_TOKEN_CHARS
+
+    def terms(token: str) -> tuple[str, ...]:
+        if len(token) > normalize_limit:  # NormalizeFilter drops it
+            return ()
+        text = _normalize(token)
+        size = len(text)
+        if size < minsize or (maxsize is not None and size > maxsize) or text in stops:
+            return ()  # StopFilter
+        if size > MAX_TOKEN_CHARS:  # CompoundStemFilter drops it
+            return ()
+        whole, parts = _analyse(text, additions)
+        if not whole:
+            return ()
+        return (whole, *parts)
+
+    return terms
+
+
+def index_terms(analyzer: Analyzer, token: str) -> tuple[str, ...]:
+    """The terms ``analyzer`` (a :func:`german_analyzer`) indexes for one raw token; for many
+    tokens, bind once with :func:`index_terms_of`."""
+    return index_terms_of(analyzer)(token)
 
 
 def exact_analyzer(extra_words: Iterable[str] = (), *, keep_whole: Iterable[str] = ()) -> Analyzer:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from whoosh import highlight, matching
+from whoosh import matching
 from whoosh import query as wq
 from whoosh.query import spans
 from whoosh.searching import Searcher
@@ -40,6 +40,7 @@ from zwk_kb.documents import (
 )
 from zwk_kb.errors import SearchTimeout
 from zwk_kb.facets import FACETS
+from zwk_kb.highlighting import TermMatcher, fragments_html, matched_surface_forms, whole_html
 from zwk_kb.index import SearcherPool
 from zwk_kb.query import QueryPart, SearchRequest, split_query
 from zwk_kb.scoring import DEFAULT_BUDGET, ScoreCache
@@ -641,36 +642,30 @@ class SearchEngine:
             frozenset().union(*(u.terms for u in positive_units)) if explain else frozenset()
         )
         analyzer = searcher.schema[TITLE].analyzer
-        fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-        formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+        marker: TermMatcher | None = None
+        if explain:
+            try:
+                marker = TermMatcher(analyzer, query_terms)  # one word cache for the whole page
+            except ValueError:
+                marker = None
         hits = []
         for docnum in page_docs:
             stored = searcher.stored_fields(docnum)
             card = json.loads(stored[CARD])
             snippet = title_html = ""
             reasons: list[str] = []
-            if explain:
+            if explain and marker is not None:
                 found = matched_terms.get(docnum, set())
                 try:
-                    snippet = _highlight(
-                        stored, BODY, query_terms, analyzer, fragmenter, formatter, 2
-                    )
-                    snippet = snippet or _highlight(
-                        stored, SUMMARY, query_terms, analyzer, fragmenter, formatter, 1
-                    )
-                    title_html = _highlight(
-                        stored,
-                        TITLE,
-                        query_terms,
-                        analyzer,
-                        highlight.WholeFragmenter(),
-                        formatter,
-                        1,
-                    )
+                    snippet = fragments_html(str(stored.get(BODY, "")), marker, top=2)
+                    snippet = snippet or fragments_html(str(stored.get(SUMMARY, "")), marker, top=1)
+                    title_html = whole_html(str(stored.get(TITLE, "")), marker)
                 except Exception:
                     snippet = title_html = ""
                 reasons = _reasons(found, positive_units)
-                reasons += self._surface_forms(searcher, found, stored, parts, positive_units)
+                reasons += self._surface_forms(
+                    analyzer, marker, found, stored, parts, positive_units
+                )
             hits.append(
                 Hit(
                     slug=stored[SLUG],
@@ -694,9 +689,10 @@ class SearchEngine:
         except Exception:
             return {}
 
+    @staticmethod
     def _surface_forms(
-        self,
-        searcher: Searcher,
+        analyzer: Any,
+        marker: TermMatcher,
         found: set[str],
         stored: dict[str, Any],
         parts: list[QueryPart],
@@ -708,30 +704,21 @@ class SearchEngine:
         """
         matched = found & frozenset().union(*(u.literal for u in units))
         typed = {fold(w) for p in parts if not p.exclude for w in p.text.split()}
-        analyzer = searcher.schema[TITLE].analyzer
-        forms: list[str] = []
-        seen_typed: set[str] = set()
-        for fieldname in (TITLE, SUMMARY, BODY):
-            text = str(stored.get(fieldname, ""))[:SURFACE_SCAN_CHARS]
-            try:
-                tokens = analyzer(text, mode="index", chars=True)
-                for token in tokens:
-                    if token.text not in matched:
-                        continue
-                    surface = text[token.startchar : token.endchar]
-                    if fold(surface) in typed:
-                        seen_typed.add(fold(surface))
-                    elif surface not in forms:
-                        forms.append(surface)
-                    if len(forms) >= MAX_SURFACE_FORMS:
-                        break
-            except Exception:
-                break
-            if len(forms) >= MAX_SURFACE_FORMS:
-                break
-        if not forms or seen_typed >= typed:
+        try:
+            result = matched_surface_forms(
+                [str(stored.get(f, "")) for f in (TITLE, SUMMARY, BODY)],
+                matched,
+                analyzer,
+                MAX_SURFACE_FORMS,
+                typed=typed,
+                scan_chars=SURFACE_SCAN_CHARS,
+                matcher=marker,
+            )
+        except Exception:
+            return []
+        if not result.forms or result.seen_typed >= typed:
             return []  # every word as typed is in the card: nothing to explain
-        return ["gefunden als " + ", ".join(f"„{form}“" for form in forms)]
+        return ["gefunden als " + ", ".join(f"„{form}“" for form in result.forms)]
 
     # ---- single cards ---------------------------------------------------------------------
     def card(self, slug: str) -> dict[str, Any] | None:
@@ -818,20 +805,3 @@ def _reasons(found: set[str], units: list[_Unit]) -> list[str]:
     return notes[:3]
 
 
-def _highlight(
-    stored: dict[str, Any],
-    fieldname: str,
-    terms: frozenset[str],
-    analyzer: Any,
-    fragmenter: Any,
-    formatter: Any,
-    top: int,
-) -> str:
-    """HTML of the best fragments of a stored field with the query's terms marked (escaped)."""
-    text = str(stored.get(fieldname, ""))
-    if not text or not terms:
-        return ""
-    # mode="index": the analyzer then also yields compound parts, so "Café" marks "Generationencafé"
-    return str(
-        highlight.highlight(text, terms, analyzer, fragmenter, formatter, top=top, mode="index")
-    )
