@@ -190,7 +190,9 @@ class _FacetSets:
         # browse orders, computed once per index state: newest first, and by title
         newest = searcher.search(wq.Every(), limit=None, sortedby=CHANGED, reverse=True)
         self.newest: list[int] = [docnum for _, docnum in newest.top_n]
-        by_title = searcher.search(wq.Every(), limit=None, sortedby=TITLE_ORDER)
+        # an index from before the sort column (schema 4) still sorts, only slower
+        order_field = TITLE_ORDER if TITLE_ORDER in searcher.schema else TITLE
+        by_title = searcher.search(wq.Every(), limit=None, sortedby=order_field)
         self.by_title: list[int] = [docnum for _, docnum in by_title.top_n]
 
     def resolve(self, facet: str, requested: str) -> str:
