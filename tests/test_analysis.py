@@ -18,6 +18,7 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.qparser import QueryParser
 
+from conftest import ROOT
 from zwk_kb import analysis
 from zwk_kb.analysis import (
     SynonymTable,
@@ -131,8 +132,20 @@ def test_ue_is_not_an_umlaut_after_q_or_a_vowel(analyzer):
 @pytest.mark.parametrize(
     "forms",
     [
-        ("Bürger:innen", "Bürger*innen", "Bürger_innen", "BürgerInnen", "Bürgerinnen", "Bürger",
-         "Bürgerin", "Bürger/innen", "Bürger/-innen", "Bürger(innen)", "Bürger*in", "Bürger:Innen"),
+        (
+            "Bürger:innen",
+            "Bürger*innen",
+            "Bürger_innen",
+            "BürgerInnen",
+            "Bürgerinnen",
+            "Bürger",
+            "Bürgerin",
+            "Bürger/innen",
+            "Bürger/-innen",
+            "Bürger(innen)",
+            "Bürger*in",
+            "Bürger:Innen",
+        ),
         ("Senior:innen", "Seniorinnen", "Senioren", "Seniorin", "SeniorInnen"),
         ("Einwohner*innen", "Einwohnerinnen", "Einwohner"),
         ("Mitarbeiter:innen", "Mitarbeiterin", "Mitarbeiter"),
@@ -151,8 +164,14 @@ def test_gendered_forms_give_the_same_stem(analyzer, forms):
 
 @pytest.mark.parametrize(
     ("word", "not_like"),
-    [("Termin", "Term"), ("Kantine", "Kant"), ("Medizin", "Mediz"), ("Login", "Log"),
-     ("Berlin", "Berl"), ("Vitamin", "Vitam")],
+    [
+        ("Termin", "Term"),
+        ("Kantine", "Kant"),
+        ("Medizin", "Mediz"),
+        ("Login", "Log"),
+        ("Berlin", "Berl"),
+        ("Vitamin", "Vitam"),
+    ],
 )
 def test_words_ending_in_in_are_not_degendered(analyzer, word, not_like):
     assert not same(analyzer, word, not_like)
@@ -162,15 +181,26 @@ def test_tokenizer_keeps_gendered_forms_and_splits_other_punctuation(analyzer):
     tokenizer = analysis.RegexTokenizer(analysis.TOKEN_PATTERN)
     text = "Bürger:innen, Nutzer/-innen und Expert*innen. Wohnen: a/b (c) Kinder- und Jugendarbeit"
     assert [t.text for t in tokenizer(text)] == [
-        "Bürger:innen", "Nutzer/-innen", "und", "Expert*innen", "Wohnen", "a", "b", "c",
-        "Kinder", "und", "Jugendarbeit",
+        "Bürger:innen",
+        "Nutzer/-innen",
+        "und",
+        "Expert*innen",
+        "Wohnen",
+        "a",
+        "b",
+        "c",
+        "Kinder",
+        "und",
+        "Jugendarbeit",
     ]
 
 
 def test_gendered_token_is_one_position(analyzer):
     tokens = analyzer("Liebe Bürger:innen aus Barleben", positions=True)
     assert [(t.text, t.pos) for t in tokens] == [
-        ("lieb", 0), ("burg", 1), ("barleb", 2),
+        ("lieb", 0),
+        ("burg", 1),
+        ("barleb", 2),
     ]
 
 
@@ -216,8 +246,10 @@ COMPOUNDS: list[tuple[str, tuple[tuple[str, ...], ...]]] = [
     ("Leerstandsmanagement", (("leerstand", "management"),)),
     ("Nachbarschaftshilfe", (("nachbarschaft", "hilfe"),)),
     ("Fachkräftemangel", (("fachkräfte", "mangel"),)),
-    ("Kindertagesstätte", (("kinder", "tages", "stätte"), ("kindertag", "stätte"),
-                           ("kinder", "tagesstätte"))),
+    (
+        "Kindertagesstätte",
+        (("kinder", "tages", "stätte"), ("kindertag", "stätte"), ("kinder", "tagesstätte")),
+    ),
     ("Kindergarten", (("kinder", "garten"),)),
     ("Kindergärten", (("kinder", "gärten"),)),
     ("Lastenräder", (("lasten", "räder"),)),
@@ -312,8 +344,9 @@ def _stems(parts) -> tuple[str, ...]:
 
 
 def test_compound_splitting_precision_and_recall():
-    right = [w for w, accepted in COMPOUNDS
-             if _stems(split_compound(w)) in {_stems(a) for a in accepted}]
+    right = [
+        w for w, accepted in COMPOUNDS if _stems(split_compound(w)) in {_stems(a) for a in accepted}
+    ]
     wrong_splits = [w for w in NON_COMPOUNDS if split_compound(w)]
     wrong_splits += [w for w in NAMES if split_compound(w, extra_words=NAMES)]
     recall = len(right) / len(COMPOUNDS)
@@ -321,8 +354,10 @@ def test_compound_splitting_precision_and_recall():
     missed = {w: split_compound(w) for w, _ in COMPOUNDS if w not in right}
     print(f"\ncompounds split correctly: {len(right)}/{len(COMPOUNDS)} = {recall:.1%}")
     print(f"missed: {missed}")
-    print(f"non-compounds split: {len(wrong_splits)}/{len(NON_COMPOUNDS) + len(NAMES)}"
-          f" = {false_rate:.1%}: {wrong_splits}")
+    print(
+        f"non-compounds split: {len(wrong_splits)}/{len(NON_COMPOUNDS) + len(NAMES)}"
+        f" = {false_rate:.1%}: {wrong_splits}"
+    )
     assert len(COMPOUNDS) >= 40
     assert len(NON_COMPOUNDS) >= 40
     assert recall >= 0.90
@@ -361,7 +396,8 @@ def test_extra_words_are_never_split_but_serve_as_parts():
     assert split_compound("Barleben", extra_words=["Barleben"]) == []
     assert split_compound("Dessau-Roßlau", extra_words=["Dessau-Roßlau"]) == ["dessau", "rosslau"]
     assert split_compound("Demografiestrategieprozess", extra_words=["Demografiestrategie"]) == [
-        "demografiestrategie", "prozess",
+        "demografiestrategie",
+        "prozess",
     ]
 
 
@@ -384,12 +420,17 @@ def test_split_compound_is_pure():
 
 def test_compound_parts_share_position_and_span(analyzer):
     text = "Das Kitapersonal fährt Lastenrad"
-    tokens = [(t.text, t.pos, t.startchar, t.endchar)
-              for t in analyzer(text, positions=True, chars=True)]
+    tokens = [
+        (t.text, t.pos, t.startchar, t.endchar) for t in analyzer(text, positions=True, chars=True)
+    ]
     assert tokens == [
-        ("kitapersonal", 1, 4, 16), ("kita", 1, 4, 16), ("personal", 1, 4, 16),
+        ("kitapersonal", 1, 4, 16),
+        ("kita", 1, 4, 16),
+        ("personal", 1, 4, 16),
         ("fahrt", 2, 17, 22),
-        ("lastenrad", 3, 23, 32), ("last", 3, 23, 32), ("rad", 3, 23, 32),
+        ("lastenrad", 3, 23, 32),
+        ("last", 3, 23, 32),
+        ("rad", 3, 23, 32),
     ]
 
 
@@ -397,12 +438,19 @@ def test_query_mode_emits_only_the_whole_word(analyzer):
     # Whoosh ANDs or phrases the tokens of one query word: parts would only break phrases.
     assert terms(analyzer, "Kitapersonal in Barleben", mode="query") == ["kitapersonal", "barleb"]
     assert terms(analyzer, "Kitapersonal in Barleben", mode="index") == [
-        "kitapersonal", "kita", "personal", "barleb"]
+        "kitapersonal",
+        "kita",
+        "personal",
+        "barleb",
+    ]
 
 
 def test_names_given_as_extra_words_are_not_split(analyzer):
     assert terms(analyzer, "Barleben Hiddenhausen Kornwestheim") == [
-        "barleb", "hiddenhaus", "kornwestheim"]
+        "barleb",
+        "hiddenhaus",
+        "kornwestheim",
+    ]
     assert "heim" in terms(german_analyzer(), "Kornwestheim")
 
 
@@ -425,7 +473,16 @@ def test_overlong_tokens_are_dropped(analyzer):
 def test_exact_analyzer_folds_but_does_not_stem_or_stop():
     ana = exact_analyzer()
     assert terms(ana, "Die Bürger:innen der Kindergärten in Dessau-Roßlau") == [
-        "die", "burger", "der", "kindergarten", "kinder", "garten", "in", "dessau", "rosslau"]
+        "die",
+        "burger",
+        "der",
+        "kindergarten",
+        "kinder",
+        "garten",
+        "in",
+        "dessau",
+        "rosslau",
+    ]
     assert terms(ana, "Oeffentlichkeitsarbeit") == terms(ana, "Öffentlichkeitsarbeit")
 
 
@@ -627,3 +684,110 @@ def test_whoosh_index_with_the_analyzer_matches(analyzer):
         for query, slugs in expected.items():
             hits = searcher.search(parser.parse(query))
             assert sorted(hit["slug"] for hit in hits) == slugs, query
+
+
+# --------------------------------------------------------------------------------------------
+# The one-pass analyzers emit exactly what the composed Whoosh pipeline emits
+
+
+def _token_stream(tokens) -> list[tuple]:
+    return [
+        (
+            t.text,
+            getattr(t, "pos", None),
+            getattr(t, "startchar", None),
+            getattr(t, "endchar", None),
+            t.boost,
+            t.stopped,
+        )
+        for t in tokens
+    ]
+
+
+_CALLS = (
+    {"positions": True, "boosts": True, "mode": "index"},
+    {"positions": True, "chars": True, "mode": "query"},
+    {"chars": True, "mode": "index", "start_pos": 3, "start_char": 7},
+    {"positions": True, "mode": "query", "start_pos": 2},
+)
+
+
+def _assert_one_pass_equals_pipeline(ana, text: str) -> None:
+    from whoosh.analysis.analyzers import CompositeAnalyzer
+
+    for kwargs in _CALLS:
+        fast = _token_stream(ana(text, **kwargs))
+        slow = _token_stream(CompositeAnalyzer.__call__(ana, text, **kwargs))
+        assert fast == slow, (text[:80], kwargs)
+
+
+_EDGE_TEXTS = [
+    "der Ortskern und die Kita-Personalplanung",  # starts with a stop word
+    "Bürger:innen im Mehrgenerationenhaus, Kitapersonal und Dolmetscherpool",
+    "a " + "x" * 61 + " Kita " + "y" * 250 + " Bürgerbus",  # overlong words at both limits
+    "Hiddenhausen Kornwestheim Quelle Feuer Straße STRASSE Kindertagesstätte",
+    "- -- Kita--Personal -Bus- e-Mail 2024 3,5 z.B.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", _EDGE_TEXTS)
+def test_one_pass_analyzers_equal_the_pipeline_on_edge_cases(analyzer, text):
+    for ana in (analyzer, exact_analyzer(NAMES, keep_whole=NAMES)):
+        _assert_one_pass_equals_pipeline(ana, text)
+
+
+def test_one_pass_analyzers_equal_the_pipeline_on_every_bundled_card(analyzer):
+    from zwk_kb.toolkit import load_toolkit
+
+    toolkit = load_toolkit(ROOT / "toolkit")
+    assert len(toolkit.cards) > 20
+    exact = exact_analyzer(NAMES)
+    for card in toolkit.cards:
+        for text in (card.title, card.summary, card.body):
+            _assert_one_pass_equals_pipeline(analyzer, text)
+            _assert_one_pass_equals_pipeline(exact, text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "der",
+                    "und",
+                    "Kita",
+                    "Personal",
+                    "Bürger:innen",
+                    "-",
+                    "Ortskerne",
+                    "Kita-Personal",
+                    "x" * 61,
+                    "ß",
+                    "Ä",
+                    " ",
+                    ".",
+                    "\n",
+                ]
+            ),
+            st.text(max_size=12),
+        ),
+        max_size=30,
+    )
+)
+def test_one_pass_analyzers_equal_the_pipeline_on_fuzzed_text(words):
+    text = " ".join(words)
+    _assert_one_pass_equals_pipeline(_FUZZ_GERMAN, text)
+    _assert_one_pass_equals_pipeline(_FUZZ_EXACT, text)
+
+
+_FUZZ_GERMAN = german_analyzer(NAMES)
+_FUZZ_EXACT = exact_analyzer(NAMES)
+
+
+def test_pickled_analyzer_leaves_its_memo_behind(analyzer):
+    list(analyzer("Kitapersonal im Ortskern", positions=True))
+    restored = pickle.loads(pickle.dumps(analyzer))
+    assert "_memo" not in restored.__dict__
+    assert terms(restored, "Kitapersonal") == terms(analyzer, "Kitapersonal")

@@ -30,6 +30,7 @@ from typing import Any
 
 import Stemmer
 from whoosh.analysis import Analyzer, Filter, RegexTokenizer, StopFilter, Token
+from whoosh.analysis.analyzers import CompositeAnalyzer
 
 from zwk_kb.textfold import collapse_digraphs, fold, fold_letters
 
@@ -39,6 +40,8 @@ __all__ = [
     "Additions",
     "CompoundStemFilter",
     "DigraphFilter",
+    "ExactAnalyzer",
+    "GermanAnalyzer",
     "NormalizeFilter",
     "SynonymTable",
     "build_wordlist",
@@ -427,11 +430,53 @@ def _fold_words(words: Iterable[str]) -> frozenset[str]:
 
 
 _PLACE_ENDINGS = (
-    "burg", "berg", "heim", "hausen", "husen", "leben", "dorf", "stedt", "stadt", "ingen",
-    "feld", "felde", "felden", "hagen", "rode", "brucken", "bruck", "bach", "beck",
-    "born", "brunn", "furt", "hafen", "hofen", "horst", "kirchen", "kreis", "mark", "munde",
-    "rath", "reuth", "walde", "weiler", "werder", "heide", "baden", "stein", "ried", "rhein",
-    "see", "tal", "thal", "wald", "land", "hof", "holz", "zell",
+    "burg",
+    "berg",
+    "heim",
+    "hausen",
+    "husen",
+    "leben",
+    "dorf",
+    "stedt",
+    "stadt",
+    "ingen",
+    "feld",
+    "felde",
+    "felden",
+    "hagen",
+    "rode",
+    "brucken",
+    "bruck",
+    "bach",
+    "beck",
+    "born",
+    "brunn",
+    "furt",
+    "hafen",
+    "hofen",
+    "horst",
+    "kirchen",
+    "kreis",
+    "mark",
+    "munde",
+    "rath",
+    "reuth",
+    "walde",
+    "weiler",
+    "werder",
+    "heide",
+    "baden",
+    "stein",
+    "ried",
+    "rhein",
+    "see",
+    "tal",
+    "thal",
+    "wald",
+    "land",
+    "hof",
+    "holz",
+    "zell",
 )
 """Typical last elements of German place names (Hidden-hausen, Korn-west-heim,
 Vogelsberg-kreis): caller words ending like this are kept whole."""
@@ -640,9 +685,7 @@ class DigraphFilter(Filter):
             yield t
 
 
-def german_analyzer(
-    extra_words: Iterable[str] = (), *, keep_whole: Iterable[str] = ()
-) -> Analyzer:
+def german_analyzer(extra_words: Iterable[str] = (), *, keep_whole: Iterable[str] = ()) -> Analyzer:
     """Full analysis for TEXT fields, the same object at index and query time.
 
     ``extra_words``: the toolkit's own vocabulary (topics, challenges, commune names …). They
@@ -657,12 +700,157 @@ def german_analyzer(
     analysed words without their positions, so ``"Leerstand im Ortskern"`` only finds the
     indexed text if the stop word left no gap there either.
     """
-    return (
+    return GermanAnalyzer(
         RegexTokenizer(TOKEN_PATTERN)
         | NormalizeFilter()
         | StopFilter(stoplist=_STOP_KEYS, minsize=2, renumber=True)
         | CompoundStemFilter(extra_words, keep_whole)
     )
+
+
+_FAST_OPTIONS = frozenset({"positions", "chars", "boosts", "mode", "start_pos", "start_char"})
+"""Keyword arguments the one-pass analyzers handle themselves; any other (``removestops=False``,
+``keeporiginal``, ``tokenize=False`` …) runs the composed Whoosh pipeline."""
+_MEMO_LIMIT = 400_000
+"""Raw tokens remembered per analyzer; the memo starts over past it (bounded memory)."""
+
+
+class _OnePassAnalyzer(CompositeAnalyzer):
+    """A composed pipeline that also knows, per raw token, the terms the pipeline makes of it,
+    and then emits them in one pass with the same positions and character spans.
+
+    Why: indexing spends most of its time pushing every word through four generator layers
+    (tokenizer, filters, token copies). The per-token work is memoized anyway, so a second
+    occurrence of a word costs one dict lookup here. ``tests/test_analysis.py`` proves the
+    tokens equal the composed pipeline's on the bundled cards and on fuzzed text.
+    """
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the memo is derived data: never pickled into the index
+        return {k: v for k, v in self.__dict__.items() if k != "_memo"}
+
+    def __call__(self, value: str, no_morph: bool = False, **kwargs: Any) -> Iterator[Token]:
+        if no_morph or not _FAST_OPTIONS.issuperset(kwargs):
+            return super().__call__(value, no_morph=no_morph, **kwargs)
+        return self._one_pass(value, **kwargs)
+
+    def _memo_dict(self) -> dict[str, Any]:
+        memo: dict[str, Any] | None = self.__dict__.get("_memo")
+        if memo is None or len(memo) > _MEMO_LIMIT:
+            memo = self.__dict__["_memo"] = {}
+        return memo
+
+    def _one_pass(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        mode: str = "",
+        start_pos: int = 0,
+        start_char: int = 0,
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        raise NotImplementedError
+
+
+class GermanAnalyzer(_OnePassAnalyzer):
+    """:func:`german_analyzer`: tokenizer, :class:`NormalizeFilter`, ``StopFilter`` (renumbering
+    positions) and :class:`CompoundStemFilter`, run in one pass."""
+
+    def _one_pass(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        mode: str = "",
+        start_pos: int = 0,
+        start_char: int = 0,
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token_terms = _german_token_terms(self)
+        memo = self._memo_dict()
+        with_parts = self.items[3].query_parts or mode != "query"
+        t = Token(positions, chars, removestops=True, mode=mode, **kwargs)
+        pos: int | None = None
+        for index, match in enumerate(self.items[0].expression.finditer(value)):
+            raw = match.group(0)
+            entry = memo.get(raw)
+            if entry is None:
+                entry = memo[raw] = token_terms(raw)
+            kept, terms = entry
+            if not kept:  # a stop word: removed without using up a position
+                continue
+            if positions:  # StopFilter(renumber=True): the first kept word keeps its number
+                pos = start_pos + index if pos is None else pos + 1
+            if not terms:
+                continue
+            t.text = terms[0]
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            yield t
+            if with_parts:
+                for part in terms[1:]:
+                    t.text = part
+                    yield t
+
+
+class ExactAnalyzer(_OnePassAnalyzer):
+    """:func:`exact_analyzer`: tokenizer, :class:`NormalizeFilter`, :class:`DigraphFilter` and
+    :class:`CompoundPartsFilter`, run in one pass."""
+
+    def _one_pass(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        mode: str = "",
+        start_pos: int = 0,
+        start_char: int = 0,
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        additions: Additions = self.items[3].additions
+        memo = self._memo_dict()
+        with_parts = mode != "query"
+        t = Token(positions, chars, removestops=True, mode=mode, **kwargs)
+        for index, match in enumerate(self.items[0].expression.finditer(value)):
+            raw = match.group(0)
+            entry = memo.get(raw)
+            if entry is None:
+                entry = memo[raw] = _exact_token_terms(raw, additions)
+            if not entry:
+                continue
+            t.text = entry[0]
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + index
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            yield t
+            if with_parts:
+                for part in entry[1:]:
+                    t.text = part
+                    yield t
+
+
+def _exact_token_terms(raw: str, additions: Additions) -> tuple[str, ...]:
+    """What :func:`exact_analyzer`'s filters make of one raw token in index mode: the folded
+    word, then its unstemmed parts; ``()`` when a filter drops it."""
+    if len(raw) > 4 * MAX_TOKEN_CHARS:  # NormalizeFilter
+        return ()
+    word = _normalize(raw)
+    if len(word) > MAX_TOKEN_CHARS:  # DigraphFilter
+        return ()
+    word = _digraphs(word)
+    if len(word) < MIN_SPLIT_CHARS:  # CompoundPartsFilter
+        return (word,)
+    return (word, *(_digraphs(p) for p in compound_parts(word, additions) if p != word))
 
 
 # --------------------------------------------------------------------------------------------
@@ -684,6 +872,20 @@ def index_terms_of(analyzer: Analyzer) -> Callable[[str], tuple[str, ...]]:
     once here; ``ValueError`` otherwise); its stop list and dictionary additions are used, so an
     analyzer unpickled from an index behaves as it did when the index was built.
     """
+    token_terms = _german_token_terms(analyzer)
+
+    def terms(token: str) -> tuple[str, ...]:
+        return token_terms(token)[1]
+
+    return terms
+
+
+def _german_token_terms(analyzer: Analyzer) -> Callable[[str], tuple[bool, tuple[str, ...]]]:
+    """For one raw token: (does it keep a position, i.e. is it no stop word; its index terms).
+
+    A word that passes the stop filter but is then dropped as overlong keeps its position
+    with no terms, exactly as in the composed pipeline.
+    """
     items = list(getattr(analyzer, "items", ()))
     kinds = (RegexTokenizer, NormalizeFilter, StopFilter, CompoundStemFilter)
     if len(items) != len(kinds) or not all(
@@ -699,19 +901,19 @@ def index_terms_of(analyzer: Analyzer) -> Callable[[str], tuple[str, ...]]:
     additions: Additions = stem.additions
     normalize_limit = 4 * MAX_TOKEN_CHARS
 
-    def terms(token: str) -> tuple[str, ...]:
+    def terms(token: str) -> tuple[bool, tuple[str, ...]]:
         if len(token) > normalize_limit:  # NormalizeFilter drops it
-            return ()
+            return False, ()
         text = _normalize(token)
         size = len(text)
         if size < minsize or (maxsize is not None and size > maxsize) or text in stops:
-            return ()  # StopFilter
+            return False, ()  # StopFilter
         if size > MAX_TOKEN_CHARS:  # CompoundStemFilter drops it
-            return ()
+            return True, ()
         whole, parts = _analyse(text, additions)
         if not whole:
-            return ()
-        return (whole, *parts)
+            return True, ()
+        return True, (whole, *parts)
 
     return terms
 
@@ -729,7 +931,7 @@ def exact_analyzer(extra_words: Iterable[str] = (), *, keep_whole: Iterable[str]
     Compound parts are added unstemmed ("dolmetscher" from "Dolmetscherpool"), so a misspelled
     part ("Dolmetcher") is corrected even where the cards only use the compound.
     """
-    return (
+    return ExactAnalyzer(
         RegexTokenizer(EXACT_TOKEN_PATTERN)
         | NormalizeFilter()
         | DigraphFilter()
