@@ -140,3 +140,27 @@ def test_excluded_word_removes_every_card_containing_it(bundled_settings: Any) -
         assert "personal" not in text, hit.slug
     assert "fachkraeftekampagne-rueckkehrer" in {h.slug for h in kita.hits}
     pool.close()
+
+
+def test_field_lengths_read_in_one_go_equal_whoosh_per_document(
+    bundled_toolkit: Toolkit, tmp_path: Path
+) -> None:
+    from zwk_kb.documents import TEXT_FIELD_BOOSTS
+    from zwk_kb.scoring import _read_lengths
+
+    build(bundled_toolkit, tmp_path)
+    cards = list(bundled_toolkit.cards)
+    changed = dataclasses.replace(cards[0], stamp="x1", plain_summary="")
+    update(Toolkit(tuple([changed, *cards[1:]]), bundled_toolkit.vocabulary), tmp_path)
+    pool = SearcherPool(tmp_path)
+    checked = 0
+    for leaf, _ in pool.searcher().leaf_searchers():
+        reader = leaf.reader()
+        for field in TEXT_FIELD_BOOSTS:
+            expected = [
+                reader.doc_field_length(d, field, 1) or 1 for d in range(reader.doc_count_all())
+            ]
+            assert _read_lengths(reader, field) == expected, field
+            checked += len(expected)
+    assert checked > 5 * len(cards)
+    pool.close()
