@@ -791,3 +791,20 @@ def test_pickled_analyzer_leaves_its_memo_behind(analyzer):
     restored = pickle.loads(pickle.dumps(analyzer))
     assert "_memo" not in restored.__dict__
     assert terms(restored, "Kitapersonal") == terms(analyzer, "Kitapersonal")
+
+
+@pytest.mark.parametrize("text", _EDGE_TEXTS)
+def test_exact_term_counts_equal_counting_the_tokens(text):
+    from collections import Counter
+
+    ana = exact_analyzer(NAMES)
+    terms, _ = ana.term_counts(text)
+    assert terms == Counter(t.text for t in ana(text, mode="index"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200))
+def test_exact_term_counts_equal_counting_the_tokens_fuzzed(text):
+    from collections import Counter
+
+    assert _FUZZ_EXACT.term_counts(text)[0] == Counter(t.text for t in _FUZZ_EXACT(text))

@@ -23,6 +23,7 @@ import gzip
 import re
 import threading
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -838,6 +839,22 @@ class ExactAnalyzer(_OnePassAnalyzer):
                     t.text = part
                     yield t
 
+    def term_counts(self, value: str) -> tuple[Counter[str], Counter[str]]:
+        """(index term -> occurrences, raw token -> occurrences) of a text, as counting the
+        terms of ``self(value, mode="index")`` would give, but without a token object per
+        word: the tokens are counted by the regex engine, each distinct one analysed once."""
+        additions: Additions = self.items[3].additions
+        memo = self._memo_dict()
+        tokens = Counter(self.items[0].expression.findall(value))
+        terms: Counter[str] = Counter()
+        for raw, n in tokens.items():
+            entry = memo.get(raw)
+            if entry is None:
+                entry = memo[raw] = _exact_token_terms(raw, additions)
+            for term in entry:
+                terms[term] += n
+        return terms, tokens
+
 
 def _exact_token_terms(raw: str, additions: Additions) -> tuple[str, ...]:
     """What :func:`exact_analyzer`'s filters make of one raw token in index mode: the folded
@@ -924,7 +941,9 @@ def index_terms(analyzer: Analyzer, token: str) -> tuple[str, ...]:
     return index_terms_of(analyzer)(token)
 
 
-def exact_analyzer(extra_words: Iterable[str] = (), *, keep_whole: Iterable[str] = ()) -> Analyzer:
+def exact_analyzer(
+    extra_words: Iterable[str] = (), *, keep_whole: Iterable[str] = ()
+) -> ExactAnalyzer:
     """Tokenize + gender normalisation + lowercase + fold; no stemming or stop words: for the
     spelling/fuzzy field, whose terms must be real (folded) words.
 

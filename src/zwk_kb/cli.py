@@ -25,11 +25,16 @@ from zwk_kb.toolkit import load_toolkit
 
 PROGRESS_MIN_CARDS = 500
 toolkit_option = click.option(
-    "--toolkit", type=click.Path(path_type=Path), default=None,
+    "--toolkit",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Ordner mit den Karten (Standard: ./toolkit oder ZWK_KB_TOOLKIT)",
 )
 index_option = click.option(
-    "--index", "index_dir", type=click.Path(path_type=Path), default=None,
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Ordner des Suchindex (Standard: ./.zwk-index oder ZWK_KB_INDEX)",
 )
 
@@ -112,7 +117,11 @@ def main() -> None:
 @index_option
 @click.option("--full", is_flag=True, help="Index komplett neu aufbauen statt nur Änderungen")
 @click.option(
-    "--wait", "wait_seconds", type=click.FloatRange(0, 3600), default=30.0, show_default=True,
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(0, 3600),
+    default=30.0,
+    show_default=True,
     help="So viele Sekunden warten, wenn gerade ein anderer Vorgang den Index schreibt",
 )
 def index_command(
@@ -226,42 +235,64 @@ def gunicorn_problem() -> str | None:
 @click.option("--host", default=None, help="Adresse (Standard 127.0.0.1)")
 @click.option("--port", type=int, default=None, help="Port (Standard 8000)")
 @click.option(
-    "--server", type=click.Choice(SERVERS), default=None,
+    "--server",
+    type=click.Choice(SERVERS),
+    default=None,
     help="Produktions-Server: waitress (Standard, auch unter Windows) oder gunicorn "
     "(mehrere Prozesse, nur Linux und macOS)",
 )
 @click.option("--threads", type=int, default=None, help="Threads des Servers (Standard 4)")
 @click.option(
-    "--workers", type=click.IntRange(min=1), default=None,
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
     help="Prozesse des Servers, nur mit gunicorn (Standard 1); jeder hat --threads Threads",
 )
 @click.option(
     "--dev", is_flag=True, default=None, help="Vorschau: Änderungen an Karten sofort zeigen"
 )
 @click.option(
-    "--no-index", "no_index", is_flag=True,
+    "--no-index",
+    "no_index",
+    is_flag=True,
     help="Den vorhandenen Index nur ausliefern, nie bauen (z. B. ein von CI gebauter, "
     "schreibgeschützter Index, den mehrere Instanzen teilen)",
 )
 @click.option(
-    "--trusted-proxy", default=None,
+    "--trusted-proxy",
+    default=None,
     help="Adresse des Reverse-Proxys, dessen X-Forwarded-For/-Proto-Angaben gelten",
 )
 @click.option(
-    "--url-prefix", default="",
+    "--url-prefix",
+    default="",
     help="Pfad, unter dem der Proxy die Seite anbietet, z. B. /werkzeugkoffer",
 )
 def serve_command(
-    toolkit: Path | None, index_dir: Path | None, host: str | None, port: int | None,
-    server: str | None, threads: int | None, workers: int | None, dev: bool | None,
-    no_index: bool, trusted_proxy: str | None, url_prefix: str,
+    toolkit: Path | None,
+    index_dir: Path | None,
+    host: str | None,
+    port: int | None,
+    server: str | None,
+    threads: int | None,
+    workers: int | None,
+    dev: bool | None,
+    no_index: bool,
+    trusted_proxy: str | None,
+    url_prefix: str,
 ) -> None:
     """Die Website starten (baut den Index, wenn er fehlt oder veraltet ist)."""
     from zwk_kb.index import current_generation
 
     settings = _settings(
-        toolkit=toolkit, index=index_dir, host=host, port=port, server=server, threads=threads,
-        workers=workers, dev=dev,
+        toolkit=toolkit,
+        index=index_dir,
+        host=host,
+        port=port,
+        server=server,
+        threads=threads,
+        workers=workers,
+        dev=dev,
     )
     if settings.server == "gunicorn":
         problem = gunicorn_problem()  # before indexing: fail in a second, not after minutes
@@ -313,10 +344,18 @@ def serve_command(
             "clear_untrusted_proxy_headers": True,
         }
     serve(
-        app, host=settings.host, port=settings.port, threads=settings.threads, ident="zwk-kb",
+        app,
+        host=settings.host,
+        port=settings.port,
+        threads=settings.threads,
+        ident="zwk-kb",
         # a read-only site: tiny bodies, bounded headers, idle connections closed soon
-        max_request_body_size=16 * 1024, max_request_header_size=32 * 1024,
-        channel_timeout=30, connection_limit=200, url_prefix=prefix, **proxy,
+        max_request_body_size=16 * 1024,
+        max_request_header_size=32 * 1024,
+        channel_timeout=30,
+        connection_limit=200,
+        url_prefix=prefix,
+        **proxy,
     )
 
 
@@ -353,8 +392,12 @@ def eval_command(toolkit: Path | None, judgments: Path, misses: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @toolkit_option
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
-    show_default=True, help="Ausgabe: Text, JSON oder GitHub-Anmerkungen am Pull-Request",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="Ausgabe: Text, JSON oder GitHub-Anmerkungen am Pull-Request",
 )
 @click.option("--strict", is_flag=True, help="Hinweise (z. B. fehlender Kontakt) zählen als Fehler")
 def check_command(
@@ -404,14 +447,21 @@ def _ask_choices(
     "--commune", "communes", multiple=True, help="Kommune aus dem Vokabular (mehrfach möglich)"
 )
 @click.option(
-    "--challenge", "challenges", multiple=True,
+    "--challenge",
+    "challenges",
+    multiple=True,
     help="Herausforderung aus dem Vokabular (mehrfach möglich)",
 )
 @click.option("--contact-name", default=None, help="Kontakt: Name einer Person oder Stelle")
 @click.option("--contact-email", default=None, help="Kontakt: E-Mail-Adresse")
 def new_command(
-    toolkit: Path | None, title: str | None, summary: str | None, topics: tuple[str, ...],
-    communes: tuple[str, ...], challenges: tuple[str, ...], contact_name: str | None,
+    toolkit: Path | None,
+    title: str | None,
+    summary: str | None,
+    topics: tuple[str, ...],
+    communes: tuple[str, ...],
+    challenges: tuple[str, ...],
+    contact_name: str | None,
     contact_email: str | None,
 ) -> None:
     """Eine neue Karte anlegen: fragt Titel, Themen, Kommunen und Herausforderungen ab."""
@@ -449,14 +499,20 @@ def new_command(
         "Herausforderungen", "Herausforderung", vocabulary.challenges, challenges
     )
     if interactive and contact_name is None:
-        contact_name = click.prompt("Kontakt: Name oder Stelle (leer = später)", default="",
-                                    show_default=False).strip()
+        contact_name = click.prompt(
+            "Kontakt: Name oder Stelle (leer = später)", default="", show_default=False
+        ).strip()
     if interactive and contact_email is None:
-        contact_email = click.prompt("Kontakt: E-Mail (leer = später)", default="",
-                                     show_default=False).strip()
+        contact_email = click.prompt(
+            "Kontakt: E-Mail (leer = später)", default="", show_default=False
+        ).strip()
     draft = CardDraft(
-        title=title, summary=summary, topics=tuple(picked_topics), communes=tuple(picked_communes),
-        challenges=tuple(picked_challenges), contact_name=contact_name or "",
+        title=title,
+        summary=summary,
+        topics=tuple(picked_topics),
+        communes=tuple(picked_communes),
+        challenges=tuple(picked_challenges),
+        contact_name=contact_name or "",
         contact_email=contact_email or "",
     )
     try:

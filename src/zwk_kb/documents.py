@@ -12,13 +12,13 @@ from typing import Any
 
 from whoosh import fields as wf
 
-from zwk_kb.analysis import exact_analyzer, german_analyzer
+from zwk_kb.analysis import ExactAnalyzer, exact_analyzer, german_analyzer
 from zwk_kb.facets import FACETS
 from zwk_kb.markdown import Rendered, render
 from zwk_kb.model import Card, Vocabulary
 from zwk_kb.textfold import fold
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump whenever the schema, the analysis or the document mapping changes: existing indexes are
 then rebuilt instead of updated incrementally with a mismatching analyzer."""
 
@@ -66,6 +66,12 @@ def dictionary_words(vocabulary: Vocabulary) -> list[str]:
     return words
 
 
+def spelling_analyzer(vocabulary: Vocabulary) -> ExactAnalyzer:
+    """The analyzer of the spelling dictionary: folded, unstemmed words and compound parts,
+    with the same dictionary words as the search fields."""
+    return exact_analyzer(dictionary_words(vocabulary), keep_whole=list(vocabulary.communes))
+
+
 def build_schema(vocabulary: Vocabulary) -> wf.Schema:
     """The one schema of the index."""
     # commune names are proper names: known to the splitter, never split themselves
@@ -89,15 +95,9 @@ def build_schema(vocabulary: Vocabulary) -> wf.Schema:
         # topics, challenges, target groups, communes, state, cluster, type as searchable text,
         # so "Barleben" or "Integration" find the cards classified that way
         **{FACET_TEXT: wf.TEXT(analyzer=german, stored=False, phrase=True)},
-        # unstemmed, unsplit words of all text: the dictionary for typo correction
-        **{
-            SPELL: wf.TEXT(
-                analyzer=exact_analyzer(words, keep_whole=communes),
-                stored=False,
-                phrase=False,
-                spelling=True,
-            )
-        },
+        # the card's spelling words with their counts (see zwk_kb.spelling): stored, not
+        # indexed, so an incremental update can count a changed card's old words out
+        **{SPELL: wf.STORED()},
         # sortable dates as ISO strings
         **{PUBLISHED: wf.ID(stored=True, sortable=True)},
         **{CHANGED: wf.ID(stored=True, sortable=True)},
@@ -196,6 +196,7 @@ def card_to_document(card: Card, vocabulary: Vocabulary) -> dict[str, Any]:
         PLAIN_SUMMARY: card.plain_summary,
         BODY: body,
         FACET_TEXT: facet_text,
+        # all text for the spelling dictionary; the index run replaces it by its word counts
         SPELL: " ".join([card.title, card.summary, card.plain_summary, facet_text, body]),
         PUBLISHED: card.published.isoformat(),
         CHANGED: card.last_changed.isoformat(),

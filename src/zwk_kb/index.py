@@ -52,9 +52,18 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from zwk_kb.collections import collections_json
-from zwk_kb.documents import SCHEMA_VERSION, SLUG, STAMP, build_schema, card_to_document
+from zwk_kb.documents import (
+    SCHEMA_VERSION,
+    SLUG,
+    SPELL,
+    STAMP,
+    build_schema,
+    card_to_document,
+    spelling_analyzer,
+)
 from zwk_kb.errors import IndexBusy, IndexMissing, ZwkKbError
 from zwk_kb.model import Card, Toolkit, Vocabulary
+from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, card_words
 
 log = logging.getLogger(__name__)
 
@@ -295,8 +304,9 @@ def _build_locked(
     try:
         generation.mkdir(parents=True)
         schema = build_schema(toolkit.vocabulary)
-        _write_documents(generation, schema, toolkit, progress, procs)
+        dictionary = _write_documents(generation, schema, toolkit, progress, procs)
         count = _verify(generation, toolkit.cards)
+        _write_spelling(generation, dictionary)
         _write_stamps(generation, toolkit.cards)
         _write_meta(generation, toolkit, count, previous=previous.name if previous else "")
         _switch(index_dir, name)
@@ -317,7 +327,8 @@ def _write_documents(
     toolkit: Toolkit,
     progress: Progress | None,
     procs: int | None,
-) -> None:
+) -> SpellingDictionary:
+    """Write every card into the new generation; returns the spelling dictionary of all."""
     cards = toolkit.cards
     if procs is None:
         procs = min(MAX_PROCS, os.cpu_count() or 1) if len(cards) >= PARALLEL_MIN_CARDS else 1
@@ -326,15 +337,29 @@ def _write_documents(
     # runs other threads (a server re-indexing in dev mode) risks deadlocks: stay serial there
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     if procs > 1 and can_fork:
-        _write_parallel(generation, schema, toolkit, progress, procs)
-        return
+        return _write_parallel(generation, schema, toolkit, progress, procs)
     ix = windex.create_in(str(generation), schema)
+    dictionary = SpellingDictionary()
+    speller = spelling_analyzer(toolkit.vocabulary)
     with ix.writer(**WRITER_OPTIONS) as writer:
         for n, card in enumerate(cards, 1):
-            writer.add_document(**card_to_document(card, toolkit.vocabulary))
+            writer.add_document(**_document(card, toolkit.vocabulary, speller, dictionary))
             if progress is not None:
                 progress(n)
     ix.close()
+    return dictionary
+
+
+def _document(
+    card: Card, vocabulary: Vocabulary, speller: Any, dictionary: SpellingDictionary
+) -> dict[str, Any]:
+    """The index document of a card, its words counted into the spelling dictionary (the
+    document stores the card's counts in place of its spelling text)."""
+    doc = card_to_document(card, vocabulary)
+    counts, display = card_words(doc[SPELL], speller)
+    doc[SPELL] = counts
+    dictionary.add(counts, display)
+    return doc
 
 
 # What the forked workers of a parallel build read (set before fork, never pickled).
@@ -348,15 +373,17 @@ def _segment_worker(worker: int, procs: int, results: Any, counter: Any) -> None
         toolkit: Toolkit = _JOB["toolkit"]
         ix = windex.open_dir(_JOB["generation"])
         writer = SegmentWriter(ix, _lk=False, **WRITER_OPTIONS)
+        dictionary = SpellingDictionary()
+        speller = spelling_analyzer(toolkit.vocabulary)
         for n, card in enumerate(toolkit.cards[worker::procs], 1):
-            writer.add_document(**card_to_document(card, toolkit.vocabulary))
+            writer.add_document(**_document(card, toolkit.vocabulary, speller, dictionary))
             if n % 16 == 0:
                 with counter.get_lock():
                     counter.value += 16
                 if os.getppid() != parent:  # the build was killed: stop, leave no orphan
                     os._exit(3)
         segment = writer._finalize_segment()  # the shared temp folder is removed by the parent
-        results.put((worker, "ok", segment))
+        results.put((worker, "ok", (segment, dictionary.to_json())))
     except BaseException as exc:  # reported to the parent, which raises it
         code = exc.errno if isinstance(exc, OSError) else None
         results.put((worker, "error", (type(exc).__name__, str(exc)[:500], code)))
@@ -364,7 +391,7 @@ def _segment_worker(worker: int, procs: int, results: Any, counter: Any) -> None
 
 def _write_parallel(
     generation: Path, schema: Schema, toolkit: Toolkit, progress: Progress | None, procs: int
-) -> None:
+) -> SpellingDictionary:
     """Each worker writes one segment; the parent then commits a table of contents naming all.
 
     This is Whoosh's ``MpWriter(multisegment=True)`` with one difference that matters: the
@@ -419,13 +446,17 @@ def _write_parallel(
     writer = ix.writer()
     try:
         writer._close_segment()
-        writer._commit_toc([segments[i] for i in sorted(segments)])
+        writer._commit_toc([segments[i][0] for i in sorted(segments)])
         writer._finish()
     except BaseException:
         writer.cancel()
         raise
     finally:
         ix.close()
+    dictionary = SpellingDictionary()
+    for i in sorted(segments):
+        dictionary.merge(SpellingDictionary.from_json(segments[i][1]))
+    return dictionary
 
 
 def _verify(generation: Path, cards: Sequence[Card]) -> int:
@@ -458,6 +489,37 @@ def _read_stamps(generation: Path) -> dict[str, str] | None:
     if not isinstance(data, dict):
         return None
     return {str(k): str(v) for k, v in data.items()}
+
+
+def _write_spelling(generation: Path, dictionary: SpellingDictionary, commit: int = -1) -> None:
+    """The dictionary file, marked with the index commit it counts (-1: the first)."""
+    if commit < 0:
+        ix = windex.open_dir(str(generation))
+        try:
+            commit = ix.latest_generation()
+        finally:
+            ix.close()
+    _atomic_write(generation / SPELLING_FILE, dictionary.to_json(commit=commit))
+
+
+def _read_spelling(generation: Path, searcher: Searcher, commit: int) -> SpellingDictionary:
+    """The dictionary of the generation's current commit; counted anew from the cards' stored
+    word counts when the file is missing or from another commit (a run killed between the
+    index commit and the file)."""
+    try:
+        text = (generation / SPELLING_FILE).read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    dictionary = SpellingDictionary.from_json(text)
+    if dictionary.commit == commit:
+        return dictionary
+    log.warning("Das Wörterbuch für „Meinten Sie“ wird aus dem Suchindex neu gezählt.")
+    dictionary = SpellingDictionary()
+    for fields in searcher.all_stored_fields():
+        counts = fields.get(SPELL)
+        if isinstance(counts, dict):
+            dictionary.add(counts)
+    return dictionary
 
 
 def _write_meta(generation: Path, toolkit: Toolkit, count: int, previous: str = "") -> None:
@@ -657,15 +719,27 @@ def _apply_changes(
         )
     try:
         if added or changed or removed:
+            with ix.searcher() as searcher:
+                dictionary = _read_spelling(generation, searcher, ix.latest_generation())
+                # added too: after a run killed before its stamps.json, "added" cards may be
+                # in the index already (update_document replaces them)
+                for slug in removed + changed + added:
+                    old = searcher.document(**{SLUG: slug}) or {}
+                    counts = old.get(SPELL)
+                    if isinstance(counts, dict):
+                        dictionary.remove(counts)
+            speller = spelling_analyzer(toolkit.vocabulary)
             with ix.writer(timeout=5.0, **WRITER_OPTIONS) as writer:
                 for slug in removed:
                     writer.delete_by_term(SLUG, slug)
                 for n, slug in enumerate(added + changed, 1):
                     # update_document, not add_document: a stale stamps.json (crash between
                     # commit and its rewrite) then costs a re-index, never a duplicate
-                    writer.update_document(**card_to_document(wanted[slug], toolkit.vocabulary))
+                    doc = _document(wanted[slug], toolkit.vocabulary, speller, dictionary)
+                    writer.update_document(**doc)
                     if progress is not None:
                         progress(n)
+            _write_spelling(generation, dictionary, ix.latest_generation())
             with ix.searcher() as searcher:
                 count = searcher.doc_count()
             if count != len(wanted):

@@ -44,9 +44,7 @@ def _add_value_url(request: SearchRequest, facet_name: str, path: str) -> Any:
     param = quote_plus(FACETS_BY_NAME[facet_name].param)
 
     def url(value: str) -> str:
-        return path + "?" + "&".join(
-            p for p in (head, f"{param}={quote_plus(value)}", tail) if p
-        )
+        return path + "?" + "&".join(p for p in (head, f"{param}={quote_plus(value)}", tail) if p)
 
     return url
 

@@ -4,7 +4,7 @@ German query building: each word of the query is analysed like the indexed text 
 umlaut folding, compound parts, gender forms); a word matches if its whole form or all its
 parts occur. Synonym groups widen a word or phrase to its alternatives. All words are required
 (AND); when that finds nothing, the words are ranked instead (OR). Words the index does not know
-are corrected from the spelling field ("Meinten Sie …?").
+are corrected from the spelling dictionary ("Meinten Sie …?", see ``spelling``).
 
 Facet counts are disjunctive: a facet's counts apply every filter except its own. They are
 computed from per-value document sets, built once per searcher generation. No Whoosh object
@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from whoosh import matching
@@ -31,7 +32,6 @@ from zwk_kb.documents import (
     CARD,
     CHANGED,
     SLUG,
-    SPELL,
     SUMMARY,
     TEXT_FIELD_BOOSTS,
     TITLE,
@@ -44,6 +44,7 @@ from zwk_kb.highlighting import TermMatcher, fragments_html, matched_surface_for
 from zwk_kb.index import SearcherPool
 from zwk_kb.query import QueryPart, SearchRequest, split_query
 from zwk_kb.scoring import DEFAULT_BUDGET, ScoreCache
+from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, load_dictionary
 from zwk_kb.textfold import fold
 
 DEFAULT_TIME_LIMIT = 3.0
@@ -218,6 +219,7 @@ class SearchEngine:
         self._facet_cache: dict[tuple[str, int], _FacetSets] = {}
         self.scores = ScoreCache(score_budget)
         self._lock = threading.Lock()
+        self._spelling_cache: tuple[Hashable, SpellingDictionary] | None = None
 
     # ---- plumbing -------------------------------------------------------------------------
     def _facet_sets(self, searcher: Searcher) -> _FacetSets:
@@ -381,37 +383,33 @@ class SearchEngine:
                 units[i].query = None
                 first.terms |= units[i].terms
 
-    def _correct(self, searcher: Searcher, word: str) -> str | None:
-        """The closest indexed word to a misspelled one (from the unstemmed spelling field)."""
+    def _correct(self, word: str) -> str | None:
+        """The closest word of the cards to a misspelled one, as the cards write it."""
         key = fold(word)
         if len(key) < 4 or len(key) > 40 or not key.isalpha():
             return None
-        try:
-            corrector = searcher.corrector(SPELL)
-            found = corrector.suggest(key, limit=1, maxdist=FUZZY_MAX_DIST if len(key) > 5 else 1)
-        except Exception:
-            return None
-        return self._display_form(searcher, found[0]) if found else None
+        dictionary = self._spelling()
+        found = dictionary.suggest(key, maxdist=FUZZY_MAX_DIST if len(key) > 5 else 1)
+        return dictionary.written(found) if found else None
 
-    @staticmethod
-    def _display_form(searcher: Searcher, folded: str) -> str:
-        """How a corrected word is written in the cards ('Öffentlichkeitsarbeit', not the
-        folded index term 'offentlichkeitsarbeit')."""
+    def _spelling(self) -> SpellingDictionary:
+        """The spelling dictionary of this thread's index state, read once per state and file
+        version (an index run rewrites the file right after its commit)."""
+        folder = Path(self.pool.key()[0])
         try:
-            docnum = searcher.document_number(**{SPELL: folded})
-            if docnum is None:
-                return folded
-            stored = searcher.stored_fields(docnum)
-            analyzer = searcher.schema[SPELL].analyzer
-            for fieldname in (TITLE, SUMMARY, BODY):
-                text = str(stored.get(fieldname, ""))
-                for token in analyzer(text, chars=True):
-                    surface = text[token.startchar : token.endchar]
-                    if token.text == folded and fold(surface) == folded:
-                        return surface
-        except Exception:
-            pass
-        return folded
+            stat = (folder / SPELLING_FILE).stat()
+            version = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            version = None
+        cache_key = (self.pool.key(), version)
+        with self._lock:
+            cached = self._spelling_cache
+        if cached is not None and cached[0] == cache_key:
+            return cached[1]
+        dictionary = load_dictionary(folder)
+        with self._lock:
+            self._spelling_cache = (cache_key, dictionary)
+        return dictionary
 
     # ---- search ---------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
@@ -456,7 +454,7 @@ class SearchEngine:
             for i, (part, unit) in enumerate(zip(parts, units, strict=True)):
                 if part.exclude or part.phrase or unit.known or unit.query is None:
                     continue
-                correction = self._correct(searcher, part.text)
+                correction = self._correct(part.text)
                 if correction:
                     fixed_words[i] = correction
             if fixed_words:
@@ -805,5 +803,3 @@ def _reasons(found: set[str], units: list[_Unit]) -> list[str]:
             if unit.reasons[term] not in notes:
                 notes.append(unit.reasons[term])
     return notes[:3]
-
-

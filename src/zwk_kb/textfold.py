@@ -6,8 +6,18 @@ import re
 import unicodedata
 
 _SPECIAL_LETTERS = str.maketrans(
-    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
-     "\u2010": "-", "\u2011": "-"}
+    {
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "\u2010": "-",
+        "\u2011": "-",
+    }
 )
 _DIGRAPH = re.compile(r"(?<![aeiouyq])([aou])e")
 """``ae``/``oe``/``ue`` written for ``ä``/``ö``/``ü``; not after a vowel (``Feuer``, ``Bauer``)

@@ -85,9 +85,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
     pool = SearcherPool(settings.index)
-    state = AppState(
-        settings, pool, SearchEngine(pool, time_limit=settings.search_time_limit)
-    )
+    state = AppState(settings, pool, SearchEngine(pool, time_limit=settings.search_time_limit))
     app.extensions["zwk_kb"] = state
 
     from zwk_kb.web import api, errors, explore, pages, security, share
