@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from whoosh import columns
 from whoosh import fields as wf
 
 from zwk_kb.analysis import ExactAnalyzer, exact_analyzer, german_analyzer
@@ -95,9 +96,10 @@ def build_schema(vocabulary: Vocabulary) -> wf.Schema:
         # topics, challenges, target groups, communes, state, cluster, type as searchable text,
         # so "Barleben" or "Integration" find the cards classified that way
         **{FACET_TEXT: wf.TEXT(analyzer=german, stored=False, phrase=True)},
-        # the card's spelling words with their counts (see zwk_kb.spelling): stored, not
-        # indexed, so an incremental update can count a changed card's old words out
-        **{SPELL: wf.STORED()},
+        # the card's spelling words with their counts (see zwk_kb.spelling), so an incremental
+        # update can count a changed card's old words out; a column, not a stored field, so
+        # the few kilobytes per card are never loaded with the stored fields of a search hit
+        **{SPELL: wf.COLUMN(columns.PickleColumn(columns.CompressedBytesColumn()))},
         # sortable dates as ISO strings
         **{PUBLISHED: wf.ID(stored=True, sortable=True)},
         **{CHANGED: wf.ID(stored=True, sortable=True)},

@@ -515,11 +515,20 @@ def _read_spelling(generation: Path, searcher: Searcher, commit: int) -> Spellin
         return dictionary
     log.warning("Das Wörterbuch für „Meinten Sie“ wird aus dem Suchindex neu gezählt.")
     dictionary = SpellingDictionary()
-    for fields in searcher.all_stored_fields():
-        counts = fields.get(SPELL)
-        if isinstance(counts, dict):
-            dictionary.add(counts)
+    for docnum in searcher.reader().all_doc_ids():
+        dictionary.add(_card_word_counts(searcher, docnum))
     return dictionary
+
+
+def _card_word_counts(searcher: Searcher, docnum: int | None) -> dict[str, int]:
+    """The spelling word counts an indexed card was counted with ({} if unknown)."""
+    if docnum is None:
+        return {}
+    try:
+        counts = searcher.reader().column_reader(SPELL)[docnum]
+    except Exception:  # no column (foreign index) or an unreadable value
+        return {}
+    return counts if isinstance(counts, dict) else {}
 
 
 def _write_meta(generation: Path, toolkit: Toolkit, count: int, previous: str = "") -> None:
@@ -724,10 +733,8 @@ def _apply_changes(
                 # added too: after a run killed before its stamps.json, "added" cards may be
                 # in the index already (update_document replaces them)
                 for slug in removed + changed + added:
-                    old = searcher.document(**{SLUG: slug}) or {}
-                    counts = old.get(SPELL)
-                    if isinstance(counts, dict):
-                        dictionary.remove(counts)
+                    docnum = searcher.document_number(**{SLUG: slug})
+                    dictionary.remove(_card_word_counts(searcher, docnum))
             speller = spelling_analyzer(toolkit.vocabulary)
             with ix.writer(timeout=5.0, **WRITER_OPTIONS) as writer:
                 for slug in removed:
