@@ -127,7 +127,7 @@ def test_cache_stays_within_its_budget_and_forgets_old_index_states(bundled_sett
 
 
 def test_excluded_word_removes_every_card_containing_it(bundled_settings: Any) -> None:
-    """"kita -personal": no card mentioning "Personal" anywhere may be listed (Whoosh's own
+    """ "kita -personal": no card mentioning "Personal" anywhere may be listed (Whoosh's own
     AndNot matcher returned the Fachkräfte card whose body mentions it)."""
     pool = SearcherPool(bundled_settings.index)
     engine = SearchEngine(pool)
@@ -163,4 +163,60 @@ def test_field_lengths_read_in_one_go_equal_whoosh_per_document(
             assert _read_lengths(reader, field) == expected, field
             checked += len(expected)
     assert checked > 5 * len(cards)
+    pool.close()
+
+
+def _answer(engine: SearchEngine, **args: list[str]) -> tuple[Any, ...]:
+    result = engine.search(parse_search_args(args))
+    facets = {
+        name: [(v.value, v.count, v.selected) for v in values]
+        for name, values in result.facets.items()
+    }
+    return result.total, [h.slug for h in result.hits], [h.snippet for h in result.hits], facets
+
+
+def test_cached_query_matches_answer_facet_clicks_and_pages_like_a_fresh_engine(
+    bundled_toolkit: Toolkit, tmp_path: Path
+) -> None:
+    build(bundled_toolkit, tmp_path)
+    pool = SearcherPool(tmp_path)
+    warm = SearchEngine(pool, bundled_toolkit.vocabulary.synonyms)
+    topic = bundled_toolkit.cards[0].topics[0]
+    requests: list[dict[str, list[str]]] = [
+        {"q": ["ehrenamt senioren"]},
+        {"q": ["ehrenamt senioren"], "topic": [topic]},
+        {"q": ["ehrenamt senioren"], "per_page": ["2"], "page": ["2"]},
+        {"q": ["ehrenamt senioren"], "sort": ["title"]},
+        {"q": ["dolmetcher"]},  # a correction
+        {"q": ["kita -personal"]},
+        {"q": [""], "topic": [topic]},
+    ]
+    for args in requests * 2:  # the second round comes from the cache
+        fresh = SearchEngine(pool, bundled_toolkit.vocabulary.synonyms)
+        assert _answer(warm, **args) == _answer(fresh, **args), args
+    assert len(warm._matches) == len({a["q"][0] for a in requests})
+
+    # a changed index is a new state: nothing cached for the old one is served
+    cards = list(bundled_toolkit.cards)
+    hit = warm.search(parse_search_args({"q": ["ehrenamt senioren"]})).hits[0].slug
+    update(Toolkit(tuple(c for c in cards if c.slug != hit), bundled_toolkit.vocabulary), tmp_path)
+    after = [h.slug for h in warm.search(parse_search_args({"q": ["ehrenamt senioren"]})).hits]
+    assert hit not in after
+    pool.close()
+
+
+def test_query_match_cache_stays_within_its_budget(
+    bundled_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zwk_kb.search as search_module
+
+    monkeypatch.setattr(search_module, "MATCH_CACHE_DOCS", 40)
+    pool = SearcherPool(bundled_settings.index)
+    engine = SearchEngine(pool)
+    for q in ["kita", "ehrenamt", "bürgerbus", "senioren", "dorfladen", "jugend", "pflege"]:
+        engine.search(parse_search_args({"q": [q]}))
+        assert engine._matches_size <= 40
+        assert engine._matches_size == sum(m.size for m in engine._matches.values())
+    engine.clear_caches()
+    assert not engine._matches and engine._matches_size == 0
     pool.close()

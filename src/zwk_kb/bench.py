@@ -667,10 +667,11 @@ def bench_size(workdir: Path, n: int) -> list[Row]:
             targets=False,
         )
         if kind != "Stöbern":
-            # the same requests with an empty score cache each time: what the first person to
-            # search for a word waits (the rows above are the steady state of a running server)
+            # the same requests with empty caches each time (term scores and query matches):
+            # what the first person to search for a word waits (the rows above are the steady
+            # state of a running server, where the bench's 20 queries repeat)
             def cold_search(path: str) -> None:
-                engine.scores.clear()
+                engine.clear_caches()
                 engine.search(parse_search_args(_args(path)))
 
             cold = timed(cold_search, request_paths(kind, True, REQUESTS_PER_ROW))
