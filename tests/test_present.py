@@ -1,46 +1,44 @@
-"""Facet links: every checkbox value links to the search with exactly that value added."""
+"""The facet lists of the search page: which values are listed, and the links that remove a
+selected filter."""
 
 from __future__ import annotations
 
-import pytest
-
-from zwk_kb.present import _add_value_url, search_page, search_url
+from zwk_kb.present import search_page, search_url
 from zwk_kb.query import parse_search_args
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        {},
-        {"q": ["kita & co"]},
-        {
-            "q": ["bürgerbus"],
-            "topic": ["Wohnen", "Mobilität, Verkehr"],
-            "state": ["Bayern"],
-            "sort": ["newest"],
-            "page": ["3"],
-            "per_page": ["50"],
-        },
-    ],
-)
-def test_fast_facet_link_equals_the_full_request_url(args: dict[str, list[str]]) -> None:
-    request = parse_search_args(args)
-    for facet in ("topics", "communes", "state", "cluster", "status", "target_groups"):
-        for value in ("Dessau-Roßlau", "A & B = C+D", "Bayern", "Ältere Menschen"):
-            if value in request.selected(facet):
-                continue
-            fast = _add_value_url(request, facet, "/")(value)
-            assert fast == search_url(request.toggle(facet, value), "/")
-            assert "&page=" not in fast  # a new filter starts at page 1
+def test_removing_a_filter_links_to_the_same_search_without_it() -> None:
+    from zwk_kb.search import FacetValue, SearchResult
+
+    request = parse_search_args(
+        {"q": ["bürgerbus"], "topic": ["Wohnen", "A & B = C+D"], "state": ["Bayern"]}
+    )
+    facets = {
+        "topics": (FacetValue("Wohnen", 3, True), FacetValue("A & B = C+D", 1, True)),
+        "state": (FacetValue("Bayern", 2, True), FacetValue("Sachsen", 4, False)),
+    }
+    page = search_page(SearchResult(request=request, total=3, hits=(), facets=facets))
+    links = {(f["facet"], f["value"]): f["remove_url"] for f in page["active_filters"]}
+    assert len(links) == 3
+    for (label, value), url in links.items():
+        facet = next(b["name"] for b in page["facet_blocks"] if b["label"] == label)
+        assert url == search_url(request.toggle(facet, value), "/")
+        assert parse_search_args(_args(url)).selected(facet) == tuple(
+            v for v in request.selected(facet) if v != value
+        )
+
+
+def _args(url: str) -> dict[str, list[str]]:
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(url).query)
 
 
 def test_long_facets_list_fifty_values_and_always_the_selected_one() -> None:
     from zwk_kb.search import FacetValue, SearchResult
 
     request = parse_search_args({"commune": ["Kommune 119"]})
-    values = tuple(
-        FacetValue(f"Kommune {i}", 200 - i, selected=(i == 119)) for i in range(120)
-    )
+    values = tuple(FacetValue(f"Kommune {i}", 200 - i, selected=(i == 119)) for i in range(120))
     result = SearchResult(request=request, total=5, hits=(), facets={"communes": values})
     page = search_page(result)
     block = next(b for b in page["facet_blocks"] if b["name"] == "communes")

@@ -7,7 +7,7 @@ is computed here.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, quote_plus, urlencode
+from urllib.parse import quote, urlencode
 
 from zwk_kb.facets import FACETS, FACETS_BY_NAME
 from zwk_kb.query import SearchRequest
@@ -29,24 +29,6 @@ def card_url(slug: str) -> str:
 def search_url(request: SearchRequest, path: str = SEARCH_PATH) -> str:
     qs = request.to_query_string()
     return f"{path}?{qs}" if qs else path
-
-
-def _add_value_url(request: SearchRequest, facet_name: str, path: str) -> Any:
-    """A function giving the URL of ``request`` plus one more value of a facet.
-
-    The same URL ``search_url(request.toggle(facet, value))`` gives, without rebuilding and
-    encoding the whole request for each of the hundreds of values a facet can have.
-    """
-    base = request.toggle(facet_name, "\x00")  # a placeholder value, never a real one
-    pairs = base.params()
-    at = next(i for i, (_, v) in enumerate(pairs) if v == "\x00")
-    head, tail = urlencode(pairs[:at]), urlencode(pairs[at + 1 :])
-    param = quote_plus(FACETS_BY_NAME[facet_name].param)
-
-    def url(value: str) -> str:
-        return path + "?" + "&".join(p for p in (head, f"{param}={quote_plus(value)}", tail) if p)
-
-    return url
 
 
 def filter_url(facet_name: str, value: str, path: str = SEARCH_PATH) -> str:
@@ -85,21 +67,13 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
     active = []
     for facet in FACETS:
         values = []
-        add_url = _add_value_url(request, facet.name, path)
+        # values are checkboxes of one GET form, so only a selected value needs a link of its
+        # own (to remove it); a link per value cost ~400 URL encodings per page at 10k cards
         for fv in result.facets.get(facet.name, ()):
-            entry = {
-                "value": fv.value,
-                "count": fv.count,
-                "selected": fv.selected,
-                "toggle_url": search_url(request.toggle(facet.name, fv.value), path)
-                if fv.selected
-                else add_url(fv.value),
-            }
-            values.append(entry)
+            values.append({"value": fv.value, "count": fv.count, "selected": fv.selected})
             if fv.selected:
-                active.append(
-                    {"facet": facet.label, "value": fv.value, "remove_url": entry["toggle_url"]}
-                )
+                remove_url = search_url(request.toggle(facet.name, fv.value), path)
+                active.append({"facet": facet.label, "value": fv.value, "remove_url": remove_url})
         facets[facet.name] = values
         if values:
             shown = [v for v in values if v["selected"]] + [v for v in values if not v["selected"]]
