@@ -890,9 +890,19 @@ def index_terms_of(analyzer: Analyzer) -> Callable[[str], tuple[str, ...]]:
     analyzer unpickled from an index behaves as it did when the index was built.
     """
     token_terms = _german_token_terms(analyzer)
+    if not isinstance(analyzer, GermanAnalyzer):  # an index from before the one-pass analyzer
+
+        def uncached(token: str) -> tuple[str, ...]:
+            return token_terms(token)[1]
+
+        return uncached
+    memo = analyzer._memo_dict()  # shared with indexing and queries of this analyzer
 
     def terms(token: str) -> tuple[str, ...]:
-        return token_terms(token)[1]
+        entry = memo.get(token)
+        if entry is None:
+            entry = memo[token] = token_terms(token)
+        return entry[1]
 
     return terms
 
