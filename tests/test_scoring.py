@@ -220,3 +220,34 @@ def test_query_match_cache_stays_within_its_budget(
     engine.clear_caches()
     assert not engine._matches and engine._matches_size == 0
     pool.close()
+
+
+def test_browse_orders_and_facet_sets_equal_whoosh_with_segments_and_deletions(
+    bundled_toolkit: Toolkit, tmp_path: Path
+) -> None:
+    from whoosh import query as wq
+
+    from zwk_kb.documents import CHANGED, TITLE_ORDER
+    from zwk_kb.facets import FACETS
+    from zwk_kb.search import _column_order, _posting_ids
+
+    build(bundled_toolkit, tmp_path)
+    cards = list(bundled_toolkit.cards)
+    changed = dataclasses.replace(cards[3], stamp="x1")
+    update(Toolkit(tuple([*cards[:3], changed, *cards[5:]]), bundled_toolkit.vocabulary), tmp_path)
+    pool = SearcherPool(tmp_path)
+    searcher = pool.searcher()
+    reader = searcher.reader()
+    assert reader.has_deletions() and not reader.is_atomic()
+    docs = frozenset(reader.all_doc_ids())
+    for field, reverse in ((CHANGED, True), (TITLE_ORDER, False)):
+        whoosh = searcher.search(wq.Every(), limit=None, sortedby=field, reverse=reverse)
+        assert _column_order(searcher, docs, field, reverse) == [d for _, d in whoosh.top_n]
+    compared = 0
+    for facet in FACETS:
+        for term in reader.lexicon(facet.name):
+            expected = frozenset(reader.postings(facet.name, term).all_ids())
+            assert _posting_ids(reader, facet.name, term) & docs == expected
+            compared += 1
+    assert compared > 30
+    pool.close()

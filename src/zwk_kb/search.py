@@ -198,7 +198,7 @@ class _FacetSets:
             if facet.name in reader.indexed_field_names():
                 for term in reader.lexicon(facet.name):
                     text = term.decode("utf-8") if isinstance(term, bytes) else term
-                    docs = frozenset(reader.postings(facet.name, term).all_ids()) & self.all_docs
+                    docs = _posting_ids(reader, facet.name, term) & self.all_docs
                     if docs:
                         per_value[facet_value(text)] = docs
             self.values[facet.name] = per_value
@@ -214,12 +214,10 @@ class _FacetSets:
             name: {v: fold(v) for v in per_value} for name, per_value in self.values.items()
         }
         # browse orders, computed once per index state: newest first, and by title
-        newest = searcher.search(wq.Every(), limit=None, sortedby=CHANGED, reverse=True)
-        self.newest: list[int] = [docnum for _, docnum in newest.top_n]
+        self.newest: list[int] = _column_order(searcher, self.all_docs, CHANGED, reverse=True)
         # an index from before the sort column (schema 4) still sorts, only slower
         order_field = TITLE_ORDER if TITLE_ORDER in searcher.schema else TITLE
-        by_title = searcher.search(wq.Every(), limit=None, sortedby=order_field)
-        self.by_title: list[int] = [docnum for _, docnum in by_title.top_n]
+        self.by_title: list[int] = _column_order(searcher, self.all_docs, order_field)
 
     def resolve(self, facet: str, requested: str) -> str:
         """The index's spelling of a requested value ('Dessau-Rosslau' -> 'Dessau-Roßlau')."""
@@ -240,13 +238,25 @@ class SearchEngine:
     ) -> None:
         self.time_limit = time_limit
         self.pool = pool
-        self.synonyms = SynonymTable.load(extra_synonyms)
+        self._extra_synonyms = [list(group) for group in extra_synonyms]
+        self._synonyms: SynonymTable | None = None
         self._facet_cache: dict[tuple[str, int], _FacetSets] = {}
         self.scores = ScoreCache(score_budget)
         self._lock = threading.Lock()
         self._spelling_cache: tuple[Hashable, SpellingDictionary] | None = None
         self._matches: OrderedDict[tuple[Hashable, str], _TextMatch] = OrderedDict()
         self._matches_size = 0
+
+    @property
+    def synonyms(self) -> SynonymTable:
+        """The synonym table, analysed on first use (a fifth of a second: not at start-up)."""
+        table = self._synonyms
+        if table is None:
+            with self._lock:
+                if self._synonyms is None:
+                    self._synonyms = SynonymTable.load(self._extra_synonyms)
+                table = self._synonyms
+        return table
 
     # ---- plumbing -------------------------------------------------------------------------
     def _facet_sets(self, searcher: Searcher) -> _FacetSets:
@@ -844,6 +854,45 @@ class SearchEngine:
 
     def doc_count(self) -> int:
         return self.pool.searcher().doc_count()
+
+
+def _column_order(
+    searcher: Searcher, docs: frozenset[int], field: str, reverse: bool = False
+) -> list[int]:
+    """``docs`` in the order of a sortable field's column, as Whoosh's ``sortedby`` gives it
+    (by key, then document number; ``reverse`` reverses both), from one pass over the column
+    instead of a sorted search (a fifth of a second at 10,000 cards on every start)."""
+    reader = searcher.reader()
+    if reader.has_column(field):
+        try:
+            keys = list(reader.column_reader(field, translate=False))
+        except Exception:
+            keys = []
+        if len(keys) >= reader.doc_count_all():
+            return sorted(docs, key=lambda d: (keys[d], d), reverse=reverse)
+    found = searcher.search(wq.Every(), limit=None, sortedby=field, reverse=reverse)
+    return [docnum for _, docnum in found.top_n]
+
+
+def _posting_ids(reader: Any, field: str, term: Any) -> frozenset[int]:
+    """Document numbers of a term, read a posting block at a time where the codec allows
+    (Whoosh's ``all_ids`` yields them one by one: half a second for all facets at 10k).
+    May include deleted documents: intersect with the live ones."""
+    ids: set[int] = set()
+    for leaf, offset in reader.leaf_readers():
+        if (field, term) not in leaf:
+            continue
+        matcher = leaf.postings(field, term)
+        if isinstance(matcher, matching.FilterMatcher):  # deleted documents: the caller
+            matcher = matcher.child  # intersects with the live ones anyway
+        if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+            while matcher.is_active():
+                matcher._read_ids()
+                ids.update(d + offset for d in matcher._ids)
+                matcher._next_block()
+        else:
+            ids.update(d + offset for d in matcher.all_ids())
+    return frozenset(ids)
 
 
 def _mask(docs: Iterable[int]) -> int:
