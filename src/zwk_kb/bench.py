@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -344,8 +345,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(folder: Path, index_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(
+    folder: Path, index_dir: Path, server: str = "waitress"
+) -> tuple[subprocess.Popen[bytes], int]:
+    """``zwk-kb serve`` as a production server: waitress with threads, or gunicorn with one
+    worker process per core."""
     port = _free_port()
+    options = ["--threads", str(SERVER_THREADS)]
+    if server == "gunicorn":
+        options = ["--server", "gunicorn", "--workers", str(os.cpu_count() or 1)]
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -361,8 +369,7 @@ def start_server(folder: Path, index_dir: Path) -> tuple[subprocess.Popen[bytes]
             "127.0.0.1",
             "--port",
             str(port),
-            "--threads",
-            str(SERVER_THREADS),
+            *options,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -436,6 +443,39 @@ def load_test(port: int) -> tuple[float, float, int]:
         percentile(latencies, 99),
         len(latencies),
     )
+
+
+def _gunicorn_load_rows(n: int, folder: Path, index_dir: Path) -> list[Row]:
+    """The load test once more on gunicorn with a worker per core (Linux, where it is the
+    recommended production server): waitress's threads share one interpreter lock."""
+    if importlib.util.find_spec("gunicorn") is None:  # installed only where it runs
+        return []
+    workers = os.cpu_count() or 1
+    _log(f"Last: {LOAD_CLIENTS} Clients, gunicorn mit {workers} Workern")
+    server, port = start_server(folder, index_dir, server="gunicorn")
+    try:
+        # the steady state, as for waitress (warmed by the latency rows): each worker has seen
+        # each request of the mix (a worker's caches are its own)
+        client = Client(port)
+        paths = {p for kind in KINDS for api in (False, True) for p in request_paths(kind, api, 40)}
+        for path in sorted(paths) * 2 * workers:
+            client.get(path)
+        rps, p99, count = load_test(port)
+    finally:
+        stop_server(server)
+    label = f"Server gunicorn ({workers} Worker), {LOAD_CLIENTS} Clients gemischt"
+    return [
+        Row(
+            n,
+            f"{label}: Durchsatz",
+            rps,
+            "req/s",
+            "≥ 100 req/s",
+            None if n != TARGET_SIZE else rps >= 100,
+            note=f"({count} Anfragen)",
+        ),
+        Row(n, f"{label}: p99", p99, "ms", "≤ 100 ms", _check(n, p99, 100)),
+    ]
 
 
 # ---- changes -----------------------------------------------------------------------------------
@@ -622,6 +662,7 @@ def bench_size(workdir: Path, n: int) -> list[Row]:
         )
     finally:
         stop_server(server)
+    rows += _gunicorn_load_rows(n, work_cards, product_dir)
 
     # cold start
     _log("Kaltstart")
