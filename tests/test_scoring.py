@@ -88,16 +88,21 @@ def test_scores_equal_whoosh_for_every_judged_query(bundled_settings: Any) -> No
     pool.close()
 
 
+def _index_with_deletions(toolkit: Toolkit, path: Path, **change: Any) -> SearcherPool:
+    """The toolkit indexed, then two incremental runs (a card changed, one removed): several
+    segments with deleted documents."""
+    build(toolkit, path)
+    cards = list(toolkit.cards)
+    changed = dataclasses.replace(cards[0], stamp="x1", **change)
+    update(Toolkit(tuple([changed, *cards[1:]]), toolkit.vocabulary), path)
+    update(Toolkit(tuple([changed, *cards[2:]]), toolkit.vocabulary), path)
+    return SearcherPool(path)
+
+
 def test_scores_equal_whoosh_with_segments_and_deletions(
     bundled_toolkit: Toolkit, tmp_path: Path
 ) -> None:
-    build(bundled_toolkit, tmp_path)
-    # two incremental runs: a card changed twice and one removed leave deleted documents behind
-    cards = list(bundled_toolkit.cards)
-    changed = dataclasses.replace(cards[0], stamp="x1")
-    update(Toolkit(tuple([changed, *cards[1:]]), bundled_toolkit.vocabulary), tmp_path)
-    update(Toolkit(tuple([changed, *cards[2:]]), bundled_toolkit.vocabulary), tmp_path)
-    pool = SearcherPool(tmp_path)
+    pool = _index_with_deletions(bundled_toolkit, tmp_path)
     searcher = pool.searcher()
     assert searcher.reader().has_deletions() or len(searcher.leaf_searchers()) > 1
     engine = SearchEngine(pool, bundled_toolkit.vocabulary.synonyms)
@@ -148,11 +153,8 @@ def test_field_lengths_read_in_one_go_equal_whoosh_per_document(
     from zwk_kb.documents import TEXT_FIELD_BOOSTS
     from zwk_kb.scoring import _read_lengths
 
-    build(bundled_toolkit, tmp_path)
-    cards = list(bundled_toolkit.cards)
-    changed = dataclasses.replace(cards[0], stamp="x1", plain_summary="")
-    update(Toolkit(tuple([changed, *cards[1:]]), bundled_toolkit.vocabulary), tmp_path)
-    pool = SearcherPool(tmp_path)
+    pool = _index_with_deletions(bundled_toolkit, tmp_path, plain_summary="")
+    cards = bundled_toolkit.cards
     checked = 0
     for leaf, _ in pool.searcher().leaf_searchers():
         reader = leaf.reader()
@@ -231,11 +233,7 @@ def test_browse_orders_and_facet_sets_equal_whoosh_with_segments_and_deletions(
     from zwk_kb.facets import FACETS
     from zwk_kb.search import _column_order, _posting_ids
 
-    build(bundled_toolkit, tmp_path)
-    cards = list(bundled_toolkit.cards)
-    changed = dataclasses.replace(cards[3], stamp="x1")
-    update(Toolkit(tuple([*cards[:3], changed, *cards[5:]]), bundled_toolkit.vocabulary), tmp_path)
-    pool = SearcherPool(tmp_path)
+    pool = _index_with_deletions(bundled_toolkit, tmp_path)
     searcher = pool.searcher()
     reader = searcher.reader()
     assert reader.has_deletions() and not reader.is_atomic()
