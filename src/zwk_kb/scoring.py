@@ -198,11 +198,17 @@ class ScoreCache:
                 idf, k1 = scorer.idf, scorer.K1
                 # Whoosh's bm25(): idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))
                 norm = self._length_norms(reader, state, leaf_index, field, scorer)
-                for docnum, tf in zip(ids, weights, strict=True):
-                    if deleted is not None and docnum in deleted:
-                        continue
-                    docnums.append(docnum + offset)
-                    scores.append(idf * ((tf * (k1 + 1)) / (tf + norm[docnum])))
+                if deleted is not None:
+                    kept = [i for i, d in enumerate(ids) if d not in deleted]
+                    ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
+                # comprehensions, not a loop of appends: this is the cost of a first search
+                docnums.extend([d + offset for d in ids] if offset else ids)
+                scores.extend(
+                    [
+                        idf * ((tf * (k1 + 1)) / (tf + norm[d]))
+                        for d, tf in zip(ids, weights, strict=True)
+                    ]
+                )
             else:  # another weighting or codec: Whoosh's own scorer, posting by posting
                 while matcher.is_active():
                     docnum = matcher.id()
