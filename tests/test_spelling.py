@@ -20,12 +20,18 @@ def _dictionary(**counts: int) -> SpellingDictionary:
     return SpellingDictionary(Counter(counts))
 
 
-def test_suggests_the_most_frequent_word_within_the_distance() -> None:
-    words = _dictionary(dolmetscher=5, dolmetschen=9, bolmetscher=1, kita=3)
-    assert words.suggest("dolmetcher", maxdist=2) == "dolmetschen"  # 2 edits, most frequent
-    assert words.suggest("dolmetcher", maxdist=1) == "dolmetscher"  # only 1 edit allowed
+def test_suggests_the_nearest_word_then_the_most_frequent() -> None:
+    words = _dictionary(dolmetscher=5, dolmetschen=9, bolmetscher=7, kita=3, dorfplan=50)
+    words.add({"dorfladen": 2})
+    assert words.suggest("dolmetcher", maxdist=2) == "dolmetscher"  # 1 edit beats 2 edits
+    assert words.suggest("bolmetcher", maxdist=2) == "bolmetscher"
+    assert words.suggest("dorfladn", maxdist=2) == "dorfladen"  # not the frequent "dorfplan"
     assert words.suggest("kitta", maxdist=1) == "kita"
+    words.add({"kitt": 8})
+    assert words.suggest("kitta", maxdist=1) == "kitt"  # both 1 edit away: the more frequent
     assert words.suggest("xylophon", maxdist=2) is None
+    assert _dictionary(aachen=1, zwickau=1).suggest("aachn", maxdist=1) == "aachen"  # first
+    assert _dictionary(aachen=1, zwickau=1).suggest("zwickaw", maxdist=1) == "zwickau"  # last
 
 
 def test_never_suggests_the_word_itself() -> None:

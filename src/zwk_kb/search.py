@@ -55,8 +55,8 @@ MAX_TERMS_PER_UNIT = 24
 FUZZY_MAX_DIST = 2
 RELATED_DEFAULT = 5
 BACKFILL_BELOW = 3
-MATCH_CACHE_DOCS = 200_000
-"""Matched cards kept in the per-query cache (about 30 MB): facet clicks, paging and sorting
+MATCH_CACHE_DOCS = 100_000
+"""Matched cards kept in the per-query cache (about 16 MB): facet clicks, paging and sorting
 reuse the ranking of the query instead of scoring it again."""
 MATCH_CACHE_ENTRIES = 512
 """Fewer cards with all words than this: cards with some of the words are added below."""

@@ -5,23 +5,22 @@ Why not a Whoosh field: a spelling field with a posting per word and card held m
 of all postings (3.5 of 6.9 million at 10,000 cards) and so half of the index build time, only
 to answer "which indexed word is closest to this typo". The dictionary is a few hundred
 kilobytes of JSON next to the index; corrections use Whoosh's own Levenshtein automaton over
-its sorted word list and rank like Whoosh's ``ReaderCorrector``: the most frequent word within
-the allowed edit distance.
+its sorted word list: the nearest word, the most frequent among equally near ones.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
-from whoosh.spelling import ListCorrector
 
 from zwk_kb.analysis import ExactAnalyzer
 from zwk_kb.textfold import fold
@@ -103,22 +102,27 @@ class SpellingDictionary:
         return len(self.counts)
 
     def suggest(self, word: str, maxdist: int) -> str | None:
-        """The most frequent dictionary word within ``maxdist`` edits of ``word`` (not ``word``
-        itself), ties to the alphabetically last (as Whoosh's corrector), or None."""
+        """The dictionary word fewest edits away from ``word`` (at most ``maxdist``, never
+        ``word`` itself); among equally near ones the most frequent, then the alphabetically
+        last. Nearest first: "dorfladn" is "Dorfladen" (1 edit), not the more frequent
+        "Dorfplan" (2 edits), which Whoosh's own corrector would pick."""
         words = self._sorted
         if words is None:
             words = self._sorted = sorted(self.counts)
         if not words:
             return None
-        dfa = levenshtein_automaton(word, maxdist, 0).to_dfa()
-        best: tuple[int, str] | None = None
-        for found in find_all_matches(dfa, ListCorrector.Skipper(words)):
-            if found == word:
-                continue
-            candidate = (self.counts[found], found)
-            if best is None or candidate > best:
-                best = candidate
-        return best[1] if best else None
+        for distance in range(1, maxdist + 1):
+            dfa = levenshtein_automaton(word, distance, 0).to_dfa()
+            best: tuple[int, str] | None = None
+            for found in find_all_matches(dfa, _next_word_from(words)):
+                if found == word:
+                    continue
+                candidate = (self.counts[found], found)
+                if best is None or candidate > best:
+                    best = candidate
+            if best is not None:
+                return best[1]
+        return None
 
     def written(self, word: str) -> str:
         """How the cards write ``word`` ("Öffentlichkeitsarbeit"), else the word itself."""
@@ -148,6 +152,17 @@ class SpellingDictionary:
         except (ValueError, TypeError, KeyError, AttributeError):
             return cls()
         return cls(counts, display, commit)
+
+
+def _next_word_from(words: list[str]) -> Callable[[str], str | None]:
+    """The automaton's lookup: the first word >= a string. (Whoosh's ``ListCorrector.Skipper``
+    skips the word at its cursor and so never finds the first word of the list.)"""
+
+    def lookup(text: str) -> str | None:
+        pos = bisect_left(words, text)
+        return words[pos] if pos < len(words) else None
+
+    return lookup
 
 
 def load_dictionary(folder: Path) -> SpellingDictionary:
