@@ -59,6 +59,8 @@ MATCH_CACHE_DOCS = 100_000
 """Matched cards kept in the per-query cache (about 16 MB): facet clicks, paging and sorting
 reuse the ranking of the query instead of scoring it again."""
 MATCH_CACHE_ENTRIES = 512
+FACET_COUNTS_PER_QUERY = 32
+"""Filter selections whose facet counts a cached query keeps."""
 """Fewer cards with all words than this: cards with some of the words are added below."""
 SYNONYM_WEIGHT = 0.5
 MAX_ALTERNATIVES = 5
@@ -184,6 +186,8 @@ class _TextMatch:
     """``matched`` as a bit mask, made on first use (facet counts)."""
     size: int = 1
     """What the entry counts against :data:`MATCH_CACHE_DOCS`."""
+    facets: dict[Hashable, dict[str, tuple[FacetValue, ...]]] = field(default_factory=dict)
+    """Facet counts per selection of filter values (immutable values, shared by requests)."""
 
 
 class _FacetSets:
@@ -484,9 +488,16 @@ class SearchEngine:
         for docs in allowed_by_facet.values():
             allowed_all = allowed_all & docs
         final = matched & allowed_all
-        if text.mask is None:
-            text.mask = sets.all_mask if matched is sets.all_docs else _mask(matched)
-        facets = self._facet_counts(sets, text.mask, allowed_masks, resolved)
+        # the counts depend only on the query's matches and the selected values: computed once
+        # per selection (the unfiltered browse page and repeated facet clicks reuse them)
+        selection = tuple(sorted(resolved.items()))
+        facets = text.facets.get(selection)
+        if facets is None:
+            if text.mask is None:
+                text.mask = sets.all_mask if matched is sets.all_docs else _mask(matched)
+            facets = self._facet_counts(sets, text.mask, allowed_masks, resolved)
+            if len(text.facets) < FACET_COUNTS_PER_QUERY:
+                text.facets[selection] = facets
         ranking: Sequence[int] = list(scores) if scores is not None else sets.newest
         if request.sort == "newest":
             ranking = sets.newest
