@@ -72,10 +72,13 @@ class ScoreCache:
                 _, old = self._entries.popitem(last=False)
                 self._size -= len(old[0]) + 1
 
-    def clear(self) -> None:
+    def clear(self, lengths: bool = True) -> None:
+        """Forget every score vector; with ``lengths=False`` keep the per-field length norms,
+        which belong to the index state rather than to any search."""
         with self._lock:
             self._entries.clear()
-            self._lengths.clear()
+            if lengths:
+                self._lengths.clear()
             self._size = 0
 
     def forget_other_states(self, state: Hashable) -> None:

@@ -545,11 +545,13 @@ class SearchEngine:
         return text
 
     def clear_caches(self) -> None:
-        """Forget cached query matches and term scores (the benchmark's cold rows)."""
+        """Forget cached query matches and term scores: every word is then searched for the
+        first time (the benchmark's cold rows). What belongs to the index state itself (facet
+        sets, browse orders, field length norms) stays, as it does in a running server."""
         with self._lock:
             self._matches.clear()
             self._matches_size = 0
-        self.scores.clear()
+        self.scores.clear(lengths=False)
 
     def _match_words(
         self, searcher: Searcher, sets: _FacetSets, q: str, deadline: float
