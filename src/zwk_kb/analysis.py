@@ -712,8 +712,9 @@ def german_analyzer(extra_words: Iterable[str] = (), *, keep_whole: Iterable[str
 _FAST_OPTIONS = frozenset({"positions", "chars", "boosts", "mode", "start_pos", "start_char"})
 """Keyword arguments the one-pass analyzers handle themselves; any other (``removestops=False``,
 ``keeporiginal``, ``tokenize=False`` …) runs the composed Whoosh pipeline."""
-_MEMO_LIMIT = 400_000
-"""Raw tokens remembered per analyzer; the memo starts over past it (bounded memory)."""
+_MEMO_LIMIT = 100_000
+"""Raw tokens remembered per analyzer (some 20 MB at most; the 10,000 generated cards have
+21,000 distinct words); the memo starts over past it, so odd query words cannot grow it."""
 
 
 class _OnePassAnalyzer(CompositeAnalyzer):
