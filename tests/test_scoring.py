@@ -249,3 +249,21 @@ def test_browse_orders_and_facet_sets_equal_whoosh_with_segments_and_deletions(
             compared += 1
     assert compared > 30
     pool.close()
+
+
+def test_snippets_of_a_cached_query_stay_bounded_and_equal_fresh_ones(
+    bundled_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zwk_kb.search as search_module
+
+    monkeypatch.setattr(search_module, "EXPLAINED_PER_QUERY", 3)
+    pool = SearcherPool(bundled_settings.index)
+    engine = SearchEngine(pool)
+    args = {"q": ["kita"], "per_page": ["2"]}
+    first = [_answer(engine, **args, page=[str(p)]) for p in (1, 2, 3)]
+    entry = next(iter(engine._matches.values()))
+    assert len(entry.explained) == 3  # the third page's cards were explained, not kept
+    again = [_answer(engine, **args, page=[str(p)]) for p in (1, 2, 3)]
+    assert again == first
+    assert any(snippet for answer in first for snippet in answer[2])
+    pool.close()

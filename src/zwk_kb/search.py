@@ -58,9 +58,12 @@ BACKFILL_BELOW = 3
 MATCH_CACHE_DOCS = 100_000
 """Matched cards kept in the per-query cache (about 16 MB): facet clicks, paging and sorting
 reuse the ranking of the query instead of scoring it again."""
-MATCH_CACHE_ENTRIES = 512
+MATCH_CACHE_ENTRIES = 256
 FACET_COUNTS_PER_QUERY = 32
 """Filter selections whose facet counts a cached query keeps."""
+EXPLAINED_PER_QUERY = 30
+"""Cards whose snippets a cached query keeps (the first pages; about 1 KB each)."""
+_NO_MARKS: tuple[str, str, tuple[str, ...]] = ("", "", ())
 """Fewer cards with all words than this: cards with some of the words are added below."""
 SYNONYM_WEIGHT = 0.5
 MAX_ALTERNATIVES = 5
@@ -188,6 +191,8 @@ class _TextMatch:
     """What the entry counts against :data:`MATCH_CACHE_DOCS`."""
     facets: dict[Hashable, dict[str, tuple[FacetValue, ...]]] = field(default_factory=dict)
     """Facet counts per selection of filter values (immutable values, shared by requests)."""
+    explained: dict[int, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
+    """Snippet, marked title and reasons of cards shown for the query, by document number."""
 
 
 class _FacetSets:
@@ -505,7 +510,17 @@ class SearchEngine:
             ranking = sets.by_title
         explain = text.main if scores is not None else None
         hits = (
-            self._page(searcher, request, ranking, final, units, parts, explain, scores or {})
+            self._page(
+                searcher,
+                request,
+                ranking,
+                final,
+                units,
+                parts,
+                explain,
+                scores or {},
+                text.explained,
+            )
             if final
             else ()
         )
@@ -720,6 +735,7 @@ class SearchEngine:
         parts: list[QueryPart],
         main: wq.Query | None,
         scores: dict[int, float],
+        explained: dict[int, tuple[str, str, tuple[str, ...]]],
     ) -> tuple[Hit, ...]:
         """The hits of the requested page; only these are highlighted and explained."""
         start = (request.page - 1) * request.per_page
@@ -737,13 +753,14 @@ class SearchEngine:
             return ()
         positive_units = [u for u, p in zip(units, parts, strict=True) if not p.exclude]
         explain = main is not None and bool(positive_units)
-        matched_terms = self._matched_terms(searcher, main, page_docs) if explain else {}
-        query_terms = (
-            frozenset().union(*(u.terms for u in positive_units)) if explain else frozenset()
-        )
+        # snippets, marked titles and reasons of cards shown for this query before (the same
+        # words give the same marks) come from the query's cache entry
+        todo = [d for d in page_docs if d not in explained] if explain else []
+        matched_terms = self._matched_terms(searcher, main, todo) if todo else {}
+        query_terms = frozenset().union(*(u.terms for u in positive_units)) if todo else frozenset()
         analyzer = searcher.schema[TITLE].analyzer
         marker: TermMatcher | None = None
-        if explain:
+        if todo:
             try:
                 marker = TermMatcher(analyzer, query_terms)  # one word cache for the whole page
             except ValueError:
@@ -752,9 +769,8 @@ class SearchEngine:
         for docnum in page_docs:
             stored = searcher.stored_fields(docnum)
             card = json.loads(stored[CARD])
-            snippet = title_html = ""
-            reasons: list[str] = []
-            if explain and marker is not None:
+            marks = explained.get(docnum, _NO_MARKS) if explain else _NO_MARKS
+            if docnum in todo and marker is not None:
                 found = matched_terms.get(docnum, set())
                 try:
                     snippet = fragments_html(str(stored.get(BODY, "")), marker, top=2)
@@ -766,14 +782,17 @@ class SearchEngine:
                 reasons += self._surface_forms(
                     analyzer, marker, found, stored, parts, positive_units
                 )
+                marks = (snippet, title_html, tuple(reasons))
+                if len(explained) < EXPLAINED_PER_QUERY:
+                    explained[docnum] = marks
             hits.append(
                 Hit(
                     slug=stored[SLUG],
                     score=round(scores.get(docnum, 0.0), 4) if request.sort == "relevance" else 0.0,
                     card=card,
-                    snippet=snippet,
-                    title_html=title_html,
-                    reasons=tuple(reasons),
+                    snippet=marks[0],
+                    title_html=marks[1],
+                    reasons=marks[2],
                 )
             )
         return tuple(hits)
