@@ -742,22 +742,17 @@ class _OnePassAnalyzer(CompositeAnalyzer):
             memo = self.__dict__["_memo"] = {}
         return memo
 
-    def _one_pass(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        mode: str = "",
-        start_pos: int = 0,
-        start_char: int = 0,
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        raise NotImplementedError
+    # what the subclasses say about their filters
+    renumber = False
+    """Whether removed stop words leave no gap in the positions (``StopFilter(renumber=True)``)."""
 
+    def _token_terms(self) -> Callable[[str], tuple[bool, tuple[str, ...]]]:
+        """For one raw token: (does it keep a position; its index terms, whole word first)."""
+        raise TypeError(f"{type(self).__name__} does not say what its filters do")
 
-class GermanAnalyzer(_OnePassAnalyzer):
-    """:func:`german_analyzer`: tokenizer, :class:`NormalizeFilter`, ``StopFilter`` (renumbering
-    positions) and :class:`CompoundStemFilter`, run in one pass."""
+    def _parts_wanted(self, mode: str) -> bool:
+        """Whether compound parts are emitted after the whole word in this mode."""
+        return mode != "query"
 
     def _one_pass(
         self,
@@ -769,9 +764,10 @@ class GermanAnalyzer(_OnePassAnalyzer):
         start_char: int = 0,
         **kwargs: Any,
     ) -> Iterator[Token]:
-        token_terms = _german_token_terms(self)
+        token_terms = self._token_terms()
         memo = self._memo_dict()
-        with_parts = self.items[3].query_parts or mode != "query"
+        with_parts = self._parts_wanted(mode)
+        renumber = self.renumber
         t = Token(positions, chars, removestops=True, mode=mode, **kwargs)
         pos: int | None = None
         for index, match in enumerate(self.items[0].expression.finditer(value)):
@@ -782,8 +778,8 @@ class GermanAnalyzer(_OnePassAnalyzer):
             kept, terms = entry
             if not kept:  # a stop word: removed without using up a position
                 continue
-            if positions:  # StopFilter(renumber=True): the first kept word keeps its number
-                pos = start_pos + index if pos is None else pos + 1
+            if positions:  # renumbered: the first kept word keeps its number, then +1 each
+                pos = start_pos + index if pos is None or not renumber else pos + 1
             if not terms:
                 continue
             t.text = terms[0]
@@ -801,58 +797,45 @@ class GermanAnalyzer(_OnePassAnalyzer):
                     yield t
 
 
+class GermanAnalyzer(_OnePassAnalyzer):
+    """:func:`german_analyzer`: tokenizer, :class:`NormalizeFilter`, ``StopFilter`` (renumbering
+    positions) and :class:`CompoundStemFilter`, run in one pass."""
+
+    renumber = True
+
+    def _token_terms(self) -> Callable[[str], tuple[bool, tuple[str, ...]]]:
+        return _german_token_terms(self)
+
+    def _parts_wanted(self, mode: str) -> bool:
+        return bool(self.items[3].query_parts) or mode != "query"
+
+
 class ExactAnalyzer(_OnePassAnalyzer):
     """:func:`exact_analyzer`: tokenizer, :class:`NormalizeFilter`, :class:`DigraphFilter` and
-    :class:`CompoundPartsFilter`, run in one pass."""
+    :class:`CompoundPartsFilter`, run in one pass. No stop words: every token keeps its
+    position, dropped ones too."""
 
-    def _one_pass(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        mode: str = "",
-        start_pos: int = 0,
-        start_char: int = 0,
-        **kwargs: Any,
-    ) -> Iterator[Token]:
+    def _token_terms(self) -> Callable[[str], tuple[bool, tuple[str, ...]]]:
         additions: Additions = self.items[3].additions
-        memo = self._memo_dict()
-        with_parts = mode != "query"
-        t = Token(positions, chars, removestops=True, mode=mode, **kwargs)
-        for index, match in enumerate(self.items[0].expression.finditer(value)):
-            raw = match.group(0)
-            entry = memo.get(raw)
-            if entry is None:
-                entry = memo[raw] = _exact_token_terms(raw, additions)
-            if not entry:
-                continue
-            t.text = entry[0]
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + index
-            if chars:
-                t.startchar = start_char + match.start()
-                t.endchar = start_char + match.end()
-            yield t
-            if with_parts:
-                for part in entry[1:]:
-                    t.text = part
-                    yield t
+
+        def terms(raw: str) -> tuple[bool, tuple[str, ...]]:
+            return True, _exact_token_terms(raw, additions)
+
+        return terms
 
     def term_counts(self, value: str) -> tuple[Counter[str], Counter[str]]:
         """(index term -> occurrences, raw token -> occurrences) of a text, as counting the
         terms of ``self(value, mode="index")`` would give, but without a token object per
         word: the tokens are counted by the regex engine, each distinct one analysed once."""
-        additions: Additions = self.items[3].additions
+        token_terms = self._token_terms()
         memo = self._memo_dict()
         tokens = Counter(self.items[0].expression.findall(value))
         terms: Counter[str] = Counter()
         for raw, n in tokens.items():
             entry = memo.get(raw)
             if entry is None:
-                entry = memo[raw] = _exact_token_terms(raw, additions)
-            for term in entry:
+                entry = memo[raw] = token_terms(raw)
+            for term in entry[1]:
                 terms[term] += n
         return terms, tokens
 
