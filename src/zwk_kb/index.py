@@ -503,9 +503,9 @@ def _write_spelling(generation: Path, dictionary: SpellingDictionary, commit: in
 
 
 def _read_spelling(generation: Path, searcher: Searcher, commit: int) -> SpellingDictionary:
-    """The dictionary of the generation's current commit; counted anew from the cards' stored
-    word counts when the file is missing or from another commit (a run killed between the
-    index commit and the file)."""
+    """The dictionary of the generation's current commit; counted anew from the cards' word
+    counts in the SPELL column when the file is missing or from another commit (a run killed
+    between the index commit and the file)."""
     try:
         text = (generation / SPELLING_FILE).read_text(encoding="utf-8")
     except OSError:
