@@ -30,7 +30,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "checks",
         "newcard",
     ),
-    ("analysis", "documents", "spelling", "index"),
+    ("analysis", "documents", "spelling", "impacts", "index"),
     # baseline: plain Whoosh, the yardstick of `zwk-kb eval`
     ("query", "highlighting", "scoring", "search", "baseline"),
     ("present", "export", "feeds", "charts", "qr", "web", "evaluation", "generate", "cli", "bench"),
@@ -46,7 +46,16 @@ THIRD_PARTY: dict[str, set[str]] = {
     "waitress": {"cli"},
     "gunicorn": {"web"},  # web/gunicorn_server.py, imported by cli only inside `serve`
     "click": {"cli"},
-    "whoosh": {"analysis", "documents", "spelling", "index", "scoring", "search", "baseline"},
+    "whoosh": {
+        "analysis",
+        "documents",
+        "spelling",
+        "impacts",
+        "index",
+        "scoring",
+        "search",
+        "baseline",
+    },
     "Stemmer": {"analysis"},
     "wordfreq": {"analysis"},
     "frontmatter": {"cards"},

@@ -57,11 +57,13 @@ from zwk_kb.documents import (
     SLUG,
     SPELL,
     STAMP,
+    TEXT_FIELD_BOOSTS,
     build_schema,
     card_to_document,
     spelling_analyzer,
 )
 from zwk_kb.errors import IndexBusy, IndexMissing, ZwkKbError
+from zwk_kb.impacts import ImpactCodec
 from zwk_kb.model import Card, Toolkit, Vocabulary
 from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, card_words
 
@@ -81,12 +83,25 @@ PARALLEL_MIN_CARDS = 800
 """From this many cards a full build writes segments in parallel processes (one per core, ≤ 2)."""
 MAX_PROCS = 2
 WRITER_LIMIT_MB = 128
-WRITER_OPTIONS: dict[str, Any] = {"limitmb": WRITER_LIMIT_MB, "compound": False}
+WRITER_OPTIONS: dict[str, Any] = {
+    "limitmb": WRITER_LIMIT_MB,
+    "compound": False,
+    "codec": ImpactCodec(TEXT_FIELD_BOOSTS),
+}
 """Segments as separate files, not Whoosh's default compound file: a searcher then maps only
-the pages it reads (a compound 10k-card segment cost ~80 MB of private memory per searcher)."""
+the pages it reads (a compound 10k-card segment cost ~80 MB of private memory per searcher).
+Each segment also gets its text postings without positions (``impacts``) for fast scoring."""
 # Source files whose change changes what is in the index: the index is rebuilt when they change
 # (the analyzer is pickled into the index, so an old index with new code may not even load).
-FINGERPRINT_MODULES = ("analysis", "documents", "markdown", "facets", "cards", "model")
+FINGERPRINT_MODULES = (
+    "analysis",
+    "documents",
+    "impacts",
+    "markdown",
+    "facets",
+    "cards",
+    "model",
+)
 
 Progress = Callable[[int], None]
 

@@ -32,6 +32,7 @@ from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher
 
 from zwk_kb.errors import SearchTimeout
+from zwk_kb.impacts import segment_impacts
 
 DEFAULT_BUDGET = 2_000_000
 """Postings kept in the cache (16 bytes each, about 32 MB): the frequent words of a 10,000-card
@@ -182,11 +183,24 @@ class ScoreCache:
         if field not in searcher.schema:
             return docnums, scores
         weighting = searcher.weighting
+        btext = searcher.schema[field].to_bytes(text) if isinstance(text, str) else text
         for leaf_index, (leaf, offset) in enumerate(searcher.leaf_searchers()):
             reader = leaf.reader()
             if (field, text) not in reader:
                 continue
             scorer = weighting.scorer(leaf, field, text)
+            impacts = segment_impacts(reader, field)
+            if impacts is not None and isinstance(scorer, BM25FScorer):
+                ids, weights = impacts.postings(field, btext)
+                if reader.has_deletions():
+                    deleted = set(reader.segment().deleted_docs())
+                    kept = [i for i, d in enumerate(ids) if d not in deleted]
+                    ids = array("I", [ids[i] for i in kept])
+                    weights = array("f", [weights[i] for i in kept])
+                self._add_bm25(
+                    docnums, scores, ids, weights, offset, scorer, reader, state, leaf_index, field
+                )
+                continue
             matcher = reader.postings(field, text, scorer=scorer)
             deleted: Any = None
             if isinstance(matcher, FilterMatcher):  # the segment has deleted documents
@@ -200,19 +214,11 @@ class ScoreCache:
                 deleted = None
             if isinstance(scorer, BM25FScorer) and hasattr(matcher, "_read_ids"):
                 ids, weights = _postings_in_blocks(matcher)
-                idf, k1 = scorer.idf, scorer.K1
-                # Whoosh's bm25(): idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))
-                norm = self._length_norms(reader, state, leaf_index, field, scorer)
                 if deleted is not None:
                     kept = [i for i, d in enumerate(ids) if d not in deleted]
                     ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
-                # comprehensions, not a loop of appends: this is the cost of a first search
-                docnums.extend([d + offset for d in ids] if offset else ids)
-                scores.extend(
-                    [
-                        idf * ((tf * (k1 + 1)) / (tf + norm[d]))
-                        for d, tf in zip(ids, weights, strict=True)
-                    ]
+                self._add_bm25(
+                    docnums, scores, ids, weights, offset, scorer, reader, state, leaf_index, field
                 )
             else:  # another weighting or codec: Whoosh's own scorer, posting by posting
                 while matcher.is_active():
@@ -222,6 +228,31 @@ class ScoreCache:
                         scores.append(float(matcher.score()))
                     matcher.next()
         return docnums, scores
+
+    def _add_bm25(
+        self,
+        docnums: array,
+        scores: array,
+        ids: Any,
+        weights: Any,
+        offset: int,
+        scorer: BM25FScorer,
+        reader: Any,
+        state: Hashable,
+        leaf_index: int,
+        field: str,
+    ) -> None:
+        """Append one segment's postings of a term with their BM25F scores."""
+        idf, k1 = scorer.idf, scorer.K1
+        # Whoosh's bm25(): idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))
+        norm = self._length_norms(reader, state, leaf_index, field, scorer)
+        # comprehensions, not a loop of appends: this is the cost of a first search
+        if isinstance(ids, array):
+            ids = ids.tolist()  # array('l').extend() takes no array('I')
+        docnums.extend([d + offset for d in ids] if offset else ids)
+        scores.extend(
+            [idf * ((tf * (k1 + 1)) / (tf + norm[d])) for d, tf in zip(ids, weights, strict=True)]
+        )
 
     def _length_norms(
         self, reader: Any, state: Hashable, leaf_index: int, field: str, scorer: BM25FScorer
