@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import query as wq
 
 from zwk_kb.evaluation import load_judgments
 from zwk_kb.index import SearcherPool, build, update
 from zwk_kb.model import Toolkit
 from zwk_kb.query import parse_search_args
-from zwk_kb.scoring import ScoreCache
+from zwk_kb.scoring import ScoreCache, _dismax, _intersection, _union
 from zwk_kb.search import SearchEngine, _DisMax
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -267,3 +269,53 @@ def test_snippets_of_a_cached_query_stay_bounded_and_equal_fresh_ones(
     assert again == first
     assert any(snippet for answer in first for snippet in answer[2])
     pool.close()
+
+
+def _reference_union(parts: list[dict[int, float]]) -> dict[int, float]:
+    """The plain running sum (what the C-level merges must reproduce bit for bit)."""
+    parts = sorted((p for p in parts if p), key=len, reverse=True)
+    total: dict[int, float] = {}
+    for part in parts:
+        for docnum, score in part.items():
+            total[docnum] = total[docnum] + score if docnum in total else score
+    return total
+
+
+def _reference_dismax(parts: list[dict[int, float]], tiebreak: float) -> dict[int, float]:
+    best: dict[int, float] = {}
+    total: dict[int, float] = {}
+    for part in parts:
+        for docnum, score in part.items():
+            total[docnum] = total.get(docnum, 0.0) + score
+            best[docnum] = max(best.get(docnum, -1.0), score)
+    return {d: b + tiebreak * (total[d] - b) for d, b in best.items()}
+
+
+score_parts = st.lists(
+    st.dictionaries(
+        st.integers(0, 60), st.floats(0.001, 50, allow_nan=False, allow_infinity=False)
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=score_parts, tiebreak=st.sampled_from([0.0, 0.1, 0.5]))
+def test_fast_merges_give_exactly_the_floats_of_a_running_sum(
+    parts: list[dict[int, float]], tiebreak: float
+) -> None:
+    """Equal scores must stay equal and ranks must not flip by rounding: the merges that run
+    in C give bit-identical sums, maxima and intersections."""
+    copies = [dict(p) for p in parts]
+    assert _union([dict(p) for p in parts]) == _reference_union(copies)
+    assert _dismax([dict(p) for p in parts], tiebreak) == _reference_dismax(copies, tiebreak)
+    queries = [wq.Term("body", str(i)) for i in range(len(parts))]
+    lookup = {q: dict(p) for q, p in zip(queries, parts, strict=True)}
+    expected: dict[int, float] | None = None
+    for part in parts:
+        expected = (
+            dict(part)
+            if expected is None
+            else {d: s + part[d] for d, s in expected.items() if d in part}
+        )
+    assert _intersection(queries, lookup.__getitem__) == (expected or {})

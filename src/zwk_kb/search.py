@@ -693,8 +693,10 @@ class SearchEngine:
             raise
         except Exception:
             return {}
-        # best first; equal scores by document number, as Whoosh orders them
-        return dict(sorted(scores.items(), key=lambda item: (-item[1], item[0])))
+        # best first; equal scores by document number, as Whoosh orders them (the sort is
+        # stable, also in reverse; key functions in C, no tuple per card)
+        order = sorted(sorted(scores), key=scores.__getitem__, reverse=True)
+        return {docnum: scores[docnum] for docnum in order}
 
     @staticmethod
     def _facet_counts(
