@@ -42,7 +42,7 @@ from zwk_kb.documents import (
 from zwk_kb.errors import SearchTimeout
 from zwk_kb.facets import FACETS
 from zwk_kb.highlighting import TermMatcher, fragments_html, matched_surface_forms, whole_html
-from zwk_kb.index import SearcherPool
+from zwk_kb.index import WORDS_FILE, SearcherPool, load_words
 from zwk_kb.query import QueryPart, SearchRequest, split_query
 from zwk_kb.scoring import DEFAULT_BUDGET, ScoreCache
 from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, load_dictionary
@@ -253,6 +253,7 @@ class SearchEngine:
         self.scores = ScoreCache(score_budget)
         self._lock = threading.Lock()
         self._spelling_cache: tuple[Hashable, SpellingDictionary] | None = None
+        self._words_seeded: set[tuple[Any, ...]] = set()
         self._matches: OrderedDict[tuple[Hashable, str], _TextMatch] = OrderedDict()
         self._matches_size = 0
 
@@ -438,6 +439,21 @@ class SearchEngine:
         found = dictionary.suggest(key, maxdist=FUZZY_MAX_DIST if len(key) > 5 else 1)
         return dictionary.written(found) if found else None
 
+    def _seed_words(self, searcher: Searcher) -> None:
+        """Once per index generation and version of its word file: take over the words the
+        index run analysed, so the first pages do not split every compound again."""
+        folder = Path(self.pool.key()[0])
+        try:
+            stat = (folder / WORDS_FILE).stat()
+        except OSError:
+            return
+        key = (str(folder), stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            if key in self._words_seeded:
+                return
+            self._words_seeded.add(key)
+        load_words(folder, searcher.schema[TITLE].analyzer)
+
     def _spelling(self) -> SpellingDictionary:
         """The spelling dictionary of this thread's index state, read once per state and file
         version (an index run rewrites the file right after its commit)."""
@@ -545,6 +561,7 @@ class SearchEngine:
             if cached is not None:
                 self._matches.move_to_end(key)
                 return cached
+        self._seed_words(searcher)
         text = self._match_words(searcher, sets, q, deadline)
         text.size = 1 if text.matched is sets.all_docs else len(text.matched) + 1
         with self._lock:
