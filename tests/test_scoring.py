@@ -319,3 +319,47 @@ def test_fast_merges_give_exactly_the_floats_of_a_running_sum(
             else {d: s + part[d] for d, s in expected.items() if d in part}
         )
     assert _intersection(queries, lookup.__getitem__) == (expected or {})
+
+
+NEAR_CASES = (
+    (("kita", "personal"), 3, False, 0),
+    (("personal", "kita"), 3, True, 0),
+    (("fach", "kraft"), 3, False, 0),
+    (("kraft", "fach"), 3, True, 0),
+    (("gemeind", "rat"), 3, False, 0),
+    (("senior", "treff"), 3, False, 1),
+    (("dorf", "lad"), 3, False, 0),
+    (("jugend", "parlament", "kind"), 6, False, 0),
+    (("kind", "betreu"), 3, False, 0),
+    (("land", "arzt"), 3, False, 0),
+)
+
+
+def test_near_queries_from_side_file_positions_equal_whooshs_span_matcher(
+    bundled_toolkit: Toolkit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parts of a compound near each other ("Personal der Kita" for "Kitapersonal") are
+    matched from the side files' positions; same cards and scores as Whoosh's matcher, also
+    on an index with several segments and deleted cards."""
+    from whoosh.query import spans
+
+    pool = _index_with_deletions(bundled_toolkit, tmp_path)
+    searcher = pool.searcher()
+    cache = ScoreCache()
+
+    def no_whoosh(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("near query handed to Whoosh")
+
+    monkeypatch.setattr(cache, "_opaque", no_whoosh)
+    found = 0
+    for words, slop, ordered, mindist in NEAR_CASES:
+        for field in ("body", "title", "summary"):
+            q = spans.SpanNear2(
+                [wq.Term(field, w) for w in words], slop=slop, ordered=ordered, mindist=mindist
+            )
+            ours = cache.evaluate(searcher, pool.key(), q.with_boost(0.6))
+            whoosh = {d: s for s, d in searcher.search(q, limit=None).top_n}
+            assert ours == whoosh, (words, field)
+            found += len(ours)
+    assert found > 20
+    pool.close()

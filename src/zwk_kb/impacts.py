@@ -1,13 +1,15 @@
-"""Each segment's text postings without positions, in a side file the scorer reads at C speed.
+"""Each segment's text postings in a side file the scorer reads at C speed.
 
 Why: Whoosh keeps a term's documents, weights and word positions in one pickled and compressed
 block per 128 documents. Ranking needs only documents and weights, but reading them decodes
 the positions too: about 1.5 µs per posting, 70–110 ms for the first search of two common
-words at 10,000 cards. While Whoosh writes a segment (a build, an update, a merge), the codec
-below also writes ``<segment>.imp``: per (field, term) the document numbers (``array('I')``)
-and weights (``array('f')``, Whoosh's own float32 values) as raw bytes. Reading one is a slice
-of a memory map. Segments never change after they are written and Whoosh deletes the files of
-a segment it merged away (``MAIN_<id>.*``), so a side file always matches its segment.
+words at 10,000 cards; a "near" query then walks Whoosh's span matchers document by document.
+While Whoosh writes a segment (a build, an update, a merge), the codec below also writes
+``<segment>.imp``: per (field, term) the document numbers (``array('I')``), the weights
+(``array('f')``, Whoosh's own float32 values), and the word positions in each document, as
+raw bytes. Reading one is a slice of a memory map. Segments never change after they are
+written and Whoosh deletes the files of a segment it merged away (``MAIN_<id>.*``), so a side
+file always matches its segment.
 
 A segment without a side file (an index written before this format, or another codec) simply
 has none: the scorer then decodes Whoosh's blocks as before.
@@ -18,18 +20,21 @@ from __future__ import annotations
 import marshal
 import mmap
 import os
+import pickle
 import struct
 import sys
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.formats import Positions
 
 IMPACTS_EXT = ".imp"
-MAGIC = b"ZWKIMP1" + (b"L" if sys.byteorder == "little" else b"B")
+MAGIC = b"ZWKIMP2" + (b"L" if sys.byteorder == "little" else b"B")
 """Format and byte order (the arrays are written in the machine's order)."""
 _TRAILER = struct.Struct("<QQ")  # directory offset, directory length
 OPEN_FILES = 32
@@ -59,42 +64,65 @@ class _ImpactFieldWriter(W3FieldWriter):
         self._impact_fields = codec.impact_fields
         self._impfile = self._create_file(IMPACTS_EXT)
         self._impfile.write(MAGIC)
-        self._directory: dict[bytes, tuple[int, int]] = {}
+        self._directory: dict[bytes, tuple[int, int, str]] = {}
         self._recording = False
+        self._decode: Any = None
         self._ids: array = array("I")
         self._weights: array = array("f")
+        self._counts: list[int] = []
+        self._positions: list[int] = []
 
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
         super().start_field(fieldname, fieldobj)
         self._recording = fieldname in self._impact_fields
         self._prefix = fieldname.encode("utf-8") + b"\x00"
+        fmt = fieldobj.format
+        if type(fmt) is Positions:
+            self._decode = _decode_positions
+        elif fmt.supports("positions"):
+            self._decode = fmt.decode_positions
+        else:
+            self._decode = None
 
     def start_term(self, btext: bytes) -> None:
         super().start_term(btext)
         if self._recording:
             self._ids = array("I")
             self._weights = array("f")
+            self._counts = []
+            self._positions = []
 
     def add(self, docnum: int, weight: float, vbytes: bytes, length: int) -> None:
         self._postwriter.add_posting(docnum, weight, vbytes, length)
         if self._recording:
             self._ids.append(docnum)
             self._weights.append(weight)
+            if self._decode is not None:
+                positions = self._decode(vbytes)
+                self._counts.append(len(positions))
+                self._positions += positions
 
     def finish_term(self) -> None:
         if self._recording and self._ids:
             offset = self._impfile.tell()
             self._impfile.write(self._ids.tobytes())
             self._impfile.write(self._weights.tobytes())
-            self._directory[self._prefix + self._btext] = (offset, len(self._ids))
+            kind = "-"  # no positions
+            if self._decode is not None and max(self._counts, default=65536) < 65536:
+                kind = "H" if max(self._positions, default=0) < 65536 else "I"
+                self._impfile.write(array("H", self._counts).tobytes())
+                self._impfile.write(array(kind, self._positions).tobytes())
+            self._directory[self._prefix + self._btext] = (offset, len(self._ids), kind)
         super().finish_term()
 
     def close(self) -> None:
+        entries = self._directory.values()
         directory = marshal.dumps(
             (
                 list(self._directory),
-                [v[0] for v in self._directory.values()],
-                [v[1] for v in self._directory.values()],
+                [e[0] for e in entries],
+                [e[1] for e in entries],
+                "".join(e[2] for e in entries),
             )
         )
         offset = self._impfile.tell()
@@ -114,9 +142,11 @@ class SegmentImpacts:
         if len(data) < len(MAGIC) + _TRAILER.size or data[: len(MAGIC)] != MAGIC:
             raise ValueError(f"{path}: keine Postings-Datei dieses Formats")
         offset, length = _TRAILER.unpack(data[-_TRAILER.size :])
-        keys, offsets, counts = marshal.loads(data[offset : offset + length])
-        self._directory: dict[bytes, tuple[int, int]] = dict(
-            zip(keys, zip(offsets, counts, strict=True), strict=True)
+        keys, offsets, counts, kinds = marshal.loads(data[offset : offset + length])
+        if not (len(keys) == len(offsets) == len(counts) == len(kinds)):
+            raise ValueError(f"{path}: Verzeichnis unvollständig")
+        self._directory: dict[bytes, tuple[int, int, str]] = dict(
+            zip(keys, zip(offsets, counts, kinds, strict=True), strict=True)
         )
 
     def postings(self, field: str, btext: bytes) -> tuple[array, array]:
@@ -126,10 +156,42 @@ class SegmentImpacts:
         ids: array = array("I")
         weights: array = array("f")
         if found is not None:
-            offset, count = found
+            offset, count, _ = found
             ids.frombytes(self._map[offset : offset + 4 * count])
             weights.frombytes(self._map[offset + 4 * count : offset + 8 * count])
         return ids, weights
+
+    def positions(self, field: str, btext: bytes, docs: Sequence[int]) -> dict[int, array] | None:
+        """Word positions of a term in each of ``docs`` (segment-local, ascending) that
+        contains it; ``None`` when this file has no positions for the term."""
+        found = self._directory.get(field.encode("utf-8") + b"\x00" + btext)
+        if found is None:
+            return {}
+        offset, count, kind = found
+        if kind == "-":
+            return None
+        ids = array("I")
+        ids.frombytes(self._map[offset : offset + 4 * count])
+        counts = array("H")
+        counts.frombytes(self._map[offset + 8 * count : offset + 10 * count])
+        starts = [0, *accumulate(counts)]
+        base = offset + 10 * count
+        every = array(kind)
+        every.frombytes(self._map[base : base + every.itemsize * starts[-1]])
+        where = dict(zip(ids, range(count), strict=True))
+        result: dict[int, array] = {}
+        for doc in docs:
+            i = where.get(doc)
+            if i is not None:
+                result[doc] = every[starts[i] : starts[i + 1]]
+        return result
+
+
+def _decode_positions(vbytes: bytes) -> list[int]:
+    """Whoosh's ``Positions.decode_positions`` without its Python loop (a 4-byte count, then
+    the pickled position deltas)."""
+    data = vbytes[4:]
+    return list(accumulate(pickle.loads(data if data.endswith(b".") else data + b".")))
 
 
 _open: OrderedDict[str, SegmentImpacts | None] = OrderedDict()

@@ -29,6 +29,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.matching import FilterMatcher
+from whoosh.query import spans
 from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher
 
@@ -124,6 +125,10 @@ class ScoreCache:
             return _scaled(_union([sub(s) for s in q.subqueries]), q.boost)
         if type(q) is wq.And:
             return _scaled(_intersection(q.subqueries, sub), q.boost)
+        if isinstance(q, spans.SpanNear2):
+            near = self._near(searcher, state, q, deadline)
+            if near is not None:
+                return self._vector_scores(near)
         return self._vector_scores(self._opaque(searcher, state, q, deadline))
 
     def matching_terms(
@@ -170,6 +175,68 @@ class ScoreCache:
             ranked = sorted((docnum, score) for score, docnum in results.top_n)
             vector = (array("l", (d for d, _ in ranked)), array("d", (s for _, s in ranked)))
             self._put(key, vector)
+        return vector
+
+    def _near(
+        self, searcher: Searcher, state: Hashable, q: spans.SpanNear2, deadline: float | None
+    ) -> Vector | None:
+        """Terms of one field near each other (the parts of a compound), from the positions in
+        the segments' side files: the documents containing all terms are known from their
+        cached vectors, so only those documents' positions are looked at. ``None`` when a
+        segment has no side file (Whoosh then scores the query).
+
+        Scored as Whoosh's ``SpanNear2`` matcher: the sum of the terms' scores in Whoosh's
+        order of additions, and without the query's own boost (Whoosh ignores it).
+        """
+        terms = q.qs
+        if len(terms) < 2 or not all(
+            isinstance(t, wq.Term) and t.fieldname == terms[0].fieldname and t.boost == 1.0
+            for t in terms
+        ):
+            return None
+        key = (state, "near", q)
+        vector = self._get(key)
+        if vector is not None:
+            return vector
+        field = terms[0].fieldname
+        vectors = [self._term(searcher, state, t) for t in terms]
+        candidates = set(vectors[0][0])
+        for docs, _ in vectors[1:]:
+            candidates.intersection_update(docs)
+        wanted = sorted(candidates)
+        to_bytes = searcher.schema[field].to_bytes if field in searcher.schema else None
+        btexts = [
+            t.text if isinstance(t.text, bytes) or to_bytes is None else to_bytes(t.text)
+            for t in terms
+        ]
+        matched: list[int] = []
+        for leaf, offset in searcher.leaf_searchers() if wanted else ():
+            if deadline is not None and time.monotonic() > deadline:
+                raise SearchTimeout("Die Suche hat zu lange gedauert.")
+            reader = leaf.reader()
+            lo = bisect_left(wanted, offset)
+            hi = bisect_left(wanted, offset + reader.doc_count_all())
+            local = [d - offset for d in wanted[lo:hi]]
+            if not local:
+                continue
+            impacts = segment_impacts(reader, field)
+            if impacts is None:
+                return None
+            per_term: list[dict[int, Any]] = []
+            for btext in btexts:
+                found = impacts.positions(field, btext, local)
+                if found is None:
+                    return None
+                per_term.append(found)
+            for doc in local:
+                lists = [found.get(doc) for found in per_term]
+                if all(lists) and _near_match(lists, q.slop, q.ordered, q.mindist):
+                    matched.append(doc + offset)
+        scores = array("d")
+        for doc in matched:
+            scores.append(_tree_sum([v[1][bisect_left(v[0], doc)] for v in vectors]))
+        vector = (array("l", matched), scores)
+        self._put(key, vector)
         return vector
 
     def _term(self, searcher: Searcher, state: Hashable, q: wq.Term) -> Vector:
@@ -272,6 +339,56 @@ class ScoreCache:
             with self._lock:
                 self._lengths[key] = norms
         return norms
+
+
+def _near_match(positions: list[Any], slop: int, ordered: bool, mindist: int) -> bool:
+    """Whoosh's ``SpanNear2Matcher._get_spans`` on plain positions: spans of the first term
+    grow by each next term within ``slop`` (and at least ``mindist``) of them."""
+    if len(positions) == 2 and not ordered and mindist == 0:
+        # the engine's case (two parts of a compound): any pair at most ``slop`` apart
+        others = positions[1]
+        count = len(others)
+        for p in positions[0]:
+            j = bisect_left(others, p - slop)
+            if j < count and others[j] <= p + slop:
+                return True
+        return False
+    current = [(p, p) for p in positions[0]]
+    last = len(positions) - 1
+    for number, others in enumerate(positions[1:], 1):
+        grown: set[tuple[int, int]] = set()
+        count = len(others)
+        for start, end in current:
+            j = bisect_left(others, start if ordered else max(0, start - slop))
+            while j < count:
+                other = others[j]
+                j += 1
+                if other < start - slop or (ordered and start > other):
+                    continue
+                if other > end + slop:
+                    break
+                if start <= other <= end:
+                    dist = 0
+                elif end < other:
+                    dist = other - end
+                else:
+                    dist = start - other
+                if mindist <= dist <= slop:
+                    if number == last:
+                        return True  # only whether spans remain matters, not which
+                    grown.add((min(start, other), max(end, other)))
+        if not grown:
+            return False
+        current = sorted(grown)
+    return False
+
+
+def _tree_sum(values: list[float]) -> float:
+    """Sum in the order of Whoosh's binary tree of intersection matchers."""
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return _tree_sum(values[:half]) + _tree_sum(values[half:])
 
 
 def _positive_terms(q: wq.Query) -> set[tuple[str, Any]]:
