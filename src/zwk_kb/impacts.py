@@ -27,10 +27,10 @@ import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.formats import Positions
 
 IMPACTS_EXT = ".imp"
@@ -56,8 +56,27 @@ class ImpactCodec(W3Codec):
         return _ImpactFieldWriter(self, storage, segment)
 
 
+class _RecordingPostingsWriter(W3PostingsWriter):
+    """Whoosh's postings writer that hands each block of postings to ``sink`` as it writes it
+    (a block at a time: no Python call per posting)."""
+
+    def __init__(self, postfile: Any, sink: Any, **options: Any) -> None:
+        super().__init__(postfile, **options)
+        self._sink = sink
+
+    def _write_block(self, last: bool = False) -> None:
+        self._sink(self._ids, self._weights, self._values)
+        super()._write_block(last)
+
+    def finish_postings(self) -> Any:
+        if not self.written() and len(self) < self._inlinelimit:  # inlined: no block written
+            self._sink(self._ids, self._weights, self._values)
+        return super().finish_postings()
+
+
 class _ImpactFieldWriter(W3FieldWriter):
-    """Whoosh's field writer that also collects each posting's document and weight."""
+    """Whoosh's field writer that also collects each posting's document, weight and
+    positions for the side file."""
 
     def __init__(self, codec: ImpactCodec, storage: Any, segment: Any) -> None:
         super().__init__(codec, storage, segment)
@@ -69,8 +88,8 @@ class _ImpactFieldWriter(W3FieldWriter):
         self._decode: Any = None
         self._ids: array = array("I")
         self._weights: array = array("f")
-        self._counts: list[int] = []
-        self._positions: list[int] = []
+        self._counts: array = array("I")
+        self._positions: array = array("I")
 
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
         super().start_field(fieldname, fieldobj)
@@ -83,26 +102,38 @@ class _ImpactFieldWriter(W3FieldWriter):
             self._decode = fmt.decode_positions
         else:
             self._decode = None
+        if self._recording:
+            codec = self._codec
+            self._postwriter = _RecordingPostingsWriter(
+                self._postfile,
+                self._take_block,
+                blocklimit=codec._blocklimit,
+                compression=codec._compression,
+                inlinelimit=codec._inlinelimit,
+            )
 
     def start_term(self, btext: bytes) -> None:
         super().start_term(btext)
         if self._recording:
             self._ids = array("I")
             self._weights = array("f")
-            self._counts = []
-            self._positions = []
+            self._counts = array("I")
+            self._positions = array("I")
 
-    def add(self, docnum: int, weight: float, vbytes: bytes, length: int) -> None:
-        self._postwriter.add_posting(docnum, weight, vbytes, length)
-        if self._recording:
-            self._ids.append(docnum)
-            self._weights.append(weight)
-            if self._decode is not None:
-                positions = self._decode(vbytes)
-                self._counts.append(len(positions))
-                self._positions += positions
+    def _take_block(self, ids: Any, weights: Any, values: list[bytes]) -> None:
+        self._ids.extend(ids)
+        self._weights.extend(weights)
+        if self._decode is None:
+            return
+        if len(values) != len(ids):  # a posting without positions: none for this term
+            self._decode = None
+            return
+        decoded = list(map(self._decode, values))
+        self._counts.extend(map(len, decoded))
+        self._positions.extend(chain.from_iterable(decoded))
 
     def finish_term(self) -> None:
+        super().finish_term()  # writes the last block, which hands it to _take_block
         if self._recording and self._ids:
             offset = self._impfile.tell()
             self._impfile.write(self._ids.tobytes())
@@ -111,9 +142,9 @@ class _ImpactFieldWriter(W3FieldWriter):
             if self._decode is not None and max(self._counts, default=65536) < 65536:
                 kind = "H" if max(self._positions, default=0) < 65536 else "I"
                 self._impfile.write(array("H", self._counts).tobytes())
-                self._impfile.write(array(kind, self._positions).tobytes())
+                positions = self._positions if kind == "I" else array("H", self._positions)
+                self._impfile.write(positions.tobytes())
             self._directory[self._prefix + self._btext] = (offset, len(self._ids), kind)
-        super().finish_term()
 
     def close(self) -> None:
         entries = self._directory.values()
