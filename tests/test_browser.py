@@ -142,6 +142,7 @@ def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         _missing(f"{CHROMIUM} fehlt (apt-get install chromium)")
     import playwright.sync_api as sync_api
+
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium

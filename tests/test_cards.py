@@ -200,6 +200,7 @@ def test_slug_rule_matches_the_schema_pattern() -> None:
 
 def test_bundled_cards_and_template_satisfy_the_schema() -> None:
     import jsonschema
+
     schema = _schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
@@ -227,6 +228,7 @@ _Yaml12Loader.yaml_implicit_resolvers = {
 
 def test_schema_rejects_what_the_check_rejects() -> None:
     import jsonschema
+
     validator = jsonschema.Draft202012Validator(_schema())
     base = yaml.safe_load(_front().split("---\n")[1])
     base["published"] = "2024-01-01"

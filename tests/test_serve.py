@@ -299,9 +299,21 @@ def test_missing_gunicorn_is_a_clear_usage_error(tmp_path: Path) -> None:
     """A Python without gunicorn (here: its import blocked) gets advice, not a traceback."""
     code = "import sys; sys.modules['gunicorn'] = None; from zwk_kb.cli import main; main()"
     result = subprocess.run(
-        [sys.executable, "-c", code, "serve", "--server", "gunicorn",
-         "--toolkit", str(tmp_path / "karten"), "--index", str(tmp_path / "ix")],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            code,
+            "serve",
+            "--server",
+            "gunicorn",
+            "--toolkit",
+            str(tmp_path / "karten"),
+            "--index",
+            str(tmp_path / "ix"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "gunicorn ist nicht installiert" in result.stderr

@@ -8,7 +8,7 @@ be known to the compound splitter, and must never be split themselves).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import columns
 from whoosh import fields as wf
@@ -16,8 +16,10 @@ from whoosh import fields as wf
 from zwk_kb.analysis import ExactAnalyzer, exact_analyzer, german_analyzer
 from zwk_kb.facets import FACETS
 from zwk_kb.markdown import Rendered, render
-from zwk_kb.model import Card, Vocabulary
 from zwk_kb.textfold import fold
+
+if TYPE_CHECKING:  # annotations only: searching needs no card model
+    from zwk_kb.model import Card, Vocabulary
 
 SCHEMA_VERSION = 6
 """Bump whenever the schema, the analysis or the document mapping changes: existing indexes are

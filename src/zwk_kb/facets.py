@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from zwk_kb.model import Card, Vocabulary
+if TYPE_CHECKING:  # annotations only: searching needs no card model
+    from zwk_kb.model import Card, Vocabulary
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Any
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from zwk_kb.textfold import fold
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 _SAFE_SCHEME_RE = re.compile(r"^(https?:|mailto:)", re.I)
 _ANY_SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.\-]*:", re.I)
@@ -27,13 +29,19 @@ def is_safe_link(url: str) -> bool:
     return not cleaned.startswith("//")
 
 
-class _SafeMarkdownIt(MarkdownIt):
-    def validateLink(self, url: str) -> bool:
-        return is_safe_link(url)
+@cache
+def _parser() -> MarkdownIt:
+    """The one Markdown parser, made on first use: a process that only searches the index
+    (the web app) never imports markdown-it."""
+    from markdown_it import MarkdownIt
 
+    class _SafeMarkdownIt(MarkdownIt):
+        def validateLink(self, url: str) -> bool:
+            return is_safe_link(url)
 
-_md = _SafeMarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
-_md.options["maxNesting"] = 20
+    md = _SafeMarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
+    md.options["maxNesting"] = 20
+    return md
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +64,7 @@ def anchor_for(text: str, used: set[str]) -> str:
 
 
 def _tokens(body: str) -> list[Token]:
-    return _md.parse(body)
+    return _parser().parse(body)
 
 
 def _add_heading_ids(tokens: list[Token]) -> list[Heading]:
@@ -127,7 +135,8 @@ def _render_tokens(tokens: list[Token]) -> str:
                 local = media_path(src)
                 token.attrSet("src", local or "")
             token.attrSet("loading", "lazy")
-    return _md.renderer.render(tokens, _md.options, {})
+    md = _parser()
+    return md.renderer.render(tokens, md.options, {})
 
 
 def _demote_h1(tokens: list[Token]) -> None:

@@ -12,9 +12,8 @@ from flask import Flask
 
 from zwk_kb.config import Settings
 from zwk_kb.errors import ZwkKbError
-from zwk_kb.index import SearcherPool, current_generation, is_stale, read_meta, update
+from zwk_kb.index import SearcherPool, current_generation, read_meta
 from zwk_kb.search import SearchEngine
-from zwk_kb.toolkit import load_toolkit
 
 log = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +41,11 @@ class AppState:
     def refresh(self) -> None:
         """Dev mode: re-index changed cards (at most once a second); new synonyms if needed."""
         if self.settings.dev:
+            # card parsing (YAML, Markdown) only in dev mode: a server that only reads the
+            # index starts without it
+            from zwk_kb.index import is_stale, update
+            from zwk_kb.toolkit import load_toolkit
+
             now = time.monotonic()
             if now - self.last_check >= DEV_CHECK_SECONDS and self.lock.acquire(blocking=False):
                 try:

@@ -11,7 +11,7 @@ import json
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import (
     Blueprint,
@@ -25,22 +25,16 @@ from flask import (
 )
 from markupsafe import Markup
 
-from zwk_kb.collections import Collection, read_collections_json
-from zwk_kb.export import CSV_TYPE, MAX_EXPORT, export_rows, to_csv, to_json_data
-from zwk_kb.feeds import (
-    ATOM_TYPE,
-    OPENSEARCH_TYPE,
-    SITEMAP_TYPE,
-    atom_feed,
-    opensearch,
-    robots,
-    sitemap,
-)
 from zwk_kb.index import COLLECTIONS_FILE, current_generation
 from zwk_kb.present import collection_page, collection_summary, search_url
-from zwk_kb.qr import qr_inline_svg, qr_png, qr_svg
 from zwk_kb.query import DEFAULT_PER_PAGE, parse_search_args
 from zwk_kb.web.views import SLUG_IN_URL_RE, state
+
+if TYPE_CHECKING:
+    from zwk_kb.collections import Collection
+
+# QR codes (segno), collections (YAML), feeds and exports are imported by the views that use
+# them: the search page, the first page a fresh server answers, needs none of them.
 
 bp = Blueprint("share", __name__)
 
@@ -108,6 +102,8 @@ def share_context() -> dict[str, Any]:
 @bp.app_template_global("qr_code")
 def qr_code(path: str, label: str) -> Markup:
     """Inline SVG QR code of the absolute address of ``path`` (for pages and print)."""
+    from zwk_kb.qr import qr_inline_svg
+
     return Markup(qr_inline_svg(base_url() + path, label))
 
 
@@ -142,6 +138,8 @@ def card_qr_svg(slug: str) -> Any:
     moved = _card_or_redirect(slug, "share.card_qr_svg")
     if moved is not None:
         return moved
+    from zwk_kb.qr import qr_svg
+
     url = base_url() + url_for("pages.card", slug=slug)
     return _file(qr_svg(url), "image/svg+xml", f"qr-{slug}.svg", QR_CACHE)
 
@@ -151,6 +149,8 @@ def card_qr_png(slug: str) -> Any:
     moved = _card_or_redirect(slug, "share.card_qr_png")
     if moved is not None:
         return moved
+    from zwk_kb.qr import qr_png
+
     url = base_url() + url_for("pages.card", slug=slug)
     return _file(qr_png(url), "image/png", f"qr-{slug}.png", QR_CACHE)
 
@@ -171,6 +171,8 @@ def load_collections() -> list[Collection]:
     with _collections_lock:
         if _collections_cache["key"] == key:
             return list(_collections_cache["value"])
+    from zwk_kb.collections import read_collections_json
+
     try:
         collections = read_collections_json(path.read_text(encoding="utf-8"))
     except OSError:
@@ -205,6 +207,8 @@ def collection(name: str) -> Any:
 
 @bp.get("/sammlungen/<name>/qr.svg")
 def collection_qr_svg(name: str) -> Any:
+    from zwk_kb.qr import qr_svg
+
     found = _collection(name)
     url = base_url() + url_for("share.collection", name=found.name)
     return _file(qr_svg(url), "image/svg+xml", f"qr-sammlung-{found.name}.svg", QR_CACHE)
@@ -212,6 +216,8 @@ def collection_qr_svg(name: str) -> Any:
 
 @bp.get("/sammlungen/<name>/qr.png")
 def collection_qr_png(name: str) -> Any:
+    from zwk_kb.qr import qr_png
+
     found = _collection(name)
     url = base_url() + url_for("share.collection", name=found.name)
     return _file(qr_png(url), "image/png", f"qr-sammlung-{found.name}.png", QR_CACHE)
@@ -226,6 +232,8 @@ def _site_name() -> str:
 
 @bp.get("/feed.xml")
 def feed() -> Any:
+    from zwk_kb.feeds import ATOM_TYPE, atom_feed
+
     cards = state().engine.all_cards()
     return _file(
         atom_feed(cards, base_url(), site_name=_site_name()), ATOM_TYPE, cache="public, max-age=600"
@@ -234,6 +242,8 @@ def feed() -> Any:
 
 @bp.get("/sitemap.xml")
 def sitemap_xml() -> Any:
+    from zwk_kb.feeds import SITEMAP_TYPE, sitemap
+
     cards = state().engine.all_cards()
     names = [c.name for c in load_collections()]
     return _file(sitemap(base_url(), STATIC_PAGES, cards, names), SITEMAP_TYPE)
@@ -241,11 +251,15 @@ def sitemap_xml() -> Any:
 
 @bp.get("/opensearch.xml")
 def opensearch_xml() -> Any:
+    from zwk_kb.feeds import OPENSEARCH_TYPE, opensearch
+
     return _file(opensearch(base_url(), site_name=_site_name()), OPENSEARCH_TYPE)
 
 
 @bp.get("/robots.txt")
 def robots_txt() -> Any:
+    from zwk_kb.feeds import robots
+
     return _file(robots(base_url()), "text/plain; charset=utf-8")
 
 
@@ -253,6 +267,8 @@ def robots_txt() -> Any:
 
 
 def _export() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    from zwk_kb.export import MAX_EXPORT, export_rows
+
     app_state = state()
     args = {key: request.args.getlist(key) for key in request.args}
     search_request = parse_search_args(args, per_page=app_state.settings.per_page)
@@ -274,6 +290,8 @@ def _export_name(suffix: str) -> str:
 
 @bp.get("/export.csv")
 def export_csv() -> Any:
+    from zwk_kb.export import CSV_TYPE, to_csv
+
     rows, _ = _export()
     response = _file(to_csv(rows), CSV_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
@@ -282,6 +300,8 @@ def export_csv() -> Any:
 
 @bp.get("/export.json")
 def export_json() -> Any:
+    from zwk_kb.export import to_json_data
+
     rows, meta = _export()
     body = json.dumps(to_json_data(rows, **meta), ensure_ascii=False, indent=1)
     response = _file(body, "application/json; charset=utf-8")
