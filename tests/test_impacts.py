@@ -14,14 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from zwk_kb import impacts
-from zwk_kb.documents import TEXT_FIELD_BOOSTS
 from zwk_kb.impacts import IMPACTS_EXT, segment_impacts
-from zwk_kb.index import SearcherPool, build, current_generation, update
+from zwk_kb.index import WRITER_OPTIONS, SearcherPool, build, current_generation, update
 from zwk_kb.model import Toolkit
 from zwk_kb.query import parse_search_args
 from zwk_kb.search import SearchEngine
 
-QUERIES = ("kita personal", "buergerbeteiligung", "Dolmetscher", "senioren -pflege", "ehrenamt jugend")
+QUERIES = (
+    "kita personal",
+    "buergerbeteiligung",
+    "Dolmetscher",
+    "senioren -pflege",
+    "ehrenamt jugend",
+)
 
 
 def _updated_twice(toolkit: Toolkit, path: Path) -> None:
@@ -58,7 +63,7 @@ def test_side_file_of_every_segment_holds_exactly_whooshs_text_postings(
     checked = 0
     for leaf, _ in leaves:
         reader = leaf.reader()
-        for field in TEXT_FIELD_BOOSTS:
+        for field in sorted(WRITER_OPTIONS["codec"].impact_fields):  # text and facet fields
             side = segment_impacts(reader, field)
             assert side is not None, (reader.segment(), field)
             for btext in reader.lexicon(field):

@@ -233,6 +233,7 @@ def test_browse_orders_and_facet_sets_equal_whoosh_with_segments_and_deletions(
 
     from zwk_kb.documents import CHANGED, TITLE_ORDER
     from zwk_kb.facets import FACETS
+    from zwk_kb.impacts import segment_impacts
     from zwk_kb.search import _column_order, _posting_ids
 
     pool = _index_with_deletions(bundled_toolkit, tmp_path)
@@ -245,6 +246,8 @@ def test_browse_orders_and_facet_sets_equal_whoosh_with_segments_and_deletions(
         assert _column_order(searcher, docs, field, reverse) == [d for _, d in whoosh.top_n]
     compared = 0
     for facet in FACETS:
+        # the facet sets come from the segments' side files (see test_impacts.py)
+        assert all(segment_impacts(leaf, facet.name) for leaf, _ in reader.leaf_readers())
         for term in reader.lexicon(facet.name):
             expected = frozenset(reader.postings(facet.name, term).all_ids())
             assert _posting_ids(reader, facet.name, term) & docs == expected

@@ -9,8 +9,9 @@ Layout of the index folder::
     write.owner        who holds the lock: pid, command, since when (for the "busy" message)
 
 Inside each generation: the Whoosh files, ``meta.json`` (fingerprint of vocabulary and analysis
-code, card count, format), ``stamps.json`` (slug -> content hash, for incremental updates) and
-``collections.json``.
+code, card count, format), ``stamps.json`` (slug -> content hash, for incremental updates),
+``collections.json`` and what a fresh server would otherwise compute on its first search
+(``words.marshal``, ``synonyms.pickle``: each checked before it is used).
 
 Guarantees (each has a test in ``tests/test_lifecycle.py``):
 
@@ -36,23 +37,24 @@ import json
 import logging
 import multiprocessing
 import os
+import pickle
 import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as windex
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from zwk_kb.analysis import export_analysis, seed_analysis
-from zwk_kb.collections import collections_json
+from zwk_kb import analysis
+from zwk_kb.analysis import SynonymTable, export_analysis, seed_analysis
 from zwk_kb.documents import (
     SCHEMA_VERSION,
     SLUG,
@@ -65,9 +67,12 @@ from zwk_kb.documents import (
     spelling_analyzer,
 )
 from zwk_kb.errors import IndexBusy, IndexMissing, ZwkKbError
+from zwk_kb.facets import FACETS
 from zwk_kb.impacts import ImpactCodec
-from zwk_kb.model import Card, Toolkit, Vocabulary
 from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, card_words
+
+if TYPE_CHECKING:  # annotations only: a reader (the web app) never imports the card model
+    from zwk_kb.model import Card, Toolkit, Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +80,7 @@ CURRENT_FILE = "CURRENT"
 META_FILE = "meta.json"
 STAMPS_FILE = "stamps.json"
 WORDS_FILE = "words.marshal"  # every word of the cards, analysed (see _write_words)
+SYNONYMS_FILE = "synonyms.pickle"  # the analysed synonym table (see write_synonyms)
 COLLECTIONS_FILE = "collections.json"  # the toolkit's _collections/*.yml, parsed (issue 5)
 LOCK_FILE = "write.lock"
 OWNER_FILE = "write.owner"
@@ -89,11 +95,12 @@ WRITER_LIMIT_MB = 128
 WRITER_OPTIONS: dict[str, Any] = {
     "limitmb": WRITER_LIMIT_MB,
     "compound": False,
-    "codec": ImpactCodec(TEXT_FIELD_BOOSTS),
+    "codec": ImpactCodec([*TEXT_FIELD_BOOSTS, *(facet.name for facet in FACETS)]),
 }
 """Segments as separate files, not Whoosh's default compound file: a searcher then maps only
 the pages it reads (a compound 10k-card segment cost ~80 MB of private memory per searcher).
-Each segment also gets its text postings without positions (``impacts``) for fast scoring."""
+Each segment also gets the postings of its text and facet fields in a side file (``impacts``),
+for fast first searches and facet sets."""
 # Source files whose change changes what is in the index: the index is rebuilt when they change
 # (the analyzer is pickled into the index, so an old index with new code may not even load).
 FINGERPRINT_MODULES = (
@@ -329,6 +336,7 @@ def _build_locked(
         count = _verify(generation, toolkit.cards)
         _write_spelling(generation, dictionary)
         _write_words(generation, schema, tag)
+        write_synonyms(generation, toolkit.vocabulary.synonyms)
         _write_stamps(generation, toolkit.cards)
         _write_meta(generation, toolkit, count, previous=previous.name if previous else "")
         _switch(index_dir, name)
@@ -540,6 +548,58 @@ def load_words(generation: Path, analyzer: Any) -> int:
         return 0
 
 
+# ---- what a server needs first, prepared by the index run ----------------------------------
+
+
+SYNONYMS_FORMAT = 1
+
+
+def _synonyms_key(extra_groups: Iterable[Iterable[str]]) -> str:
+    """What the prepared synonym table depends on: the shipped list, the toolkit's groups, the
+    analysis code and its word list. Any change gives another key."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    package = Path(__file__).resolve().parent
+    # read at call time (not imported names): a test may point them elsewhere
+    for path in (analysis.SYNONYMS_PATH, analysis.WORDLIST_PATH, package / "textfold.py"):
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    groups = [[str(member) for member in group] for group in extra_groups]
+    digest.update(json.dumps(groups, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def write_synonyms(generation: Path, extra_groups: Iterable[Iterable[str]]) -> None:
+    """The synonym table analysed once by the index run, for :func:`read_synonyms` (analysing
+    it costs a server about 0.1 s on its first search). Kept when it is still current."""
+    groups = [list(group) for group in extra_groups]
+    key = _synonyms_key(groups)
+    if read_synonyms(generation, groups, key) is not None:
+        return
+    table = SynonymTable.load(groups)
+    _atomic_write(
+        generation / SYNONYMS_FILE, pickle.dumps((SYNONYMS_FORMAT, key, table), protocol=5)
+    )
+
+
+def read_synonyms(
+    generation: Path, extra_groups: Iterable[Iterable[str]], key: str | None = None
+) -> SynonymTable | None:
+    """The prepared synonym table of the generation if it was made from the same synonyms,
+    analysis code and word list as this process would use; else None."""
+    try:
+        data = (generation / SYNONYMS_FILE).read_bytes()
+    except OSError:
+        return None
+    key = key or _synonyms_key(extra_groups)
+    try:
+        form, found_key, table = pickle.loads(data)
+    except Exception:  # a file of other code: analysed anew
+        return None
+    if form != SYNONYMS_FORMAT or found_key != key or not isinstance(table, SynonymTable):
+        return None
+    return table
+
+
 def _write_spelling(generation: Path, dictionary: SpellingDictionary, commit: int = -1) -> None:
     """The dictionary file, marked with the index commit it counts (-1: the first)."""
     if commit < 0:
@@ -590,6 +650,8 @@ def _write_meta(generation: Path, toolkit: Toolkit, count: int, previous: str = 
         "previous": previous or read_meta(generation).get("previous", ""),
     }
     if toolkit.directory:  # collections travel with the index: the web app reads only the index
+        from zwk_kb.collections import collections_json  # YAML parsing: index runs only
+
         text = collections_json(toolkit.directory, toolkit.by_slug())
         _atomic_write(generation / COLLECTIONS_FILE, text)
     _atomic_write(generation / META_FILE, json.dumps(meta))
@@ -799,6 +861,7 @@ def _apply_changes(
                         progress(n)
             _write_spelling(generation, dictionary, ix.latest_generation())
             _write_words(generation, ix.schema, tag)
+            write_synonyms(generation, toolkit.vocabulary.synonyms)
             with ix.searcher() as searcher:
                 count = searcher.doc_count()
             if count != len(wanted):

@@ -42,7 +42,8 @@ from zwk_kb.documents import (
 from zwk_kb.errors import SearchTimeout
 from zwk_kb.facets import FACETS
 from zwk_kb.highlighting import TermMatcher, fragments_html, matched_surface_forms, whole_html
-from zwk_kb.index import WORDS_FILE, SearcherPool, load_words
+from zwk_kb.impacts import segment_impacts
+from zwk_kb.index import WORDS_FILE, SearcherPool, load_words, read_synonyms
 from zwk_kb.query import QueryPart, SearchRequest, split_query
 from zwk_kb.scoring import DEFAULT_BUDGET, ScoreCache
 from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, load_dictionary
@@ -222,11 +223,24 @@ class _FacetSets:
         self.sort_keys: dict[str, dict[str, str]] = {
             name: {v: fold(v) for v in per_value} for name, per_value in self.values.items()
         }
-        # browse orders, computed once per index state: newest first, and by title
-        self.newest: list[int] = _column_order(searcher, self.all_docs, CHANGED, reverse=True)
-        # an index from before the sort column (schema 4) still sorts, only slower
-        order_field = TITLE_ORDER if TITLE_ORDER in searcher.schema else TITLE
-        self.by_title: list[int] = _column_order(searcher, self.all_docs, order_field)
+        self._newest: list[int] | None = None
+        self._by_title: list[int] | None = None
+
+    # browse orders, once per index state on first use (a search by relevance needs neither);
+    # ``searcher``: any searcher of this index state
+    def newest(self, searcher: Searcher) -> list[int]:
+        """All cards, newest first."""
+        if self._newest is None:
+            self._newest = _column_order(searcher, self.all_docs, CHANGED, reverse=True)
+        return self._newest
+
+    def by_title(self, searcher: Searcher) -> list[int]:
+        """All cards by title."""
+        if self._by_title is None:
+            # an index from before the sort column (schema 4) still sorts, only slower
+            field = TITLE_ORDER if TITLE_ORDER in searcher.schema else TITLE
+            self._by_title = _column_order(searcher, self.all_docs, field)
+        return self._by_title
 
     def resolve(self, facet: str, requested: str) -> str:
         """The index's spelling of a requested value ('Dessau-Rosslau' -> 'Dessau-Roßlau')."""
@@ -259,12 +273,16 @@ class SearchEngine:
 
     @property
     def synonyms(self) -> SynonymTable:
-        """The synonym table, analysed on first use (a fifth of a second: not at start-up)."""
+        """The synonym table: as the index run prepared it, else analysed on first use (a
+        tenth of a second: not at start-up)."""
         table = self._synonyms
         if table is None:
             with self._lock:
                 if self._synonyms is None:
-                    self._synonyms = SynonymTable.load(self._extra_synonyms)
+                    folder = Path(self.pool.key()[0])
+                    self._synonyms = read_synonyms(
+                        folder, self._extra_synonyms
+                    ) or SynonymTable.load(self._extra_synonyms)
                 table = self._synonyms
         return table
 
@@ -519,11 +537,11 @@ class SearchEngine:
             facets = self._facet_counts(sets, text.mask, allowed_masks, resolved)
             if len(text.facets) < FACET_COUNTS_PER_QUERY:
                 text.facets[selection] = facets
-        ranking: Sequence[int] = list(scores) if scores is not None else sets.newest
+        ranking: Sequence[int] = list(scores) if scores is not None else sets.newest(searcher)
         if request.sort == "newest":
-            ranking = sets.newest
+            ranking = sets.newest(searcher)
         elif request.sort == "title":
-            ranking = sets.by_title
+            ranking = sets.by_title(searcher)
         explain = text.main if scores is not None else None
         hits = (
             self._page(
@@ -932,6 +950,12 @@ def _posting_ids(reader: Any, field: str, term: Any) -> frozenset[int]:
     ids: set[int] = set()
     for leaf, offset in reader.leaf_readers():
         if (field, term) not in leaf:
+            continue
+        impacts = segment_impacts(leaf, field)
+        if impacts is not None:  # the segment's side file: no Whoosh blocks to decode
+            btext = term if isinstance(term, bytes) else leaf.schema[field].to_bytes(term)
+            found, _ = impacts.postings(field, btext)
+            ids.update(map(offset.__add__, found) if offset else found)
             continue
         matcher = leaf.postings(field, term)
         if isinstance(matcher, matching.FilterMatcher):  # deleted documents: the caller
