@@ -43,7 +43,7 @@ from zwk_kb.errors import SearchTimeout
 from zwk_kb.facets import FACETS
 from zwk_kb.highlighting import TermMatcher, fragments_html, matched_surface_forms, whole_html
 from zwk_kb.impacts import segment_impacts
-from zwk_kb.index import WORDS_FILE, SearcherPool, load_words, read_synonyms
+from zwk_kb.index import WORDS_FILE, SearcherPool, load_lexicon, load_words, read_synonyms
 from zwk_kb.query import QueryPart, SearchRequest, split_query
 from zwk_kb.scoring import DEFAULT_BUDGET, ScoreCache
 from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, load_dictionary
@@ -471,6 +471,7 @@ class SearchEngine:
                 return
             self._words_seeded.add(key)
         load_words(folder, searcher.schema[TITLE].analyzer)
+        load_lexicon(folder)
 
     def _spelling(self) -> SpellingDictionary:
         """The spelling dictionary of this thread's index state, read once per state and file
