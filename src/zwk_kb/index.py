@@ -424,9 +424,23 @@ def _segment_worker(worker: int, procs: int, results: Any, counter: Any) -> None
         segment = writer._finalize_segment()  # the shared temp folder is removed by the parent
         words = export_analysis(writer.schema[TITLE].analyzer, "worker")
         results.put((worker, "ok", (segment, dictionary.to_json(), words)))
+        _flush_or_exit(results, parent)
     except BaseException as exc:  # reported to the parent, which raises it
         code = exc.errno if isinstance(exc, OSError) else None
         results.put((worker, "error", (type(exc).__name__, str(exc)[:500], code)))
+
+
+def _flush_or_exit(results: Any, parent: int) -> None:
+    """Wait until the queue has handed the result to the pipe, unless the build was killed:
+    a result larger than the pipe's buffer would otherwise keep an orphaned worker waiting for
+    a reader forever."""
+    results.close()
+    flusher = threading.Thread(target=results.join_thread, daemon=True)
+    flusher.start()
+    while flusher.is_alive():
+        flusher.join(0.2)
+        if os.getppid() != parent:
+            os._exit(3)
 
 
 def _write_parallel(
