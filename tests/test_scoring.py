@@ -234,13 +234,14 @@ def test_browse_orders_and_facet_sets_equal_whoosh_with_segments_and_deletions(
     from zwk_kb.documents import CHANGED, TITLE_ORDER
     from zwk_kb.facets import FACETS
     from zwk_kb.impacts import segment_impacts
-    from zwk_kb.search import _column_order, _posting_ids
+    from zwk_kb.search import _column_order, _field_postings, _live_docs
 
     pool = _index_with_deletions(bundled_toolkit, tmp_path)
     searcher = pool.searcher()
     reader = searcher.reader()
     assert reader.has_deletions() and not reader.is_atomic()
     docs = frozenset(reader.all_doc_ids())
+    assert _live_docs(reader) == docs
     for field, reverse in ((CHANGED, True), (TITLE_ORDER, False)):
         whoosh = searcher.search(wq.Every(), limit=None, sortedby=field, reverse=reverse)
         assert _column_order(searcher, docs, field, reverse) == [d for _, d in whoosh.top_n]
@@ -248,9 +249,11 @@ def test_browse_orders_and_facet_sets_equal_whoosh_with_segments_and_deletions(
     for facet in FACETS:
         # the facet sets come from the segments' side files (see test_impacts.py)
         assert all(segment_impacts(leaf, facet.name) for leaf, _ in reader.leaf_readers())
+        found = _field_postings(reader, facet.name)
+        assert set(found) == set(reader.lexicon(facet.name))
         for term in reader.lexicon(facet.name):
             expected = frozenset(reader.postings(facet.name, term).all_ids())
-            assert _posting_ids(reader, facet.name, term) & docs == expected
+            assert found[term] & docs == expected
             compared += 1
     assert compared > 30
     pool.close()
