@@ -122,3 +122,12 @@ def test_same_answers_with_missing_or_damaged_side_files(
         side.write_bytes(side.read_bytes()[: 40 + number])  # cut off, directory gone
     impacts._open.clear()
     assert _answers(damaged, synonyms) == expected
+
+
+def test_positions_narrowed_to_two_bytes_keep_their_values() -> None:
+    from array import array
+
+    from zwk_kb.impacts import _narrow
+
+    values = array("I", [0, 1, 255, 256, 4097, 65535, 300])
+    assert _narrow(values) == array("H", values).tobytes()

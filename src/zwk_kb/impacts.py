@@ -88,8 +88,9 @@ class _ImpactFieldWriter(W3FieldWriter):
         self._decode: Any = None
         self._ids: array = array("I")
         self._weights: array = array("f")
-        self._counts: array = array("I")
+        self._counts: array = array("H")
         self._positions: array = array("I")
+        self._with_positions = False
 
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
         super().start_field(fieldname, fieldobj)
@@ -117,19 +118,31 @@ class _ImpactFieldWriter(W3FieldWriter):
         if self._recording:
             self._ids = array("I")
             self._weights = array("f")
-            self._counts = array("I")
+            self._counts = array("H")
             self._positions = array("I")
+            self._with_positions = self._decode is not None
 
     def _take_block(self, ids: Any, weights: Any, values: list[bytes]) -> None:
         self._ids.extend(ids)
         self._weights.extend(weights)
-        if self._decode is None:
+        if not self._with_positions:
             return
         if len(values) != len(ids):  # a posting without positions: none for this term
-            self._decode = None
+            self._with_positions = False
             return
-        decoded = list(map(self._decode, values))
-        self._counts.extend(map(len, decoded))
+        decoded: list[list[int]] | None = None
+        if self._decode is _decode_positions:
+            try:  # Whoosh's Positions values: a 4-byte count, then the pickled deltas
+                decoded = [list(accumulate(pickle.loads(v[4:]))) for v in values]
+            except Exception:  # an older encoding: the careful way below
+                decoded = None
+        if decoded is None:
+            decoded = list(map(self._decode, values))
+        try:
+            self._counts.extend(map(len, decoded))
+        except OverflowError:  # a word 65,536 times in one card: Whoosh reads its positions
+            self._with_positions = False
+            return
         self._positions.extend(chain.from_iterable(decoded))
 
     def finish_term(self) -> None:
@@ -139,11 +152,11 @@ class _ImpactFieldWriter(W3FieldWriter):
             self._impfile.write(self._ids.tobytes())
             self._impfile.write(self._weights.tobytes())
             kind = "-"  # no positions
-            if self._decode is not None and max(self._counts, default=65536) < 65536:
+            if self._with_positions:
                 kind = "H" if max(self._positions, default=0) < 65536 else "I"
-                self._impfile.write(array("H", self._counts).tobytes())
-                positions = self._positions if kind == "I" else array("H", self._positions)
-                self._impfile.write(positions.tobytes())
+                self._impfile.write(self._counts.tobytes())
+                positions = self._positions
+                self._impfile.write(positions.tobytes() if kind == "I" else _narrow(positions))
             self._directory[self._prefix + self._btext] = (offset, len(self._ids), kind)
 
     def close(self) -> None:
@@ -216,6 +229,18 @@ class SegmentImpacts:
             if i is not None:
                 result[doc] = every[starts[i] : starts[i + 1]]
         return result
+
+
+def _narrow(values: array) -> bytes:
+    """An ``array('I')`` of values below 65,536 as the bytes of an ``array('H')``, by slicing
+    the low halves out of the raw bytes (converting value by value costs a Python object each)."""
+    if sys.byteorder != "little" or values.itemsize != 4:
+        return array("H", values).tobytes()
+    raw = values.tobytes()
+    narrow = bytearray(len(raw) // 2)
+    narrow[0::2] = raw[0::4]
+    narrow[1::2] = raw[1::4]
+    return bytes(narrow)
 
 
 def _decode_positions(vbytes: bytes) -> list[int]:
