@@ -368,4 +368,13 @@ def test_near_queries_from_side_file_positions_equal_whooshs_span_matcher(
             assert ours == whoosh, (words, field)
             found += len(ours)
     assert found > 20
+    phrases = 0
+    for words in (["kita", "personal"], ["leerstand", "ortskern"], ["jung", "mensch"]):
+        for field, slop, boost in (("body", 1, 1.0), ("title", 1, 5.0), ("summary", 2, 2.5)):
+            q = wq.Phrase(field, words, slop=slop, boost=boost)
+            ours = cache.evaluate(searcher, pool.key(), q)
+            whoosh = {d: s for s, d in searcher.search(q, limit=None).top_n}
+            assert ours == whoosh, (words, field)
+            phrases += len(ours)
+    assert phrases > 3
     pool.close()

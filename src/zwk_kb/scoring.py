@@ -129,6 +129,13 @@ class ScoreCache:
             near = self._near(searcher, state, q, deadline)
             if near is not None:
                 return self._vector_scores(near)
+        if isinstance(q, wq.Phrase) and len(q.words) > 1:
+            # Whoosh matches a phrase as SpanNear2(ordered, mindist=1) and then applies its boost
+            terms = [wq.Term(q.fieldname, word) for word in q.words]
+            in_order = spans.SpanNear2(terms, slop=q.slop, ordered=True, mindist=1)
+            near = self._near(searcher, state, in_order, deadline)
+            if near is not None:
+                return _scaled(self._vector_scores(near), q.boost)
         return self._vector_scores(self._opaque(searcher, state, q, deadline))
 
     def matching_terms(
