@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +22,14 @@ from zwk_kb.evaluation import load_judgments
 from zwk_kb.index import SearcherPool, build, update
 from zwk_kb.model import Toolkit
 from zwk_kb.query import parse_search_args
-from zwk_kb.scoring import ScoreCache, _dismax, _intersection, _union
+from zwk_kb.scoring import (
+    ScoreCache,
+    _dismax,
+    _intersection,
+    _scattered,
+    _union,
+    _without_deleted,
+)
 from zwk_kb.search import SearchEngine, _DisMax
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,18 +54,16 @@ def _has_wide_dismax(q: wq.Query) -> bool:
 def _compare(engine: SearchEngine, queries: list[str]) -> int:
     """Scores of every query the engine ranks, ours vs. Whoosh's; returns how many compared."""
     seen: list[Any] = []
-    original = engine.scores.evaluate
+    original = engine.scores._dense
 
-    def recording(
-        searcher: Any, state: Any, q: wq.Query, deadline: float | None = None
-    ) -> dict[int, float]:
-        seen.append((searcher, q))
-        return original(searcher, state, q, deadline)
+    def recording(searcher: Any, state: Any, q: wq.Query, *args: Any) -> Any:
+        seen.append((searcher, q))  # the query and every subquery
+        return original(searcher, state, q, *args)
 
-    engine.scores.evaluate = recording  # type: ignore[method-assign]
+    engine.scores._dense = recording  # type: ignore[method-assign]
     for text in queries:
         engine.search(parse_search_args({"q": [text]}))
-    engine.scores.evaluate = original  # type: ignore[method-assign]
+    engine.scores._dense = original  # type: ignore[method-assign]
     compared = 0
     for searcher, q in seen:
         ours = ScoreCache().evaluate(searcher, engine.pool.key(), q)
@@ -73,6 +79,8 @@ def _compare(engine: SearchEngine, queries: list[str]) -> int:
         else:
             whoosh = {d: s for s, d in searcher.search(q, limit=None).top_n}
         assert set(ours) == set(whoosh), q
+        ranked = list(ScoreCache().ranked(searcher, engine.pool.key(), q))
+        assert ranked == sorted(ours, key=lambda d: (-ours[d], d)), q
         if _has_wide_dismax(q):
             continue
         for docnum, score in whoosh.items():
@@ -113,9 +121,8 @@ def test_scores_equal_whoosh_with_segments_and_deletions(
 
 
 def test_dismax_takes_the_best_alternative_plus_a_tiebreak_share() -> None:
-    from zwk_kb.scoring import _dismax
-
-    assert _dismax([{1: 2.0, 2: 1.0}, {1: 1.0, 3: 4.0}, {1: 0.5}], 0.1) == pytest.approx(
+    parts = [{1: 2.0, 2: 1.0}, {1: 1.0, 3: 4.0}, {1: 0.5}]
+    assert _as_dict(_dismax([_as_dense(p) for p in parts], 0.1, SIZE)) == pytest.approx(
         {1: 2.0 + 0.1 * 1.5, 2: 1.0, 3: 4.0}
     )
 
@@ -313,10 +320,12 @@ def test_fast_merges_give_exactly_the_floats_of_a_running_sum(
     """Equal scores must stay equal and ranks must not flip by rounding: the merges that run
     in C give bit-identical sums, maxima and intersections."""
     copies = [dict(p) for p in parts]
-    assert _union([dict(p) for p in parts]) == _reference_union(copies)
-    assert _dismax([dict(p) for p in parts], tiebreak) == _reference_dismax(copies, tiebreak)
+    assert _as_dict(_union([_as_dense(p) for p in parts], SIZE)) == _reference_union(copies)
+    assert _as_dict(_dismax([_as_dense(p) for p in parts], tiebreak, SIZE)) == _reference_dismax(
+        copies, tiebreak
+    )
     queries = [wq.Term("body", str(i)) for i in range(len(parts))]
-    lookup = {q: dict(p) for q, p in zip(queries, parts, strict=True)}
+    lookup = {q: _as_dense(p) for q, p in zip(queries, parts, strict=True)}
     expected: dict[int, float] | None = None
     for part in parts:
         expected = (
@@ -324,7 +333,20 @@ def test_fast_merges_give_exactly_the_floats_of_a_running_sum(
             if expected is None
             else {d: s + part[d] for d, s in expected.items() if d in part}
         )
-    assert _intersection(queries, lookup.__getitem__) == (expected or {})
+    assert _as_dict(_intersection(queries, lookup.__getitem__, SIZE)) == (expected or {})
+
+
+SIZE = 61
+
+
+def _as_dense(part: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+    docs = sorted(part)
+    return _scattered(np.array(docs, dtype=np.int64), np.array([part[d] for d in docs]), SIZE)
+
+
+def _as_dict(dense: tuple[np.ndarray, np.ndarray]) -> dict[int, float]:
+    scores, matched = dense
+    return {int(d): float(scores[d]) for d in np.flatnonzero(matched)}
 
 
 NEAR_CASES = (
@@ -378,3 +400,21 @@ def test_near_queries_from_side_file_positions_equal_whooshs_span_matcher(
             phrases += len(ours)
     assert phrases > 3
     pool.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    docs=st.lists(st.integers(0, 5000), unique=True, max_size=400).map(sorted),
+    deleted=st.sets(st.integers(0, 5000), max_size=40),
+)
+def test_deleted_cards_never_score_however_many_there_are(
+    docs: list[int], deleted: set[int]
+) -> None:
+    """A card removed by an update must not come back in a result, whether a segment has a
+    few deleted cards (found by bisection) or many (filtered one by one)."""
+    ids = np.array(docs, dtype=np.int64)
+    tfs = np.array([float(d % 7 + 1) for d in docs])
+    kept_ids, kept_tfs = _without_deleted(ids, tfs, deleted)
+    expected = [d for d in docs if d not in deleted]
+    assert kept_ids.tolist() == expected
+    assert kept_tfs.tolist() == [float(d % 7 + 1) for d in expected]

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from itertools import accumulate, chain
 from typing import Any
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.formats import Positions
 
@@ -205,30 +206,67 @@ class SegmentImpacts:
             weights.frombytes(self._map[offset + 4 * count : offset + 8 * count])
         return ids, weights
 
-    def positions(self, field: str, btext: bytes, docs: Sequence[int]) -> dict[int, array] | None:
+    def positions(
+        self, field: str, btext: bytes, docs: Sequence[int]
+    ) -> dict[int, list[int]] | None:
         """Word positions of a term in each of ``docs`` (segment-local, ascending) that
         contains it; ``None`` when this file has no positions for the term."""
+        found = self._gather(field, btext, docs)
+        if found is None:
+            return None
+        present, counts, positions = found
+        ends = np.cumsum(counts).tolist()
+        every = positions.tolist()
+        return {
+            doc: every[end - n : end]
+            for doc, end, n in zip(present.tolist(), ends, counts.tolist(), strict=True)
+        }
+
+    def position_keys(self, field: str, btext: bytes, docs: Sequence[int]) -> np.ndarray | None:
+        """The term's occurrences in ``docs`` as ascending ``document << 32 | position``
+        keys (int64): occurrences in different documents are then never near each other."""
+        found = self._gather(field, btext, docs)
+        if found is None:
+            return None
+        present, counts, positions = found
+        return (np.repeat(present, counts) << 32) | positions
+
+    def _gather(
+        self, field: str, btext: bytes, docs: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(documents of ``docs`` containing the term, their position counts, all their
+        positions in a row), as int64 arrays; ``None`` when the file has no positions for the
+        term. Only the asked documents' positions are read (views of the memory map, found by
+        bisection): a common word's positions on all its cards are a megabyte."""
+        empty = np.zeros(0, dtype=np.int64)
         found = self._directory.get(field.encode("utf-8") + b"\x00" + btext)
         if found is None:
-            return {}
+            return empty, empty, empty
         offset, count, kind = found
         if kind == "-":
             return None
-        ids = array("I")
-        ids.frombytes(self._map[offset : offset + 4 * count])
-        counts = array("H")
-        counts.frombytes(self._map[offset + 8 * count : offset + 10 * count])
-        starts = [0, *accumulate(counts)]
-        base = offset + 10 * count
-        every = array(kind)
-        every.frombytes(self._map[base : base + every.itemsize * starts[-1]])
-        where = dict(zip(ids, range(count), strict=True))
-        result: dict[int, array] = {}
-        for doc in docs:
-            i = where.get(doc)
-            if i is not None:
-                result[doc] = every[starts[i] : starts[i + 1]]
-        return result
+        data = self._map
+        ids = np.frombuffer(data, dtype=np.uint32, count=count, offset=offset)
+        counts = np.frombuffer(data, dtype=np.uint16, count=count, offset=offset + 8 * count)
+        wanted = np.asarray(docs, dtype=np.int64)
+        at = np.minimum(np.searchsorted(ids, wanted), count - 1)
+        present = ids[at] == wanted
+        at = at[present]
+        ends = np.cumsum(counts, dtype=np.int64)
+        every = np.frombuffer(
+            data,
+            dtype=np.uint16 if kind == "H" else np.uint32,
+            count=int(ends[-1]),
+            offset=offset + 10 * count,
+        )
+        sizes = counts[at].astype(np.int64)
+        # the positions of the chosen documents, run by run: start of each run repeated over
+        # its length, plus the place inside the run
+        total = int(sizes.sum())
+        run_starts = ends[at] - sizes
+        inside = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        positions = every[np.repeat(run_starts, sizes) + inside].astype(np.int64)
+        return wanted[present], sizes, positions
 
 
 def _narrow(values: array) -> bytes:

@@ -4,14 +4,16 @@ Why: at 10,000 cards a common word ("Pflege", "Gemeinde") stands on thousands of
 five text fields, plus its synonyms. Whoosh scores such a query document at a time through a
 tree of pure-Python matchers: 100–500 ms per query here, most of it matcher overhead. The
 BM25F score of one term on one card only depends on the index state, so it is computed once
-per index state (decoding the posting blocks in bulk) and kept as two compact arrays. A query
-is then a few dictionary merges: Or = sum over the union, And = sum over the intersection,
-DisjunctionMax = best plus tiebreak share, AndNot = difference, boosts multiply: the same
-arithmetic Whoosh's matchers do (``tests/test_scoring.py`` compares both on every query of the
-relevance judgments). Queries this module does not take apart (phrases, spans) are scored by
-Whoosh once per index state and cached the same way.
+per index state (from the segments' side files, see ``impacts``) and kept as two compact
+arrays. A query is then a few array operations over one score per card (numpy, in C: a
+synonym-rich query touches 50,000 postings, which cost 50–70 ms as Python dictionaries):
+Or = sum, And = sum where all match, DisjunctionMax = best plus tiebreak share, AndNot =
+difference, boosts multiply. The arithmetic is Whoosh's, in the order of its additions
+(``tests/test_scoring.py`` compares both on every query of the relevance judgments). Queries
+this module does not take apart (spans of other shapes) are scored by Whoosh once per index
+state and cached the same way.
 
-The cache is bounded by the number of postings it holds (12 bytes each) and drops the least
+The cache is bounded by the number of postings it holds (16 bytes each) and drops the least
 recently used entries; an entry of another index state is never used (the key includes it).
 """
 
@@ -19,13 +21,12 @@ from __future__ import annotations
 
 import threading
 import time
-from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Hashable
-from operator import add
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.matching import FilterMatcher
@@ -42,7 +43,10 @@ index. Measured: after 2,500 different queries on 10k cards the cache held 2.0 m
 and the process 173 MB, under the 200 MB a small server should need."""
 
 Scores = dict[int, float]
-Vector = tuple[array, array]  # docnums ('l'), scores ('d')
+Vector = tuple[np.ndarray, np.ndarray]
+"""Sparse: the matching documents (int64, ascending) and their scores (float64)."""
+Dense = tuple[np.ndarray, np.ndarray]
+"""One entry per document of the index: score (float64, 0 where not matched), matched (bool)."""
 
 
 class ScoreCache:
@@ -53,7 +57,7 @@ class ScoreCache:
         self._entries: OrderedDict[Hashable, Vector] = OrderedDict()
         self._size = 0
         # (state, segment, field, k1, b, avgfl) -> BM25 length norm of every document
-        self._lengths: dict[tuple[Any, ...], list[float]] = {}
+        self._lengths: dict[tuple[Any, ...], np.ndarray] = {}
         self._lock = threading.Lock()
 
     # ---- cache plumbing ------------------------------------------------------------------
@@ -102,41 +106,61 @@ class ScoreCache:
 
         Raises ``SearchTimeout`` once ``time.monotonic()`` passes ``deadline``.
         """
+        scores, matched = self._dense(searcher, state, q, deadline, searcher.doc_count_all())
+        docs = np.flatnonzero(matched)
+        return dict(zip(docs.tolist(), scores[docs].tolist(), strict=True))
+
+    def ranked(
+        self, searcher: Searcher, state: Hashable, q: wq.Query, deadline: float | None = None
+    ) -> Scores:
+        """As ``evaluate``, best first; equal scores by document number (as Whoosh orders
+        them: a stable sort of the ascending documents)."""
+        scores, matched = self._dense(searcher, state, q, deadline, searcher.doc_count_all())
+        docs = np.flatnonzero(matched)
+        order = docs[np.argsort(-scores[docs], kind="stable")]
+        return dict(zip(order.tolist(), scores[order].tolist(), strict=True))
+
+    def _dense(
+        self,
+        searcher: Searcher,
+        state: Hashable,
+        q: wq.Query,
+        deadline: float | None,
+        size: int,
+    ) -> Dense:
         if deadline is not None and time.monotonic() > deadline:
             raise SearchTimeout("Die Suche hat zu lange gedauert.")
 
-        def sub(query: wq.Query) -> Scores:
-            return self.evaluate(searcher, state, query, deadline)
+        def sub(query: wq.Query) -> Dense:
+            return self._dense(searcher, state, query, deadline, size)
 
         if isinstance(q, wq.Term):
             docs, scores = self._term(searcher, state, q)
-            if q.boost != 1.0:
-                scores = map(q.boost.__mul__, scores)  # type: ignore[assignment]
-            return dict(zip(docs, scores, strict=True))
+            return _scattered(docs, scores * q.boost if q.boost != 1.0 else scores, size)
         if isinstance(q, wq.AndNot):
-            positive = sub(q.a)
-            if positive:
-                for docnum in sub(q.b):
-                    positive.pop(docnum, None)
-            return _scaled(positive, q.boost)
+            scores, matched = sub(q.a)
+            if matched.any():
+                matched = matched & ~sub(q.b)[1]
+                scores = np.where(matched, scores, 0.0)
+            return _scaled((scores, matched), q.boost)
         if isinstance(q, wq.DisjunctionMax):
-            return _scaled(_dismax([sub(s) for s in q.subqueries], q.tiebreak), q.boost)
+            return _scaled(_dismax([sub(s) for s in q.subqueries], q.tiebreak, size), q.boost)
         if type(q) is wq.Or and not q.minmatch and q.scale is None:
-            return _scaled(_union([sub(s) for s in q.subqueries]), q.boost)
+            return _scaled(_union([sub(s) for s in q.subqueries], size), q.boost)
         if type(q) is wq.And:
-            return _scaled(_intersection(q.subqueries, sub), q.boost)
+            return _scaled(_intersection(q.subqueries, sub, size), q.boost)
         if isinstance(q, spans.SpanNear2):
             near = self._near(searcher, state, q, deadline)
             if near is not None:
-                return self._vector_scores(near)
+                return _scattered(*near, size)
         if isinstance(q, wq.Phrase) and len(q.words) > 1:
             # Whoosh matches a phrase as SpanNear2(ordered, mindist=1) and then applies its boost
             terms = [wq.Term(q.fieldname, word) for word in q.words]
             in_order = spans.SpanNear2(terms, slop=q.slop, ordered=True, mindist=1)
             near = self._near(searcher, state, in_order, deadline)
             if near is not None:
-                return _scaled(self._vector_scores(near), q.boost)
-        return self._vector_scores(self._opaque(searcher, state, q, deadline))
+                return _scaled(_scattered(*near, size), q.boost)
+        return _scattered(*self._opaque(searcher, state, q, deadline), size)
 
     def matching_terms(
         self, searcher: Searcher, state: Hashable, q: wq.Query, docnums: list[int]
@@ -153,14 +177,10 @@ class ScoreCache:
             docs, _ = self._term(searcher, state, wq.Term(fieldname, text))
             word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
             for docnum in docnums:
-                i = bisect_left(docs, docnum)
+                i = int(np.searchsorted(docs, docnum))
                 if i < len(docs) and docs[i] == docnum:
                     found[docnum].add(word)
         return {d: terms for d, terms in found.items() if terms}
-
-    @staticmethod
-    def _vector_scores(vector: Vector) -> Scores:
-        return dict(zip(vector[0], vector[1], strict=True))
 
     def _opaque(
         self, searcher: Searcher, state: Hashable, q: wq.Query, deadline: float | None = None
@@ -180,7 +200,10 @@ class ScoreCache:
                 raise SearchTimeout("Die Suche hat zu lange gedauert.") from exc
             results = collector.results()
             ranked = sorted((docnum, score) for score, docnum in results.top_n)
-            vector = (array("l", (d for d, _ in ranked)), array("d", (s for _, s in ranked)))
+            vector = (
+                np.array([d for d, _ in ranked], dtype=np.int64),
+                np.array([s for _, s in ranked], dtype=np.float64),
+            )
             self._put(key, vector)
         return vector
 
@@ -207,10 +230,10 @@ class ScoreCache:
             return vector
         field = terms[0].fieldname
         vectors = [self._term(searcher, state, t) for t in terms]
-        candidates = set(vectors[0][0])
+        candidates = vectors[0][0]
         for docs, _ in vectors[1:]:
-            candidates.intersection_update(docs)
-        wanted = sorted(candidates)
+            candidates = np.intersect1d(candidates, docs, assume_unique=True)
+        wanted: list[int] = candidates.tolist()
         to_bytes = searcher.schema[field].to_bytes if field in searcher.schema else None
         btexts = [
             t.text if isinstance(t.text, bytes) or to_bytes is None else to_bytes(t.text)
@@ -229,6 +252,13 @@ class ScoreCache:
             impacts = segment_impacts(reader, field)
             if impacts is None:
                 return None
+            if len(btexts) == 2:  # the engine's case: two parts of a compound
+                keys = [impacts.position_keys(field, btext, local) for btext in btexts]
+                if keys[0] is None or keys[1] is None:
+                    return None
+                near = _near_pairs(keys[0], keys[1], q.slop, q.ordered, q.mindist)
+                matched.extend((near + offset).tolist())
+                continue
             per_term: list[dict[int, Any]] = []
             for btext in btexts:
                 found = impacts.positions(field, btext, local)
@@ -239,10 +269,10 @@ class ScoreCache:
                 lists = [found.get(doc) for found in per_term]
                 if all(lists) and _near_match(lists, q.slop, q.ordered, q.mindist):
                     matched.append(doc + offset)
-        scores = array("d")
-        for doc in matched:
-            scores.append(_tree_sum([v[1][bisect_left(v[0], doc)] for v in vectors]))
-        vector = (array("l", matched), scores)
+        docs = np.array(matched, dtype=np.int64)
+        # elementwise: each document's sum in Whoosh's order
+        scores = _tree_sum([v[1][np.searchsorted(v[0], docs)] for v in vectors])
+        vector = (docs, scores if len(vectors) > 1 else scores.copy())
         self._put(key, vector)
         return vector
 
@@ -255,30 +285,34 @@ class ScoreCache:
         return vector
 
     def _read_term(self, searcher: Searcher, state: Hashable, field: str, text: Any) -> Vector:
-        """BM25F scores of one term on every (not deleted) document, read block by block."""
-        docnums: array = array("l")
-        scores: array = array("d")
+        """BM25F scores of one term on every (not deleted) document, segment by segment."""
+        docnums: list[np.ndarray] = []
+        scores: list[np.ndarray] = []
         if field not in searcher.schema:
-            return docnums, scores
+            return _EMPTY_VECTOR
         weighting = searcher.weighting
         btext = searcher.schema[field].to_bytes(text) if isinstance(text, str) else text
         for leaf_index, (leaf, offset) in enumerate(searcher.leaf_searchers()):
             reader = leaf.reader()
-            if (field, text) not in reader:
-                continue
-            scorer = weighting.scorer(leaf, field, text)
             impacts = segment_impacts(reader, field)
-            if impacts is not None and isinstance(scorer, BM25FScorer):
+            if impacts is not None:
+                # the side file lists exactly the segment's terms: no lookup in Whoosh's table
                 ids, weights = impacts.postings(field, btext)
-                if reader.has_deletions():
-                    deleted = set(reader.segment().deleted_docs())
-                    kept = [i for i, d in enumerate(ids) if d not in deleted]
-                    ids = array("I", [ids[i] for i in kept])
-                    weights = array("f", [weights[i] for i in kept])
-                self._add_bm25(
-                    docnums, scores, ids, weights, offset, scorer, reader, state, leaf_index, field
-                )
+                if not ids:
+                    continue
+                scorer = weighting.scorer(leaf, field, text)
+                if isinstance(scorer, BM25FScorer):
+                    local = np.frombuffer(ids, dtype=np.uint32).astype(np.int64)
+                    tfs = np.frombuffer(weights, dtype=np.float32).astype(np.float64)
+                    if reader.has_deletions():
+                        local, tfs = _without_deleted(local, tfs, reader.segment().deleted_docs())
+                    docnums.append(local + offset)
+                    scores.append(self._bm25(local, tfs, scorer, reader, state, leaf_index, field))
+                    continue
+            elif (field, text) not in reader:
                 continue
+            else:
+                scorer = weighting.scorer(leaf, field, text)
             matcher = reader.postings(field, text, scorer=scorer)
             deleted: Any = None
             if isinstance(matcher, FilterMatcher):  # the segment has deleted documents
@@ -291,50 +325,48 @@ class ScoreCache:
                 matcher = reader.postings(field, text, scorer=scorer)
                 deleted = None
             if isinstance(scorer, BM25FScorer) and hasattr(matcher, "_read_ids"):
-                ids, weights = _postings_in_blocks(matcher)
+                block_ids, block_weights = _postings_in_blocks(matcher)
+                local = np.array(block_ids, dtype=np.int64)
+                tfs = np.array(block_weights, dtype=np.float64)
                 if deleted is not None:
-                    kept = [i for i, d in enumerate(ids) if d not in deleted]
-                    ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
-                self._add_bm25(
-                    docnums, scores, ids, weights, offset, scorer, reader, state, leaf_index, field
-                )
+                    local, tfs = _without_deleted(local, tfs, deleted)
+                docnums.append(local + offset)
+                scores.append(self._bm25(local, tfs, scorer, reader, state, leaf_index, field))
             else:  # another weighting or codec: Whoosh's own scorer, posting by posting
+                found: list[int] = []
+                values: list[float] = []
                 while matcher.is_active():
                     docnum = matcher.id()
                     if deleted is None or docnum not in deleted:
-                        docnums.append(docnum + offset)
-                        scores.append(float(matcher.score()))
+                        found.append(docnum + offset)
+                        values.append(float(matcher.score()))
                     matcher.next()
-        return docnums, scores
+                docnums.append(np.array(found, dtype=np.int64))
+                scores.append(np.array(values, dtype=np.float64))
+        if not docnums:
+            return _EMPTY_VECTOR
+        return np.concatenate(docnums), np.concatenate(scores)
 
-    def _add_bm25(
+    def _bm25(
         self,
-        docnums: array,
-        scores: array,
-        ids: Any,
-        weights: Any,
-        offset: int,
+        ids: np.ndarray,
+        tfs: np.ndarray,
         scorer: BM25FScorer,
         reader: Any,
         state: Hashable,
         leaf_index: int,
         field: str,
-    ) -> None:
-        """Append one segment's postings of a term with their BM25F scores."""
-        idf, k1 = scorer.idf, scorer.K1
-        # Whoosh's bm25(): idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))
+    ) -> np.ndarray:
+        """One segment's BM25F scores of a term: Whoosh's bm25(), ``idf * (tf * (K1 + 1)) /
+        (tf + K1 * ((1 - B) + B * fl / avgfl))``, elementwise. Each step is the same IEEE
+        operation on the same doubles as Whoosh's (the float32 weights widened exactly), so
+        the scores are identical."""
         norm = self._length_norms(reader, state, leaf_index, field, scorer)
-        # comprehensions, not a loop of appends: this is the cost of a first search
-        if isinstance(ids, array):
-            ids = ids.tolist()  # array('l').extend() takes no array('I')
-        docnums.extend([d + offset for d in ids] if offset else ids)
-        scores.extend(
-            [idf * ((tf * (k1 + 1)) / (tf + norm[d])) for d, tf in zip(ids, weights, strict=True)]
-        )
+        return scorer.idf * ((tfs * (scorer.K1 + 1)) / (tfs + norm[ids]))
 
     def _length_norms(
         self, reader: Any, state: Hashable, leaf_index: int, field: str, scorer: BM25FScorer
-    ) -> list[float]:
+    ) -> np.ndarray:
         """``K1 * ((1 - B) + B * fl / avgfl)`` per document of a segment: the same for every
         term of a field, so computed once per index state (not per term: 10,000 floats)."""
         k1, b, avgfl = scorer.K1, scorer.B, scorer.avgfl
@@ -342,24 +374,39 @@ class ScoreCache:
         with self._lock:
             norms = self._lengths.get(key)
         if norms is None:
-            norms = [k1 * ((1 - b) + b * fl / avgfl) for fl in _read_lengths(reader, field)]
+            norms = np.array(
+                [k1 * ((1 - b) + b * fl / avgfl) for fl in _read_lengths(reader, field)],
+                dtype=np.float64,
+            )
             with self._lock:
                 self._lengths[key] = norms
         return norms
 
 
+def _near_pairs(
+    first: np.ndarray, second: np.ndarray, slop: int, ordered: bool, mindist: int
+) -> np.ndarray:
+    """The documents where an occurrence of the second term is within ``slop`` (and at least
+    ``mindist``) words of one of the first (after it, if ``ordered``): ``_near_match`` for two
+    terms, on ``document << 32 | position`` keys of all documents at once."""
+    if ordered:
+        ranges = [(mindist, slop)]
+    elif mindist == 0:
+        ranges = [(-slop, slop)]
+    else:
+        ranges = [(mindist, slop), (-slop, -mindist)]
+    hit = np.zeros(len(first), dtype=bool)
+    for low, high in ranges:
+        if low <= high:
+            hit |= np.searchsorted(second, first + high, "right") > np.searchsorted(
+                second, first + low, "left"
+            )
+    return np.unique(first[hit] >> 32)
+
+
 def _near_match(positions: list[Any], slop: int, ordered: bool, mindist: int) -> bool:
     """Whoosh's ``SpanNear2Matcher._get_spans`` on plain positions: spans of the first term
     grow by each next term within ``slop`` (and at least ``mindist``) of them."""
-    if len(positions) == 2 and not ordered and mindist == 0:
-        # the engine's case (two parts of a compound): any pair at most ``slop`` apart
-        others = positions[1]
-        count = len(others)
-        for p in positions[0]:
-            j = bisect_left(others, p - slop)
-            if j < count and others[j] <= p + slop:
-                return True
-        return False
     current = [(p, p) for p in positions[0]]
     last = len(positions) - 1
     for number, others in enumerate(positions[1:], 1):
@@ -390,8 +437,21 @@ def _near_match(positions: list[Any], slop: int, ordered: bool, mindist: int) ->
     return False
 
 
-def _tree_sum(values: list[float]) -> float:
-    """Sum in the order of Whoosh's binary tree of intersection matchers."""
+def _without_deleted(
+    ids: np.ndarray, tfs: np.ndarray, deleted: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """A segment's postings without its deleted documents (a card removed or replaced by an
+    update stays in its old segment until the next merge, marked deleted)."""
+    gone = np.fromiter(deleted, dtype=np.int64)
+    if not len(gone):
+        return ids, tfs
+    kept = ~np.isin(ids, gone)
+    return ids[kept], tfs[kept]
+
+
+def _tree_sum(values: list[Any]) -> Any:
+    """Sum in the order of Whoosh's binary tree of intersection matchers (of numbers, or
+    elementwise of arrays)."""
     if len(values) == 1:
         return values[0]
     half = len(values) // 2
@@ -459,74 +519,71 @@ def _length_bytes(column: Any, count: int) -> Any:
     return column
 
 
-def _scaled(scores: Scores, boost: float) -> Scores:
-    if boost != 1.0:
-        # zip/map run in C; an in-place loop costs two dictionary operations per card
-        return dict(zip(scores.keys(), map(boost.__mul__, scores.values()), strict=True))
-    return scores
+_EMPTY_VECTOR: Vector = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
-def _add_into(total: Scores, part: Scores, best: Scores | None = None) -> set[int]:
-    """``total += part`` per document (and ``best = max(best, part)``), in place; returns the
-    documents in both. Set operations and map() run in C: a word's five fields, or a word and
-    its synonyms, share thousands of cards at 10,000, and a Python loop over them was most of
-    a search. The additions happen in the same order as one running sum over the parts, so
-    the floats are identical."""
-    common = total.keys() & part.keys()
-    sums = list(map(add, map(total.__getitem__, common), map(part.__getitem__, common)))
-    total.update(part)
-    total.update(zip(common, sums, strict=True))
-    if best is not None:
-        highs = list(map(max, map(best.__getitem__, common), map(part.__getitem__, common)))
-        best.update(part)
-        best.update(zip(common, highs, strict=True))
-    return common
+def _scattered(docs: np.ndarray, scores: np.ndarray, size: int) -> Dense:
+    dense = np.zeros(size, dtype=np.float64)
+    dense[docs] = scores
+    matched = np.zeros(size, dtype=bool)
+    matched[docs] = True
+    return dense, matched
 
 
-def _union(parts: list[Scores]) -> Scores:
-    parts = [p for p in parts if p]
+def _empty(size: int) -> Dense:
+    return np.zeros(size, dtype=np.float64), np.zeros(size, dtype=bool)
+
+
+def _scaled(part: Dense, boost: float) -> Dense:
+    return (part[0] * boost, part[1]) if boost != 1.0 else part
+
+
+def _union(parts: list[Dense], size: int) -> Dense:
+    """Sum per document over the parts that match it. Adding a 0.0 where a part does not match
+    leaves a sum unchanged, so each document's score is the running sum of its own parts'
+    scores, in this order (the most frequent part first)."""
+    parts = [p for p in parts if p[1].any()]
     if not parts:
-        return {}
-    parts.sort(key=len, reverse=True)
-    total = parts[0]
-    for other in parts[1:]:
-        _add_into(total, other)
-    return total
+        return _empty(size)
+    parts.sort(key=lambda p: int(np.count_nonzero(p[1])), reverse=True)
+    total, matched = parts[0][0].copy(), parts[0][1].copy()
+    for scores, more in parts[1:]:
+        total += scores
+        matched |= more
+    return total, matched
 
 
-def _intersection(subqueries: list[wq.Query], evaluate: Any) -> Scores:
-    total: Scores | None = None
+def _intersection(subqueries: list[wq.Query], evaluate: Any, size: int) -> Dense:
+    """Sum over the subqueries where all of them match (the later ones are not evaluated once
+    nothing is left)."""
+    total: np.ndarray | None = None
+    matched = np.zeros(size, dtype=bool)
     for sub in subqueries:
-        scores = evaluate(sub)
+        scores, more = evaluate(sub)
         if total is None:
-            total = scores
+            total, matched = scores.copy(), more.copy()
         else:
-            common = total.keys() & scores.keys()
-            total = dict(
-                zip(
-                    common,
-                    map(add, map(total.__getitem__, common), map(scores.__getitem__, common)),
-                    strict=True,
-                )
-            )
-        if not total:
-            return {}
-    return total or {}
+            total += scores
+            matched &= more
+        if not matched.any():
+            return _empty(size)
+    if total is None:
+        return _empty(size)
+    return np.where(matched, total, 0.0), matched
 
 
-def _dismax(parts: list[Scores], tiebreak: float) -> Scores:
+def _dismax(parts: list[Dense], tiebreak: float, size: int) -> Dense:
     """Best alternative per document plus ``tiebreak`` times the others (as the engine's
-    corrected DisjunctionMax matcher)."""
-    parts = [p for p in parts if p]
+    corrected DisjunctionMax matcher). Where only one part matches, total == best exactly, so
+    the document keeps that part's score."""
+    parts = [p for p in parts if p[1].any()]
     if not parts:
-        return {}
+        return _empty(size)
     if len(parts) == 1:
         return parts[0]
-    total = dict(parts[0])
-    best = dict(parts[0])
-    overlap: set[int] = set()
-    for part in parts[1:]:
-        overlap |= _add_into(total, part, best)
-    # a document in one part only keeps its score (best == total there)
-    best.update({d: best[d] + tiebreak * (total[d] - best[d]) for d in overlap})
-    return best
+    total, best, matched = parts[0][0].copy(), parts[0][0].copy(), parts[0][1].copy()
+    for scores, more in parts[1:]:
+        total += scores
+        np.maximum(best, scores, out=best)
+        matched |= more
+    return best + tiebreak * (total - best), matched

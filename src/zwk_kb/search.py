@@ -722,15 +722,11 @@ class SearchEngine:
         and the order."""
         q = self._with_exclusions(main, exclude)
         try:
-            scores = self.scores.evaluate(searcher, self.pool.key(), q, deadline)
+            return self.scores.ranked(searcher, self.pool.key(), q, deadline)
         except SearchTimeout:
             raise
         except Exception:
             return {}
-        # best first; equal scores by document number, as Whoosh orders them (the sort is
-        # stable, also in reverse; key functions in C, no tuple per card)
-        order = sorted(sorted(scores), key=scores.__getitem__, reverse=True)
-        return {docnum: scores[docnum] for docnum in order}
 
     @staticmethod
     def _facet_counts(
