@@ -7,6 +7,7 @@ same analyzer on both sides makes Whoosh searches match.
 from __future__ import annotations
 
 import pickle
+import re
 import subprocess
 import sys
 import time
@@ -16,11 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
+from whoosh.formats import Positions
 from whoosh.qparser import QueryParser
 
 from conftest import ROOT
 from zwk_kb import analysis
 from zwk_kb.analysis import (
+    OnePassPositions,
     SynonymTable,
     exact_analyzer,
     fold,
@@ -719,6 +722,12 @@ def _assert_one_pass_equals_pipeline(ana, text: str) -> None:
         fast = _token_stream(ana(text, **kwargs))
         slow = _token_stream(CompositeAnalyzer.__call__(ana, text, **kwargs))
         assert fast == slow, (text[:80], kwargs)
+    # what the index writer stores per term (count, weight, encoded positions)
+    pipeline = lambda value, **kwargs: CompositeAnalyzer.__call__(ana, value, **kwargs)  # noqa: E731
+    for mode in ("index", "query"):
+        fast_postings = sorted(OnePassPositions(field_boost=2.5).word_values(text, ana, mode=mode))
+        slow_postings = sorted(Positions(field_boost=2.5).word_values(text, pipeline, mode=mode))
+        assert fast_postings == slow_postings, (text[:80], mode)
 
 
 _EDGE_TEXTS = [
@@ -808,3 +817,29 @@ def test_exact_term_counts_equal_counting_the_tokens_fuzzed(text):
     from collections import Counter
 
     assert _FUZZ_EXACT.term_counts(text)[0] == Counter(t.text for t in _FUZZ_EXACT(text))
+
+
+_PER_CHARACTER_WORD = r"[^\W_](?:[^\W_]|[\u0300-\u036f\u00ad])*"
+"""The tokenizer's word pattern in its plain form (one alternation per character)."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["a\u0308", "\u00ad", "\u0301", "-", ":innen", "(in)", "_", " ", "ß"]),
+            st.text(max_size=8),
+        ),
+        max_size=25,
+    ).map("".join)
+)
+def test_token_patterns_match_what_the_per_character_pattern_matches(text):
+    """Cards and snippets are tokenized with the faster form of the word pattern; it must
+    find exactly the tokens of the plain form, marks, soft hyphens and gender suffixes included."""
+    from zwk_kb.analysis import _GENDER_SUFFIX, _HYPHEN, EXACT_TOKEN_PATTERN, TOKEN_PATTERN
+
+    word = _PER_CHARACTER_WORD
+    plain_token = rf"{word}(?:{_HYPHEN}{word})*{_GENDER_SUFFIX}?"
+    plain_exact = rf"{word}{_GENDER_SUFFIX}?"
+    assert re.findall(TOKEN_PATTERN, text) == re.findall(plain_token, text)
+    assert re.findall(EXACT_TOKEN_PATTERN, text) == re.findall(plain_exact, text)

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import columns
 from whoosh import fields as wf
+from whoosh.analysis import Analyzer
 
-from zwk_kb.analysis import ExactAnalyzer, exact_analyzer, german_analyzer
+from zwk_kb.analysis import ExactAnalyzer, OnePassPositions, exact_analyzer, german_analyzer
 from zwk_kb.facets import FACETS
 from zwk_kb.markdown import Rendered, render
 from zwk_kb.textfold import fold
@@ -75,6 +76,14 @@ def spelling_analyzer(vocabulary: Vocabulary) -> ExactAnalyzer:
     return exact_analyzer(dictionary_words(vocabulary), keep_whole=list(vocabulary.communes))
 
 
+def _text(analyzer: Analyzer, *, stored: bool) -> wf.TEXT:
+    """A German text field with positions (phrases, near queries), filled by the analyzer's
+    one-pass path (:class:`~zwk_kb.analysis.OnePassPositions`: the same postings)."""
+    field = wf.TEXT(analyzer=analyzer, stored=stored, phrase=True)
+    field.format = OnePassPositions(field_boost=field.format.field_boost)
+    return field
+
+
 def build_schema(vocabulary: Vocabulary) -> wf.Schema:
     """The one schema of the index."""
     # commune names are proper names: known to the splitter, never split themselves
@@ -90,14 +99,14 @@ def build_schema(vocabulary: Vocabulary) -> wf.Schema:
         # unique id; the permalink; stored to map hits back to cards
         **{SLUG: wf.ID(stored=True, unique=True)},
         # TEXT with German analysis, stored for highlighting in results
-        **{TITLE: wf.TEXT(analyzer=german, stored=True, phrase=True)},
-        **{SUMMARY: wf.TEXT(analyzer=german, stored=True, phrase=True)},
-        **{PLAIN_SUMMARY: wf.TEXT(analyzer=german, stored=False, phrase=True)},
+        **{TITLE: _text(german, stored=True)},
+        **{SUMMARY: _text(german, stored=True)},
+        **{PLAIN_SUMMARY: _text(german, stored=False)},
         # the body as plain text (no Markdown syntax), stored for snippets
-        **{BODY: wf.TEXT(analyzer=german, stored=True, phrase=True)},
+        **{BODY: _text(german, stored=True)},
         # topics, challenges, target groups, communes, state, cluster, type as searchable text,
         # so "Barleben" or "Integration" find the cards classified that way
-        **{FACET_TEXT: wf.TEXT(analyzer=german, stored=False, phrase=True)},
+        **{FACET_TEXT: _text(german, stored=False)},
         # the card's spelling words with their counts (see zwk_kb.spelling), so an incremental
         # update can count a changed card's old words out; a column, not a stored field, so
         # the few kilobytes per card are never loaded with the stored fields of a search hit

@@ -98,7 +98,7 @@ class _ImpactFieldWriter(W3FieldWriter):
         self._recording = fieldname in self._impact_fields
         self._prefix = fieldname.encode("utf-8") + b"\x00"
         fmt = fieldobj.format
-        if type(fmt) is Positions:
+        if isinstance(fmt, Positions) and type(fmt).decode_positions is Positions.decode_positions:
             self._decode = _decode_positions
         elif fmt.supports("positions"):
             self._decode = fmt.decode_positions
