@@ -93,6 +93,11 @@ class _ImpactFieldWriter(W3FieldWriter):
         self._positions: array = array("I")
         self._with_positions = False
 
+    def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
+        # Whoosh's loop asks the lengths for every posting (a column read and checks each,
+        # 340,000 times per 1,000 cards); a table per field answers the same from a list
+        super().add_postings(schema, _LengthTable(lengths) if lengths else lengths, items)
+
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
         super().start_field(fieldname, fieldobj)
         self._recording = fieldname in self._impact_fields
@@ -175,6 +180,23 @@ class _ImpactFieldWriter(W3FieldWriter):
         self._impfile.write(_TRAILER.pack(offset, len(directory)))
         self._impfile.close()
         super().close()
+
+
+class _LengthTable:
+    """``doc_field_length`` of a segment's per-document reader, read once per field into a
+    list (the same numbers: Whoosh's byte-encoded lengths, decoded)."""
+
+    def __init__(self, lengths: Any) -> None:
+        self._lengths = lengths
+        self._tables: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str) -> int:
+        table = self._tables.get(fieldname)
+        if table is None:
+            length_of = self._lengths.doc_field_length
+            table = [length_of(doc, fieldname) for doc in range(self._lengths.doc_count_all())]
+            self._tables[fieldname] = table
+        return table[docnum]
 
 
 class SegmentImpacts:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import hashlib
 import json
 import logging
@@ -408,6 +409,9 @@ _JOB: dict[str, Any] = {}
 def _segment_worker(worker: int, procs: int, results: Any, counter: Any) -> None:
     """Child process: index every ``procs``-th card into its own segment; report it or the error."""
     parent = os.getppid()
+    # the parent's objects (every card) stay alive until the worker exits: out of the garbage
+    # collector's sight, its full collections no longer walk them again and again
+    gc.freeze()
     try:
         toolkit: Toolkit = _JOB["toolkit"]
         ix = windex.open_dir(_JOB["generation"])
