@@ -53,7 +53,6 @@ from typing import TYPE_CHECKING, Any
 from whoosh import index as windex
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
-from whoosh.writing import SegmentWriter
 
 from zwk_kb import analysis
 from zwk_kb.analysis import (
@@ -77,6 +76,7 @@ from zwk_kb.documents import (
 from zwk_kb.errors import IndexBusy, IndexMissing, ZwkKbError
 from zwk_kb.facets import FACETS
 from zwk_kb.impacts import ImpactCodec
+from zwk_kb.postings_pool import segment_writer
 from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, card_words
 
 if TYPE_CHECKING:  # annotations only: a reader (the web app) never imports the card model
@@ -100,7 +100,9 @@ KEEP_GENERATIONS = 2
 PARALLEL_MIN_CARDS = 800
 """From this many cards a full build writes segments in parallel processes (one per core, ≤ 2)."""
 MAX_PROCS = 2
-WRITER_LIMIT_MB = 128
+WRITER_LIMIT_MB = 256
+"""Postings a writer process keeps in memory before it spills them to disk (plain Whoosh's
+best settings in ``make bench`` use the same; 5,000 cards per process at 10,000 fit ~4,400)."""
 WRITER_OPTIONS: dict[str, Any] = {
     "limitmb": WRITER_LIMIT_MB,
     "compound": False,
@@ -381,7 +383,7 @@ def _write_documents(
     ix = windex.create_in(str(generation), schema)
     dictionary = SpellingDictionary()
     speller = spelling_analyzer(toolkit.vocabulary)
-    with ix.writer(**WRITER_OPTIONS) as writer:
+    with segment_writer(ix, **WRITER_OPTIONS) as writer:
         for n, card in enumerate(cards, 1):
             writer.add_document(**_document(card, toolkit.vocabulary, speller, dictionary))
             if progress is not None:
@@ -415,7 +417,7 @@ def _segment_worker(worker: int, procs: int, results: Any, counter: Any) -> None
     try:
         toolkit: Toolkit = _JOB["toolkit"]
         ix = windex.open_dir(_JOB["generation"])
-        writer = SegmentWriter(ix, _lk=False, **WRITER_OPTIONS)
+        writer = segment_writer(ix, _lk=False, **WRITER_OPTIONS)
         dictionary = SpellingDictionary()
         speller = spelling_analyzer(toolkit.vocabulary)
         for n, card in enumerate(toolkit.cards[worker::procs], 1):
@@ -891,7 +893,7 @@ def _apply_changes(
             speller = spelling_analyzer(toolkit.vocabulary)
             tag = index_fingerprint(toolkit.vocabulary)
             _seed_words(generation, ix.schema, tag)
-            with ix.writer(timeout=5.0, **WRITER_OPTIONS) as writer:
+            with segment_writer(ix, timeout=5.0, **WRITER_OPTIONS) as writer:
                 for slug in removed:
                     writer.delete_by_term(SLUG, slug)
                 for n, slug in enumerate(added + changed, 1):
