@@ -30,7 +30,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "checks",
         "newcard",
     ),
-    ("analysis", "documents", "spelling", "impacts", "index"),
+    ("analysis", "documents", "spelling", "impacts", "postings_pool", "index"),
     # baseline: plain Whoosh, the yardstick of `zwk-kb eval`
     ("query", "highlighting", "scoring", "search", "baseline"),
     ("present", "export", "feeds", "charts", "qr", "web", "evaluation", "generate", "cli", "bench"),
@@ -51,6 +51,7 @@ THIRD_PARTY: dict[str, set[str]] = {
         "documents",
         "spelling",
         "impacts",
+        "postings_pool",
         "index",
         "scoring",
         "search",
