@@ -17,6 +17,7 @@ has none: the scorer then decodes Whoosh's blocks as before.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import mmap
 import os
@@ -329,6 +330,23 @@ def segment_impacts(reader: Any, field: str) -> SegmentImpacts | None:
     codec = getattr(reader, "_codec", None)
     if not isinstance(codec, ImpactCodec) or field not in codec.impact_fields:
         return None
+    # kept on the reader too: a first search asks for every term of every field again, and
+    # the file name of a segment is a few string operations each time
+    known = getattr(reader, "__dict__", {}).get(_ON_READER, _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known
+    impacts = _segment_file(reader)
+    with contextlib.suppress(AttributeError):
+        reader.__dict__[_ON_READER] = impacts
+    return impacts
+
+
+_ON_READER = "_zwk_kb_impacts"
+_UNKNOWN = object()
+
+
+def _segment_file(reader: Any) -> SegmentImpacts | None:
+    """The side file of a segment reader, from the process's open files or opened now."""
     folder = getattr(getattr(reader, "_storage", None), "folder", None)
     segment = getattr(reader, "_segment", None)
     if folder is None or segment is None:

@@ -24,14 +24,14 @@ import time
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.matching import FilterMatcher
 from whoosh.query import spans
-from whoosh.scoring import BM25FScorer
+from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
 
 from zwk_kb.errors import SearchTimeout
@@ -47,6 +47,32 @@ Vector = tuple[np.ndarray, np.ndarray]
 """Sparse: the matching documents (int64, ascending) and their scores (float64)."""
 Dense = tuple[np.ndarray, np.ndarray]
 """One entry per document of the index: score (float64, 0 where not matched), matched (bool)."""
+
+
+class BM25Params(NamedTuple):
+    """What scoring a term with BM25F needs: its idf, the field's ``K1``, ``B`` and average
+    length (the attributes of Whoosh's ``BM25FScorer`` that :meth:`ScoreCache._bm25` reads)."""
+
+    idf: float
+    K1: float
+    B: float
+    avgfl: float
+
+
+def _bm25_params(weighting: Any, leaf: Searcher, field: str, text: Any) -> BM25Params | None:
+    """The numbers of ``BM25F.scorer(leaf, field, text)`` without making the scorer, whose
+    set-up looks the term up in the segment's term table once more for bounds a whole-vector
+    score never uses (a tenth of a first search); ``None`` for another weighting or a field
+    that is not scored (Whoosh's scorer then decides)."""
+    if type(weighting) is not BM25F or not leaf.schema[field].scorable:
+        return None
+    parent = leaf.get_parent()  # as BM25FScorer: global statistics from the top searcher
+    return BM25Params(
+        idf=parent.idf(field, text),
+        K1=weighting.K1,
+        B=weighting._field_B.get(field, weighting.B),
+        avgfl=parent.avg_field_length(field) or 1,
+    )
 
 
 class ScoreCache:
@@ -300,8 +326,10 @@ class ScoreCache:
                 ids, weights = impacts.postings(field, btext)
                 if not ids:
                     continue
-                scorer = weighting.scorer(leaf, field, text)
-                if isinstance(scorer, BM25FScorer):
+                scorer = _bm25_params(weighting, leaf, field, text)
+                if scorer is None:
+                    scorer = weighting.scorer(leaf, field, text)
+                if isinstance(scorer, (BM25FScorer, BM25Params)):
                     local = np.frombuffer(ids, dtype=np.uint32).astype(np.int64)
                     tfs = np.frombuffer(weights, dtype=np.float32).astype(np.float64)
                     if reader.has_deletions():
@@ -351,7 +379,7 @@ class ScoreCache:
         self,
         ids: np.ndarray,
         tfs: np.ndarray,
-        scorer: BM25FScorer,
+        scorer: BM25FScorer | BM25Params,
         reader: Any,
         state: Hashable,
         leaf_index: int,
@@ -365,7 +393,12 @@ class ScoreCache:
         return scorer.idf * ((tfs * (scorer.K1 + 1)) / (tfs + norm[ids]))
 
     def _length_norms(
-        self, reader: Any, state: Hashable, leaf_index: int, field: str, scorer: BM25FScorer
+        self,
+        reader: Any,
+        state: Hashable,
+        leaf_index: int,
+        field: str,
+        scorer: BM25FScorer | BM25Params,
     ) -> np.ndarray:
         """``K1 * ((1 - B) + B * fl / avgfl)`` per document of a segment: the same for every
         term of a field, so computed once per index state (not per term: 10,000 floats)."""
