@@ -84,3 +84,14 @@ def test_index_built_with_the_pool_holds_the_same_postings_as_whooshs(
     ours = _all_postings(tmp_path / "ours")
     assert len(ours) > 1000
     assert ours == _all_postings(tmp_path / "whooshs")
+
+
+def test_a_spill_file_cut_short_is_an_error_not_fewer_postings(tmp_path: Path) -> None:
+    pool = TermPool(FileStorage(str(tmp_path)).create(), None, limitmb=BYTES_PER_POSTING / 2**20)
+    _fill(pool, [[("body", b"dorf", 1.0, None)], [("body", b"laden", 1.0, b"x")]])
+    assert len(pool.runs) == 2
+    run = tmp_path / pool.runs[0]
+    data = run.read_bytes()
+    run.write_bytes(data[: len(data) // 2])  # e.g. the disk filled up while it was written
+    with pytest.raises((EOFError, ValueError)):
+        list(pool.items())

@@ -76,6 +76,7 @@ class TermPool(PostingPool):
         try:
             for start in range(0, len(terms), RUN_CHUNK_TERMS):
                 marshal.dump(terms[start : start + RUN_CHUNK_TERMS], f)
+            marshal.dump(None, f)  # the end: a file cut short is an error, not fewer postings
         finally:
             f.close()
         self._add_run(path)
@@ -85,11 +86,7 @@ class TermPool(PostingPool):
     def _read_terms(self, path: str) -> Iterator[TermPostings]:
         f = self._open_run(path)
         try:
-            while True:
-                try:
-                    chunk = marshal.load(f)
-                except EOFError:
-                    return
+            while (chunk := marshal.load(f)) is not None:
                 yield from chunk
         finally:
             f.close()
