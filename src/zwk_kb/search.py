@@ -962,11 +962,14 @@ def _field_postings(reader: Any, field: str) -> dict[bytes, np.ndarray]:
         if field not in leaf.indexed_field_names():
             continue
         side = segment_impacts(leaf, field)
-        for term in leaf.lexicon(field):
-            if side is not None:
-                docs = np.frombuffer(side.postings(field, term)[0], dtype=np.uint32)
-            else:
-                docs = np.fromiter(_all_ids(leaf.postings(field, term)), dtype=np.int64)
+        if side is not None:
+            terms = side.field_documents(field)
+        else:
+            terms = [
+                (term, np.fromiter(_all_ids(leaf.postings(field, term)), dtype=np.int64))
+                for term in leaf.lexicon(field)
+            ]
+        for term, docs in terms:
             parts.setdefault(term, []).append(docs.astype(np.int64) + offset)
     return {term: np.concatenate(arrays) for term, arrays in parts.items()}
 
