@@ -101,8 +101,9 @@ PARALLEL_MIN_CARDS = 800
 """From this many cards a full build writes segments in parallel processes (one per core, ≤ 2)."""
 MAX_PROCS = 2
 WRITER_LIMIT_MB = 256
-"""Postings a writer process keeps in memory before it spills them to disk (plain Whoosh's
-best settings in ``make bench`` use the same; 5,000 cards per process at 10,000 fit ~4,400)."""
+"""Megabytes of postings a writer process keeps in memory before it spills them to disk (as
+plain Whoosh's best settings in ``make bench``): about 4,400 generated cards, so each of the
+two processes of a 10,000-card build spills once."""
 WRITER_OPTIONS: dict[str, Any] = {
     "limitmb": WRITER_LIMIT_MB,
     "compound": False,

@@ -203,8 +203,9 @@ class _FacetSets:
     def __init__(self, searcher: Searcher) -> None:
         reader = searcher.reader()
         live = _live_docs(reader)
-        self.all_docs: frozenset[int] = frozenset(np.flatnonzero(live).tolist())
-        self.all_mask = _mask(np.flatnonzero(live))
+        every = np.flatnonzero(live)
+        self.all_docs: frozenset[int] = frozenset(every.tolist())
+        self.all_mask = _mask(every)
         self.values: dict[str, dict[str, frozenset[int]]] = {}
         self.masks: dict[str, dict[str, int]] = {}
         for facet in FACETS:
