@@ -44,6 +44,12 @@ OPEN_FILES = 32
 """Side files kept mapped (2 per full build; a few more after updates and merges)."""
 
 
+def _key_prefix(field: str) -> bytes:
+    """The start of every directory key of a field's terms: ``field NUL term``. NUL sorts
+    before every other byte, so a field's keys form one run in Whoosh's order."""
+    return field.encode("utf-8") + b"\x00"
+
+
 class ImpactCodec(W3Codec):
     """Whoosh's codec, plus the side file of the given fields' postings per segment.
 
@@ -103,7 +109,7 @@ class _ImpactFieldWriter(W3FieldWriter):
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
         super().start_field(fieldname, fieldobj)
         self._recording = fieldname in self._impact_fields
-        self._prefix = fieldname.encode("utf-8") + b"\x00"
+        self._prefix = _key_prefix(fieldname)
         fmt = fieldobj.format
         if isinstance(fmt, Positions) and type(fmt).decode_positions is Positions.decode_positions:
             self._decode = _decode_positions
@@ -224,7 +230,7 @@ class SegmentImpacts:
 
     def _find(self, field: str, btext: bytes) -> tuple[int, int, str] | None:
         """(offset, postings, kind of positions) of a term, ``None`` if the segment lacks it."""
-        i = self._entry.get(field.encode("utf-8") + b"\x00" + btext)
+        i = self._entry.get(_key_prefix(field) + btext)
         if i is None:
             return None
         return self._offsets[i], self._counts[i], self._kinds[i]
@@ -232,7 +238,7 @@ class SegmentImpacts:
     def field_documents(self, field: str) -> list[tuple[bytes, np.ndarray]]:
         """Every term of a field in this segment with its document numbers (ascending, a
         view on the file): a facet's values without walking Whoosh's term table."""
-        prefix = field.encode("utf-8") + b"\x00"
+        prefix = _key_prefix(field)
         keys = self._keys
         first = bisect_left(keys, prefix)
         end = bisect_left(keys, prefix[:-1] + b"\x01", first)
