@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import shutil
 import signal
@@ -24,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from zwk_kb.cli import main
-from zwk_kb.config import Settings
+from zwk_kb.config import MAX_AUTO_WORKERS, Settings
 from zwk_kb.generate import change_card, write_toolkit
 from zwk_kb.index import build
 from zwk_kb.toolkit import load_toolkit
@@ -120,7 +121,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     write_toolkit(toolkit, N_CARDS, words=(30, 60))
     index = root / "index"
     build(load_toolkit(toolkit), index)
-    server = start_server(toolkit, index)
+    server = start_server(toolkit, index, "--server", "waitress")
     try:
         yield server
     finally:
@@ -276,8 +277,42 @@ def test_gunicorn_stops_cleanly_on_sigterm(gunicorn_index: tuple[Path, Path]) ->
     server.process.send_signal(signal.SIGTERM)
     output, _ = server.process.communicate(timeout=20)
     assert server.process.returncode == 0, output
-    assert "zwk-kb läuft mit gunicorn (1 Prozess mit je 4 Threads)" in output
+    processes = min(os.cpu_count() or 1, MAX_AUTO_WORKERS)
+    expected = "1 Prozess" if processes == 1 else f"{processes} Prozesse"
+    assert f"zwk-kb läuft mit gunicorn ({expected} mit je 4 Threads; so eingestellt)" in output
     assert "Traceback" not in output
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="liest /proc (nur Linux)")
+def test_plain_serve_runs_a_process_per_core(gunicorn_index: tuple[Path, Path]) -> None:
+    """The default command uses the machine: one gunicorn worker per core (waitress's threads
+    share one interpreter lock), and says at start which server it chose and why."""
+    cores = os.cpu_count() or 1
+    server = start_server(*gunicorn_index, "--no-index")
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while len(_children(server.process.pid)) < min(cores, MAX_AUTO_WORKERS):
+            assert time.monotonic() < deadline, _children(server.process.pid)
+            time.sleep(0.1)
+        assert len(_children(server.process.pid)) == min(cores, MAX_AUTO_WORKERS)
+        data = json.loads(server.get("/api/search?q=Ehrenamtliche")[2])
+        assert data["total"] >= 1
+    finally:
+        stop_server(server)
+    output = server.process.stdout.read() if server.process.stdout else ""
+    if cores == 1:
+        assert (
+            "zwk-kb läuft mit waitress (1 Prozess mit je 4 Threads; automatisch gewählt: " in output
+        )
+    else:
+        assert (
+            f"zwk-kb läuft mit gunicorn ({min(cores, MAX_AUTO_WORKERS)} Prozesse mit je 4 Threads; "
+            f"automatisch gewählt: {cores} Prozessorkerne"
+        ) in output
 
 
 def test_gunicorn_on_windows_is_a_clear_usage_error(
@@ -323,7 +358,7 @@ def test_missing_gunicorn_is_a_clear_usage_error(tmp_path: Path) -> None:
 def test_unknown_server_names_the_choices() -> None:
     result = CliRunner(env={"ZWK_KB_SERVER": "nginx"}).invoke(main, ["serve"])
     assert result.exit_code == 2
-    assert "waitress und gunicorn" in result.stderr
+    assert "auto und waitress und gunicorn" in result.stderr
 
 
 @gunicorn_only

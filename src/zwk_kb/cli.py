@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import click
 
-from zwk_kb.config import SERVERS, Settings
+from zwk_kb.config import SERVERS, Settings, choose_server
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.facets import FACETS
 from zwk_kb.index import SearcherPool, build, is_stale, update
@@ -213,19 +213,13 @@ class ServerUnavailable(click.ClickException):
 def gunicorn_problem() -> str | None:
     """Why gunicorn cannot run here, in words for the person starting the site (or None)."""
     if sys.platform == "win32":
-        return (
-            "gunicorn läuft nicht unter Windows. Bitte „--server waitress“ nehmen "
-            "(das ist der Standard)."
-        )
+        return "gunicorn läuft nicht unter Windows"
     try:
         import zwk_kb.web.gunicorn_server  # noqa: F401  (imports gunicorn)
     except ImportError as exc:
         if (exc.name or "").partition(".")[0] != "gunicorn":
             raise
-        return (
-            "gunicorn ist nicht installiert. Bitte „pip install gunicorn“ ausführen oder "
-            "„--server waitress“ nehmen (das ist der Standard)."
-        )
+        return "gunicorn ist nicht installiert (pip install gunicorn)"
     return None
 
 
@@ -238,15 +232,16 @@ def gunicorn_problem() -> str | None:
     "--server",
     type=click.Choice(SERVERS),
     default=None,
-    help="Produktions-Server: waitress (Standard, auch unter Windows) oder gunicorn "
-    "(mehrere Prozesse, nur Linux und macOS)",
+    help="Produktions-Server: auto (Standard: gunicorn mit einem Prozess je Prozessorkern unter "
+    "Linux und macOS, waitress unter Windows), waitress oder gunicorn",
 )
-@click.option("--threads", type=int, default=None, help="Threads des Servers (Standard 4)")
+@click.option("--threads", type=int, default=None, help="Threads je Prozess (Standard 4)")
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=0),
     default=None,
-    help="Prozesse des Servers, nur mit gunicorn (Standard 1); jeder hat --threads Threads",
+    help="Prozesse des Servers, nur mit gunicorn (Standard 0: einer je Prozessorkern); "
+    "jeder hat --threads Threads",
 )
 @click.option(
     "--dev", is_flag=True, default=None, help="Vorschau: Änderungen an Karten sofort zeigen"
@@ -294,16 +289,14 @@ def serve_command(
         workers=workers,
         dev=dev,
     )
-    if settings.server == "gunicorn":
-        problem = gunicorn_problem()  # before indexing: fail in a second, not after minutes
-        if problem:
-            raise ServerUnavailable(problem)
-    elif settings.workers > 1:
-        click.echo(
-            "Hinweis: waitress läuft in einem Prozess; mehrere Prozesse (--workers, "
-            "ZWK_KB_WORKERS) gibt es nur mit „--server gunicorn“.",
-            err=True,
-        )
+    problem = gunicorn_problem() if settings.server != "waitress" else None
+    if settings.server == "gunicorn" and problem:  # before indexing: fail in a second
+        raise ServerUnavailable(f"{problem}. Bitte „--server waitress“ nehmen.")
+    plan = choose_server(
+        settings, platform=sys.platform, cores=os.cpu_count() or 1, gunicorn_problem=problem
+    )
+    if plan.warning:
+        click.echo(plan.warning, err=True)
     if not no_index:
         try:
             if is_stale(settings.toolkit, settings.index):
@@ -320,22 +313,27 @@ def serve_command(
             f"Im Ordner {settings.index} gibt es keinen Suchindex (--no-index baut keinen)."
         )
     prefix = url_prefix.rstrip("/")
-    if settings.server == "gunicorn":
+    processes = "1 Prozess" if plan.workers == 1 else f"{plan.workers} Prozesse"
+    started = (
+        f"zwk-kb läuft mit {plan.server} ({processes} mit je {settings.threads} Threads; "
+        f"{plan.reason}) auf http://{settings.host}:{settings.port}/ (Beenden mit Strg+C)"
+    )
+    if plan.server == "gunicorn":
         from zwk_kb.web import gunicorn_server
 
-        processes = "1 Prozess" if settings.workers == 1 else f"{settings.workers} Prozesse"
-        click.echo(
-            f"zwk-kb läuft mit gunicorn ({processes} mit je {settings.threads} Threads) auf "
-            f"http://{settings.host}:{settings.port}/ (Beenden mit Strg+C)"
+        click.echo(started)
+        gunicorn_server.serve(
+            settings.replace(server="gunicorn", workers=plan.workers),
+            trusted_proxy=trusted_proxy,
+            url_prefix=prefix,
         )
-        gunicorn_server.serve(settings, trusted_proxy=trusted_proxy, url_prefix=prefix)
         return
     from waitress import serve
 
     from zwk_kb.web import create_app
 
     app = create_app(settings)
-    click.echo(f"zwk-kb läuft auf http://{settings.host}:{settings.port}/ (Beenden mit Strg+C)")
+    click.echo(started)
     proxy: dict[str, Any] = {}
     if trusted_proxy:
         proxy = {

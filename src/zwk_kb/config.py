@@ -12,8 +12,12 @@ from typing import Any
 from zwk_kb.errors import ZwkKbError
 
 ENV_PREFIX = "ZWK_KB_"
-SERVERS = ("waitress", "gunicorn")
-"""Production servers ``zwk-kb serve`` can run: waitress everywhere, gunicorn not on Windows."""
+SERVERS = ("auto", "waitress", "gunicorn")
+"""Production servers ``zwk-kb serve`` can run: waitress everywhere, gunicorn not on Windows;
+``auto`` picks the one that uses the machine (see ``choose_server``)."""
+MAX_AUTO_WORKERS = 8
+"""Upper bound for the automatic number of server processes: each opens the whole index
+(~150 MB at 10,000 cards), so a 64-core server should not start 64 of them unasked."""
 
 
 def _default_toolkit() -> Path:
@@ -36,15 +40,20 @@ class Settings:
     host: str = field(default="127.0.0.1", metadata={"help": "Adresse, an der der Server lauscht"})
     port: int = field(default=8000, metadata={"help": "Port des Servers"})
     server: str = field(
-        default="waitress",
+        default="auto",
         metadata={
-            "help": "Produktions-Server: waitress (auch unter Windows) oder gunicorn "
-            "(mehrere Prozesse, Linux und macOS)"
+            "help": "Produktions-Server: auto (gunicorn mit einem Prozess je Prozessorkern unter "
+            "Linux und macOS, sonst waitress), waitress (ein Prozess, auch unter Windows) oder "
+            "gunicorn"
         },
     )
-    threads: int = field(default=4, metadata={"help": "Threads des Produktions-Servers"})
+    threads: int = field(default=4, metadata={"help": "Threads je Prozess des Produktions-Servers"})
     workers: int = field(
-        default=1, metadata={"help": "Prozesse des Servers (nur gunicorn; je Prozess die Threads)"}
+        default=0,
+        metadata={
+            "help": "Prozesse des Servers (nur gunicorn; je Prozess die Threads); 0 = einer je "
+            f"Prozessorkern, höchstens {MAX_AUTO_WORKERS}"
+        },
     )
     search_time_limit: float = field(
         default=3.0,
@@ -91,10 +100,10 @@ class Settings:
                 f"Die Höchstdauer einer Suche ({ENV_PREFIX}SEARCH_TIME_LIMIT) muss zwischen 0 "
                 f"und 600 Sekunden liegen, nicht {self.search_time_limit}."
             )
-        if self.workers < 1:
+        if self.workers < 0:
             raise ZwkKbError(
                 f"Die Zahl der Server-Prozesse ({ENV_PREFIX}WORKERS oder --workers) muss "
-                f"mindestens 1 sein, nicht {self.workers}."
+                f"0 (automatisch) oder mehr sein, nicht {self.workers}."
             )
 
     @classmethod
@@ -117,6 +126,55 @@ class Settings:
             if key in given:
                 given[key] = Path(given[key])
         return dataclasses.replace(self, **given)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerPlan:
+    """Which server ``zwk-kb serve`` starts, with how many processes, and why (printed at start)."""
+
+    server: str
+    """``waitress`` or ``gunicorn`` (never ``auto``)."""
+    workers: int
+    """Processes: always 1 for waitress."""
+    reason: str
+    """Why, in German, for the start-up line (``automatisch gewählt: …``)."""
+    warning: str = ""
+    """A setting that had no effect, in German (empty when none)."""
+
+
+def choose_server(
+    settings: Settings, *, platform: str, cores: int, gunicorn_problem: str | None
+) -> ServerPlan:
+    """The server for ``settings`` on this machine: an explicit choice is kept; ``auto`` takes
+    gunicorn with a process per core where it runs (waitress's threads share one interpreter
+    lock, so one process cannot use a second core) and waitress on Windows, on one core and for
+    the ``--dev`` preview, which re-checks cards on each request and belongs in one process."""
+    workers = settings.workers or max(1, min(cores, MAX_AUTO_WORKERS))
+    if settings.server == "gunicorn":
+        return ServerPlan("gunicorn", workers, "so eingestellt")
+    ignored = ""
+    if settings.workers > 1:
+        ignored = (
+            "Hinweis: waitress läuft in einem Prozess; mehrere Prozesse (--workers, "
+            f"{ENV_PREFIX}WORKERS) gibt es nur mit gunicorn."
+        )
+    if settings.server == "waitress":
+        return ServerPlan("waitress", 1, "so eingestellt", ignored)
+    if platform == "win32":
+        return ServerPlan("waitress", 1, "automatisch gewählt: unter Windows", ignored)
+    if gunicorn_problem:
+        return ServerPlan("waitress", 1, f"automatisch gewählt: {gunicorn_problem}", ignored)
+    if settings.dev:
+        return ServerPlan("waitress", 1, "automatisch gewählt: Vorschau (--dev)", ignored)
+    if settings.workers:
+        why = "1 Prozess eingestellt" if workers == 1 else f"{workers} Prozesse eingestellt"
+    else:
+        why = "ein Prozessorkern" if cores <= 1 else f"{cores} Prozessorkerne"
+        if cores > MAX_AUTO_WORKERS:
+            why += f", höchstens {MAX_AUTO_WORKERS} Prozesse"
+    return ServerPlan(
+        "waitress" if workers == 1 else "gunicorn", workers, f"automatisch gewählt: {why}"
+    )
 
 
 def _convert(name: str, type_name: Any, raw: str) -> Any:
