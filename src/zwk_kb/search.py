@@ -46,7 +46,7 @@ from zwk_kb.highlighting import TermMatcher, fragments_html, matched_surface_for
 from zwk_kb.impacts import segment_impacts
 from zwk_kb.index import WORDS_FILE, SearcherPool, load_lexicon, load_words, read_synonyms
 from zwk_kb.query import QueryPart, SearchRequest, split_query
-from zwk_kb.scoring import DEFAULT_BUDGET, ScoreCache
+from zwk_kb.scoring import DEFAULT_BUDGET, DisMax, ScoreCache
 from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, load_dictionary
 from zwk_kb.textfold import fold
 
@@ -75,48 +75,6 @@ PARTS_BELOW_DF = 5
 """Alternatives from a synonym group count half: the literal word the user typed ranks first."""
 SURFACE_SCAN_CHARS = 4000
 MAX_SURFACE_FORMS = 3
-
-
-class _DisMaxMatcher(matching.DisjunctionMaxMatcher):
-    """Whoosh's DisjunctionMaxMatcher with a correct ``score``.
-
-    The original returns the max of both sub-matchers' scores even when one of them stands on
-    a *different* document, so unrelated cards get the best card's score.
-    """
-
-    def score(self) -> float:
-        current = self.id()
-        scores = [m.score() for m in (self.a, self.b) if m.is_active() and m.id() == current]
-        if not scores:
-            return 0.0
-        best = max(scores)
-        return best + self.tiebreak * (sum(scores) - best)
-
-    def replace(self, minquality: float = 0) -> matching.Matcher:
-        replaced = super().replace(minquality)
-        if isinstance(replaced, matching.DisjunctionMaxMatcher) and not isinstance(
-            replaced, _DisMaxMatcher
-        ):
-            return _DisMaxMatcher(replaced.a, replaced.b, tiebreak=self.tiebreak)
-        return replaced
-
-    def copy(self) -> _DisMaxMatcher:
-        return _DisMaxMatcher(self.a.copy(), self.b.copy(), tiebreak=self.tiebreak)
-
-
-class _DisMax(wq.DisjunctionMax):
-    """The best-scoring alternative counts (plus a small tiebreak share of the others)."""
-
-    def _matcher(self, subs: Any, searcher: Any, context: Any) -> matching.Matcher:
-        reader = searcher.reader()
-        return self._tree_matcher(
-            subs,
-            _DisMaxMatcher,
-            searcher,
-            context,
-            lambda q: q.estimate_size(reader),
-            tiebreak=self.tiebreak,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,7 +402,7 @@ class SearchEngine:
                 continue
             combined = originals[0] if len(originals) == 1 else wq.And(originals)
             # the best of "what was typed" and its alternatives counts, they don't add up
-            first.query = _DisMax([combined, *alt_queries], tiebreak=0.1)
+            first.query = DisMax([combined, *alt_queries], tiebreak=0.1)
             first.known = True
             for i in indexes[1:]:
                 units[i].query = None
