@@ -108,8 +108,13 @@ class SearchResult:
     facets: dict[str, tuple[FacetValue, ...]]
     suggestion: str | None = None
     """A corrected query ("Meinten Sie …?"), or None."""
-    relaxed: bool = False
-    """True when not all words were found together and the results are ranked by any word."""
+    match: str | None = None
+    """``"all"``: every hit has all the words (as typed or in another form, a synonym or the
+    correction); ``"some"``: some hits have only some of them (no card has all, or so few that
+    cards with some of the words follow); None: no words to match (browse, only excluded or
+    stop words) or timed out."""
+    all_words: int | None = None
+    """How many of the ``total`` hits have all the words (None where ``match`` is None)."""
     corrected: bool = False
     """True when the results come from the corrected query."""
     timed_out: bool = False
@@ -142,8 +147,10 @@ class _TextMatch:
     scores: dict[int, float] | None
     """Docnums by score, best first; None: no words, browse order."""
     main: wq.Query | None
+    complete: frozenset[int] | None = None
+    """The matched cards that have all the words (``matched`` unless cards with some of the
+    words were added); None: no words to match."""
     suggestion: str | None = None
-    relaxed: bool = False
     corrected: bool = False
     mask: int | None = None
     """``matched`` as a bit mask, made on first use (facet counts)."""
@@ -519,13 +526,15 @@ class SearchEngine:
             if final
             else ()
         )
+        match, all_words = _match_of(text.complete, matched, final)
         return SearchResult(
             request=request,
             total=len(final),
             hits=hits,
             facets=facets,
             suggestion=text.suggestion,
-            relaxed=text.relaxed,
+            match=match,
+            all_words=all_words,
             corrected=text.corrected,
         )
 
@@ -571,7 +580,8 @@ class SearchEngine:
         parts = split_query(q)
         units: list[_Unit] = []
         suggestion: str | None = None
-        relaxed = corrected = False
+        corrected = False
+        complete: frozenset[int] | None = None
         main: wq.Query | None = None
         exclude: list[wq.Query] = []
         if parts:
@@ -617,7 +627,7 @@ class SearchEngine:
             )
         else:
             scores = self._ranked(searcher, main, exclude, deadline)
-            matched = frozenset(scores)
+            matched = complete = frozenset(scores)
             active = [u for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
             # Relax to "any word" only with words found as typed, and only when they are at least
             # half of the query: "kita xyzzy" shows Kita tools, "skigebiet beschneiung" (one word
@@ -633,7 +643,6 @@ class SearchEngine:
             ):
                 some = literal[0] if len(literal) == 1 else wq.Or(literal)
                 more = self._docs(searcher, some, exclude, deadline)
-                relaxed = not matched and bool(more)
                 if more - matched:
                     all_words = main
                     all_words.boost = 2.0
@@ -647,8 +656,8 @@ class SearchEngine:
             matched=matched,
             scores=scores,
             main=main,
+            complete=complete,
             suggestion=suggestion,
-            relaxed=relaxed,
             corrected=corrected,
         )
 
@@ -880,6 +889,17 @@ class SearchEngine:
 
     def doc_count(self) -> int:
         return self.pool.searcher().doc_count()
+
+
+def _match_of(
+    complete: frozenset[int] | None, matched: frozenset[int], final: frozenset[int]
+) -> tuple[str | None, int | None]:
+    """``SearchResult.match`` and ``all_words`` of the hits ``final`` (the matched cards under
+    the selected filters)."""
+    if complete is None:
+        return None, None
+    all_words = len(final) if complete is matched else len(complete & final)
+    return ("all" if all_words == len(final) else "some"), all_words
 
 
 def _column_order(
