@@ -36,6 +36,7 @@ from whoosh.query import spans
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
 
+from zwk_kb import degradations
 from zwk_kb.errors import SearchTimeout
 from zwk_kb.impacts import segment_impacts
 
@@ -601,7 +602,8 @@ def _positive_terms(q: wq.Query) -> set[tuple[str, Any]]:
         return set().union(*(_positive_terms(sub) for sub in q.subqueries))
     try:
         return set(q.terms())
-    except Exception:
+    except Exception as exc:  # the hit is shown without "why this hit"
+        degradations.record("query_terms", exc)
         return set()
 
 

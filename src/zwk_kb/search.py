@@ -28,6 +28,7 @@ from whoosh import query as wq
 from whoosh.query import spans
 from whoosh.searching import Searcher
 
+from zwk_kb import degradations
 from zwk_kb.analysis import SynonymTable
 from zwk_kb.documents import (
     BODY,
@@ -282,7 +283,8 @@ class SearchEngine:
                 group = groups.setdefault(token.pos, [])
                 if token.text not in group and len(group) < MAX_TERMS_PER_UNIT:
                     group.append(token.text)
-        except Exception:
+        except Exception as exc:  # a word that cannot be analysed is not searched for
+            degradations.record("analyse", exc)
             return []
         return [groups[pos] for pos in sorted(groups)][:MAX_TERMS_PER_UNIT]
 
@@ -378,7 +380,8 @@ class SearchEngine:
         text = " ".join(p.text for p in parts if not p.exclude)
         try:
             expansions = self.synonyms.expansions(text)
-        except Exception:
+        except Exception as exc:  # the words as typed are still searched
+            degradations.record("synonyms", exc)
             return
         positive = [i for i, p in enumerate(parts) if not p.exclude]
         for surface, alternatives in expansions[:8]:
@@ -550,8 +553,11 @@ class SearchEngine:
                 self._matches.move_to_end(key)
                 return cached
         self._seed_words(searcher)
+        failures = degradations.total()
         text = self._match_words(searcher, sets, q, deadline)
         text.size = 1 if text.matched is sets.all_docs else len(text.matched) + 1
+        if degradations.total() != failures:
+            return text  # a step failed: the next request tries again, not the cached answer
         with self._lock:
             if key not in self._matches and text.size <= MATCH_CACHE_DOCS:
                 self._matches[key] = text
@@ -679,7 +685,8 @@ class SearchEngine:
             return frozenset(self.scores.evaluate(searcher, self.pool.key(), q, deadline))
         except SearchTimeout:
             raise
-        except Exception:
+        except Exception as exc:
+            degradations.record("matching", exc)
             return frozenset()
 
     def _ranked(
@@ -696,7 +703,8 @@ class SearchEngine:
             return self.scores.ranked(searcher, self.pool.key(), q, deadline)
         except SearchTimeout:
             raise
-        except Exception:
+        except Exception as exc:
+            degradations.record("ranking", exc)
             return {}
 
     @staticmethod
@@ -759,6 +767,7 @@ class SearchEngine:
         # snippets, marked titles and reasons of cards shown for this query before (the same
         # words give the same marks) come from the query's cache entry
         todo = [d for d in page_docs if d not in explained] if explain else []
+        failures = degradations.total()
         matched_terms = self._matched_terms(searcher, main, todo) if todo else {}
         query_terms = frozenset().union(*(u.terms for u in positive_units)) if todo else frozenset()
         analyzer = searcher.schema[TITLE].analyzer
@@ -779,14 +788,15 @@ class SearchEngine:
                     snippet = fragments_html(str(stored.get(BODY, "")), marker, top=2)
                     snippet = snippet or fragments_html(str(stored.get(SUMMARY, "")), marker, top=1)
                     title_html = whole_html(str(stored.get(TITLE, "")), marker)
-                except Exception:
+                except Exception as exc:  # the hit is shown without marks
+                    degradations.record("snippet", exc)
                     snippet = title_html = ""
                 reasons = _reasons(found, positive_units)
                 reasons += self._surface_forms(
                     analyzer, marker, found, stored, parts, positive_units
                 )
                 marks = (snippet, title_html, tuple(reasons))
-                if len(explained) < EXPLAINED_PER_QUERY:
+                if len(explained) < EXPLAINED_PER_QUERY and degradations.total() == failures:
                     explained[docnum] = marks
             hits.append(
                 Hit(
@@ -808,7 +818,8 @@ class SearchEngine:
             return {}
         try:
             return self.scores.matching_terms(searcher, self.pool.key(), main, list(docnums))
-        except Exception:
+        except Exception as exc:  # hits are shown without "why this hit"
+            degradations.record("matched_terms", exc)
             return {}
 
     @staticmethod
@@ -836,7 +847,8 @@ class SearchEngine:
                 scan_chars=SURFACE_SCAN_CHARS,
                 matcher=marker,
             )
-        except Exception:
+        except Exception as exc:
+            degradations.record("surface_forms", exc)
             return []
         if not result.forms or result.seen_typed >= typed:
             return []  # every word as typed is in the card: nothing to explain
@@ -875,8 +887,8 @@ class SearchEngine:
             best = max((h.score for h in similar), default=1.0) or 1.0
             for h in similar:
                 scores[h.docnum] = h.score / best
-        except Exception:
-            pass
+        except Exception as exc:  # related by topics and challenges only
+            degradations.record("related", exc)
         sets = self._facet_sets(searcher)
         weights = {"challenges": 0.5, "topics": 0.35, "target_groups": 0.15}
         for facet_name, weight in weights.items():
@@ -912,7 +924,8 @@ def _column_order(
     if reader.has_column(field):
         try:
             keys = list(reader.column_reader(field, translate=False))
-        except Exception:
+        except Exception as exc:  # sorted by Whoosh below (slower, same order)
+            degradations.record("sort_column", exc)
             keys = []
         if len(keys) >= reader.doc_count_all():
             return sorted(docs, key=lambda d: (keys[d], d), reverse=reverse)
