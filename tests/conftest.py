@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+from zwk_kb import degradations
 from zwk_kb.config import Settings
 from zwk_kb.index import build
 from zwk_kb.model import Toolkit
@@ -221,6 +222,33 @@ def expected_slugs(facet: str, value: str) -> set[str]:
         if value in values:
             found.add(slug)
     return found
+
+
+# ---- a search step that fails silently fails the test -----------------------------------------
+
+
+def _since(before: dict[str, int]) -> dict[str, int]:
+    now = degradations.counts()
+    return {step: n - before.get(step, 0) for step, n in now.items() if n != before.get(step, 0)}
+
+
+@pytest.fixture(autouse=True)
+def _search_steps_do_not_fail(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A search answered without one of its steps (scoring, snippets, synonyms …) looks like
+    a normal answer to the user: any test in which a step failed fails, unless it injects the
+    fault itself (fixture ``degraded_steps``)."""
+    before = degradations.counts()
+    yield
+    failed = _since(before)
+    if failed and "degraded_steps" not in request.fixturenames:
+        pytest.fail(f"Suchschritte fehlgeschlagen (siehe Log): {failed}")
+
+
+@pytest.fixture
+def degraded_steps() -> Callable[[], dict[str, int]]:
+    """For tests that inject a fault: the failed search steps since the test began."""
+    before = degradations.counts()
+    return lambda: _since(before)
 
 
 # ---- the fixture chain (session scope: built once, read-only) ----------------------------------

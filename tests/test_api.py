@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,17 @@ from conftest import FIXTURE_CARDS, expected_slugs
 from zwk_kb.facets import FACETS
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-SEARCH_KEYS = {"query", "total", "page", "per_page", "results", "facets", "suggestion"}
+SEARCH_KEYS = {
+    "query",
+    "total",
+    "match",
+    "all_words",
+    "page",
+    "per_page",
+    "results",
+    "facets",
+    "suggestion",
+}
 RESULT_KEYS = {"slug", "title", "summary", "url", "topics", "communes", "challenges", "score"}
 FACET_KEYS = {"value", "count", "selected"}
 
@@ -52,6 +63,58 @@ def test_search_returns_the_documented_object(client: FlaskClient) -> None:
         for value in values:
             assert set(value) >= FACET_KEYS
             assert isinstance(value["count"], int) and isinstance(value["selected"], bool)
+
+
+@pytest.mark.parametrize(
+    ("url", "match", "all_words"),
+    [
+        ("/api/search?q=Kindergarten", "all", "total"),
+        # no card has both words: the cards with one of them are shown
+        ("/api/search?q=Kindergarten+B%C3%BCrgerbus", "some", 0),
+        # one card has both words; the cards with one of them follow it
+        ("/api/search?q=Kleinbus+Ehrenamtliche", "some", 1),
+        # the one card with both words is filtered out: every hit has only some words
+        ("/api/search?q=Kleinbus+Ehrenamtliche&topic=Integration", "some", 0),
+        ("/api/search", None, None),  # browse: no words to match
+        ("/api/search?topic=Wohnen", None, None),
+        ("/api/search?q=-Kindergarten", None, None),  # only an excluded word
+    ],
+)
+def test_search_says_whether_every_hit_has_all_the_words(
+    client: FlaskClient, url: str, match: str | None, all_words: int | str | None
+) -> None:
+    data = get_json(client, url)
+    assert data["total"] >= 1
+    assert data["match"] == match
+    assert data["all_words"] == (data["total"] if all_words == "total" else all_words)
+    if match == "some":
+        assert data["total"] > data["all_words"]
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ("q=Kindergarten+B%C3%BCrgerbus", "Kein Werkzeug enthält alle Suchwörter."),
+        ("q=Kleinbus+Ehrenamtliche", "Nur 1 Werkzeug enthält alle Suchwörter."),
+        ("q=Kleinbus+Ehrenamtliche&topic=Integration", "Kein Werkzeug enthält alle Suchwörter."),
+        ("q=Kindergarten", None),
+    ],
+)
+def test_search_page_says_what_the_api_says_about_the_words(
+    client: FlaskClient, query: str, note: str | None
+) -> None:
+    html = client.get("/?" + query).get_data(as_text=True)
+    data = get_json(client, "/api/search?" + query)
+    assert ("alle Suchwörter" in html) == (data["match"] == "some")
+    if note:
+        assert note in html
+
+
+def test_readme_shows_every_key_of_the_search_object(client: FlaskClient) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## JSON-API") :]
+    example = json.loads(section.split("```json\n", 1)[1].split("```", 1)[0])
+    assert set(example) == set(get_json(client, "/api/search?q=Kindergarten"))
 
 
 def test_results_are_ranked_by_score(client: FlaskClient) -> None:

@@ -177,6 +177,28 @@ def test_search_text_output_lists_ranked_results(runner: CliRunner) -> None:
     assert "Zerbst" in out
 
 
+@pytest.mark.parametrize(
+    ("query", "note", "match"),
+    [
+        ("Kindergarten Bürgerbus", "Kein Werkzeug enthält alle Suchwörter.", "some"),
+        ("Kleinbus Ehrenamtliche", "Nur 1 Werkzeug enthält alle Suchwörter.", "some"),
+        ("Kindergarten", None, "all"),
+    ],
+)
+def test_search_says_when_not_every_hit_has_all_the_words(
+    runner: CliRunner, query: str, note: str | None, match: str
+) -> None:
+    code, out, _ = run(runner, "search", query)
+    assert code == 0
+    lines = out.splitlines()
+    if note is None:
+        assert "alle Suchwörter" not in out
+    else:
+        assert lines[0].endswith("Treffer") and lines[1].startswith(note)
+    code, out, _ = run(runner, "search", query, "--json")
+    assert json.loads(out)["match"] == match
+
+
 def test_environment_variables_choose_toolkit_and_index(runner: CliRunner) -> None:
     code, out, _ = run(runner, "search", "--json")  # no --toolkit/--index: ZWK_KB_* from the runner
     assert code == 0

@@ -196,6 +196,8 @@ def search_command(
     if page_data["suggestion"]:
         click.echo(f"Meinten Sie: {page_data['suggestion']}")
     click.echo(f"{page_data['total']} Treffer")
+    if page_data["match_note"]:
+        click.echo(page_data["match_note"])
     first = (page_data["page"] - 1) * page_data["per_page"]
     for n, hit in enumerate(page_data["results"], first + 1):
         click.echo(f"{n:>3}. {hit['title']}  [{hit['slug']}]")

@@ -105,7 +105,9 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
         "facets": facets,
         "suggestion": result.suggestion,
         "suggestion_url": suggestion_url,
-        "relaxed": result.relaxed,
+        "match": result.match,
+        "all_words": result.all_words,
+        "match_note": match_note(result),
         "corrected": result.corrected,
         "timed_out": result.timed_out,
         "facet_blocks": facet_blocks,
@@ -136,9 +138,37 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
     }
 
 
+def match_note(result: SearchResult) -> str | None:
+    """The sentence telling that not every hit has all the search words (page and CLI), or
+    None when they all do (or there are no words)."""
+    if result.match != "some" or result.all_words is None:
+        return None
+    if result.all_words == 0:
+        return (
+            "Kein Werkzeug enthält alle Suchwörter. "
+            "Hier sind Werkzeuge, die einige davon enthalten."
+        )
+    if result.all_words == 1:
+        return "Nur 1 Werkzeug enthält alle Suchwörter. Die anderen Treffer enthalten einige davon."
+    return (
+        f"Nur {result.all_words} Werkzeuge enthalten alle Suchwörter. "
+        "Die anderen Treffer enthalten einige davon."
+    )
+
+
 def api_search(page: dict[str, Any]) -> dict[str, Any]:
     """The documented JSON object of ``/api/search`` (a subset of the page dict)."""
-    keys = ("query", "total", "page", "per_page", "results", "suggestion", "timed_out")
+    keys = (
+        "query",
+        "total",
+        "match",
+        "all_words",
+        "page",
+        "per_page",
+        "results",
+        "suggestion",
+        "timed_out",
+    )
     data = {k: page[k] for k in keys}
     data["facets"] = {
         name: [

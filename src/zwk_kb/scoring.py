@@ -7,9 +7,10 @@ BM25F score of one term on one card only depends on the index state, so it is co
 per index state (from the segments' side files, see ``impacts``) and kept as two compact
 arrays. A query is then a few array operations over one score per card (numpy, in C: a
 synonym-rich query touches 50,000 postings, which cost 50–70 ms as Python dictionaries):
-Or = sum, And = sum where all match, DisjunctionMax = best plus tiebreak share, AndNot =
-difference, boosts multiply. The arithmetic is Whoosh's, in the order of its additions
-(``tests/test_scoring.py`` compares both on every query of the relevance judgments). Queries
+Or = sum, And = sum where all match, ``DisMax`` = best plus tiebreak share (``best_of``),
+AndNot = difference, boosts multiply. The arithmetic is Whoosh's, in the order of its
+additions (``tests/test_scoring.py`` compares both on every query of the relevance
+judgments); ``DisMax`` brings its own Whoosh matcher, so both paths score it by ``best_of``. Queries
 this module does not take apart (spans of other shapes) are scored by Whoosh once per index
 state and cached the same way.
 
@@ -23,10 +24,11 @@ import threading
 import time
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+from whoosh import matching
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.matching import FilterMatcher
@@ -34,6 +36,7 @@ from whoosh.query import spans
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
 
+from zwk_kb import degradations
 from zwk_kb.errors import SearchTimeout
 from zwk_kb.impacts import segment_impacts
 
@@ -47,6 +50,105 @@ Vector = tuple[np.ndarray, np.ndarray]
 """Sparse: the matching documents (int64, ascending) and their scores (float64)."""
 Dense = tuple[np.ndarray, np.ndarray]
 """One entry per document of the index: score (float64, 0 where not matched), matched (bool)."""
+
+
+def best_of(scores: Sequence[float], tiebreak: float) -> float:
+    """The score of a card that several alternatives of one word match (the word as typed and
+    its synonyms): the best alternative's score plus ``tiebreak`` times the sum of the others,
+    summed in the order of the alternatives. The one definition of best-of scoring:
+    ``_dismax`` computes it for every card at once, ``DisMax``'s matcher card by card."""
+    best = max(scores)
+    return best + tiebreak * (sum(scores) - best)
+
+
+class DisMax(wq.DisjunctionMax):
+    """The best-scoring alternative counts, plus a small tiebreak share of the others
+    (``best_of``), whichever path evaluates it.
+
+    Whoosh's own ``DisjunctionMax`` pairs the alternatives up in a tree of two-way matchers:
+    with three or more alternatives the nested pairs give other scores than the best of all,
+    and its matcher takes the maximum of sub-matchers that stand on *different* cards.
+    """
+
+    def matcher(self, searcher: Any, context: Any = None) -> matching.Matcher:
+        subs = [q.matcher(searcher, context) for q in self.subqueries]
+        if not subs:
+            return matching.NullMatcher()
+        m = subs[0] if len(subs) == 1 else _BestOfMatcher(subs, self.tiebreak)
+        return matching.WrappingMatcher(m, self.boost) if self.boost != 1.0 else m
+
+
+class _BestOfMatcher(matching.Matcher):
+    """Whoosh's document-at-a-time form of ``best_of``: the union of all alternatives, each
+    card scored from the alternatives standing on it, in the alternatives' order."""
+
+    def __init__(self, subs: list[matching.Matcher], tiebreak: float) -> None:
+        self._subs = subs
+        self.tiebreak = tiebreak
+
+    def _current(self) -> list[matching.Matcher]:
+        active = [m for m in self._subs if m.is_active()]
+        if not active:
+            return []
+        first = min(m.id() for m in active)
+        return [m for m in active if m.id() == first]
+
+    def is_active(self) -> bool:
+        return any(m.is_active() for m in self._subs)
+
+    def id(self) -> int:
+        return min(m.id() for m in self._subs if m.is_active())
+
+    def next(self) -> None:
+        for m in self._current():
+            m.next()
+
+    def skip_to(self, id: int) -> None:
+        for m in self._subs:
+            if m.is_active() and m.id() < id:
+                m.skip_to(id)
+
+    def score(self) -> float:
+        return best_of([m.score() for m in self._current()], self.tiebreak)
+
+    def weight(self) -> float:
+        return sum(m.weight() for m in self._current())
+
+    def value(self) -> Any:
+        return self._current()[0].value()
+
+    def value_as(self, astype: str) -> Any:
+        return self._current()[0].value_as(astype)
+
+    def supports(self, astype: str) -> bool:
+        return all(m.supports(astype) for m in self._subs)
+
+    def children(self) -> list[matching.Matcher]:
+        return list(self._subs)
+
+    def depth(self) -> int:
+        return 1 + max(m.depth() for m in self._subs)
+
+    def reset(self) -> None:
+        for m in self._subs:
+            m.reset()
+
+    def copy(self) -> _BestOfMatcher:
+        return _BestOfMatcher([m.copy() for m in self._subs], self.tiebreak)
+
+    def replace(self, minquality: float = 0) -> matching.Matcher:
+        # no alternative may be dropped for a low quality: its tiebreak share still counts
+        subs = [m.replace(0) for m in self._subs if m.is_active()]
+        subs = [m for m in subs if m.is_active()]
+        if not subs:
+            return matching.NullMatcher()
+        if len(subs) == 1:
+            return subs[0]
+        if len(subs) == len(self._subs) and all(
+            a is b for a, b in zip(subs, self._subs, strict=True)
+        ):
+            return self
+        return _BestOfMatcher(subs, self.tiebreak)
 
 
 class BM25Params(NamedTuple):
@@ -169,7 +271,7 @@ class ScoreCache:
                 matched = matched & ~sub(q.b)[1]
                 scores = np.where(matched, scores, 0.0)
             return _scaled((scores, matched), q.boost)
-        if isinstance(q, wq.DisjunctionMax):
+        if isinstance(q, DisMax):
             return _scaled(_dismax([sub(s) for s in q.subqueries], q.tiebreak, size), q.boost)
         if type(q) is wq.Or and not q.minmatch and q.scale is None:
             return _scaled(_union([sub(s) for s in q.subqueries], size), q.boost)
@@ -500,7 +602,8 @@ def _positive_terms(q: wq.Query) -> set[tuple[str, Any]]:
         return set().union(*(_positive_terms(sub) for sub in q.subqueries))
     try:
         return set(q.terms())
-    except Exception:
+    except Exception as exc:  # the hit is shown without "why this hit"
+        degradations.record("query_terms", exc)
         return set()
 
 
@@ -606,9 +709,10 @@ def _intersection(subqueries: list[wq.Query], evaluate: Any, size: int) -> Dense
 
 
 def _dismax(parts: list[Dense], tiebreak: float, size: int) -> Dense:
-    """Best alternative per document plus ``tiebreak`` times the others (as the engine's
-    corrected DisjunctionMax matcher). Where only one part matches, total == best exactly, so
-    the document keeps that part's score."""
+    """``best_of`` for every document at once: the same IEEE operations in the same order
+    (adding the 0.0 of a part that does not match leaves the sum unchanged), so the scores
+    are identical. Where only one part matches, total == best exactly, so the document keeps
+    that part's score."""
     parts = [p for p in parts if p[1].any()]
     if not parts:
         return _empty(size)

@@ -28,6 +28,7 @@ from whoosh import query as wq
 from whoosh.query import spans
 from whoosh.searching import Searcher
 
+from zwk_kb import degradations
 from zwk_kb.analysis import SynonymTable
 from zwk_kb.documents import (
     BODY,
@@ -46,7 +47,7 @@ from zwk_kb.highlighting import TermMatcher, fragments_html, matched_surface_for
 from zwk_kb.impacts import segment_impacts
 from zwk_kb.index import WORDS_FILE, SearcherPool, load_lexicon, load_words, read_synonyms
 from zwk_kb.query import QueryPart, SearchRequest, split_query
-from zwk_kb.scoring import DEFAULT_BUDGET, ScoreCache
+from zwk_kb.scoring import DEFAULT_BUDGET, DisMax, ScoreCache
 from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, load_dictionary
 from zwk_kb.textfold import fold
 
@@ -75,48 +76,6 @@ PARTS_BELOW_DF = 5
 """Alternatives from a synonym group count half: the literal word the user typed ranks first."""
 SURFACE_SCAN_CHARS = 4000
 MAX_SURFACE_FORMS = 3
-
-
-class _DisMaxMatcher(matching.DisjunctionMaxMatcher):
-    """Whoosh's DisjunctionMaxMatcher with a correct ``score``.
-
-    The original returns the max of both sub-matchers' scores even when one of them stands on
-    a *different* document, so unrelated cards get the best card's score.
-    """
-
-    def score(self) -> float:
-        current = self.id()
-        scores = [m.score() for m in (self.a, self.b) if m.is_active() and m.id() == current]
-        if not scores:
-            return 0.0
-        best = max(scores)
-        return best + self.tiebreak * (sum(scores) - best)
-
-    def replace(self, minquality: float = 0) -> matching.Matcher:
-        replaced = super().replace(minquality)
-        if isinstance(replaced, matching.DisjunctionMaxMatcher) and not isinstance(
-            replaced, _DisMaxMatcher
-        ):
-            return _DisMaxMatcher(replaced.a, replaced.b, tiebreak=self.tiebreak)
-        return replaced
-
-    def copy(self) -> _DisMaxMatcher:
-        return _DisMaxMatcher(self.a.copy(), self.b.copy(), tiebreak=self.tiebreak)
-
-
-class _DisMax(wq.DisjunctionMax):
-    """The best-scoring alternative counts (plus a small tiebreak share of the others)."""
-
-    def _matcher(self, subs: Any, searcher: Any, context: Any) -> matching.Matcher:
-        reader = searcher.reader()
-        return self._tree_matcher(
-            subs,
-            _DisMaxMatcher,
-            searcher,
-            context,
-            lambda q: q.estimate_size(reader),
-            tiebreak=self.tiebreak,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +109,13 @@ class SearchResult:
     facets: dict[str, tuple[FacetValue, ...]]
     suggestion: str | None = None
     """A corrected query ("Meinten Sie …?"), or None."""
-    relaxed: bool = False
-    """True when not all words were found together and the results are ranked by any word."""
+    match: str | None = None
+    """``"all"``: every hit has all the words (as typed or in another form, a synonym or the
+    correction); ``"some"``: some hits have only some of them (no card has all, or so few that
+    cards with some of the words follow); None: no words to match (browse, only excluded or
+    stop words) or timed out."""
+    all_words: int | None = None
+    """How many of the ``total`` hits have all the words (None where ``match`` is None)."""
     corrected: bool = False
     """True when the results come from the corrected query."""
     timed_out: bool = False
@@ -184,8 +148,10 @@ class _TextMatch:
     scores: dict[int, float] | None
     """Docnums by score, best first; None: no words, browse order."""
     main: wq.Query | None
+    complete: frozenset[int] | None = None
+    """The matched cards that have all the words (``matched`` unless cards with some of the
+    words were added); None: no words to match."""
     suggestion: str | None = None
-    relaxed: bool = False
     corrected: bool = False
     mask: int | None = None
     """``matched`` as a bit mask, made on first use (facet counts)."""
@@ -317,7 +283,8 @@ class SearchEngine:
                 group = groups.setdefault(token.pos, [])
                 if token.text not in group and len(group) < MAX_TERMS_PER_UNIT:
                     group.append(token.text)
-        except Exception:
+        except Exception as exc:  # a word that cannot be analysed is not searched for
+            degradations.record("analyse", exc)
             return []
         return [groups[pos] for pos in sorted(groups)][:MAX_TERMS_PER_UNIT]
 
@@ -413,7 +380,8 @@ class SearchEngine:
         text = " ".join(p.text for p in parts if not p.exclude)
         try:
             expansions = self.synonyms.expansions(text)
-        except Exception:
+        except Exception as exc:  # the words as typed are still searched
+            degradations.record("synonyms", exc)
             return
         positive = [i for i, p in enumerate(parts) if not p.exclude]
         for surface, alternatives in expansions[:8]:
@@ -444,7 +412,7 @@ class SearchEngine:
                 continue
             combined = originals[0] if len(originals) == 1 else wq.And(originals)
             # the best of "what was typed" and its alternatives counts, they don't add up
-            first.query = _DisMax([combined, *alt_queries], tiebreak=0.1)
+            first.query = DisMax([combined, *alt_queries], tiebreak=0.1)
             first.known = True
             for i in indexes[1:]:
                 units[i].query = None
@@ -561,13 +529,15 @@ class SearchEngine:
             if final
             else ()
         )
+        match, all_words = _match_of(text.complete, matched, final)
         return SearchResult(
             request=request,
             total=len(final),
             hits=hits,
             facets=facets,
             suggestion=text.suggestion,
-            relaxed=text.relaxed,
+            match=match,
+            all_words=all_words,
             corrected=text.corrected,
         )
 
@@ -583,8 +553,11 @@ class SearchEngine:
                 self._matches.move_to_end(key)
                 return cached
         self._seed_words(searcher)
+        failures = degradations.total()
         text = self._match_words(searcher, sets, q, deadline)
         text.size = 1 if text.matched is sets.all_docs else len(text.matched) + 1
+        if degradations.total() != failures:
+            return text  # a step failed: the next request tries again, not the cached answer
         with self._lock:
             if key not in self._matches and text.size <= MATCH_CACHE_DOCS:
                 self._matches[key] = text
@@ -613,7 +586,8 @@ class SearchEngine:
         parts = split_query(q)
         units: list[_Unit] = []
         suggestion: str | None = None
-        relaxed = corrected = False
+        corrected = False
+        complete: frozenset[int] | None = None
         main: wq.Query | None = None
         exclude: list[wq.Query] = []
         if parts:
@@ -659,7 +633,7 @@ class SearchEngine:
             )
         else:
             scores = self._ranked(searcher, main, exclude, deadline)
-            matched = frozenset(scores)
+            matched = complete = frozenset(scores)
             active = [u for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
             # Relax to "any word" only with words found as typed, and only when they are at least
             # half of the query: "kita xyzzy" shows Kita tools, "skigebiet beschneiung" (one word
@@ -675,7 +649,6 @@ class SearchEngine:
             ):
                 some = literal[0] if len(literal) == 1 else wq.Or(literal)
                 more = self._docs(searcher, some, exclude, deadline)
-                relaxed = not matched and bool(more)
                 if more - matched:
                     all_words = main
                     all_words.boost = 2.0
@@ -689,8 +662,8 @@ class SearchEngine:
             matched=matched,
             scores=scores,
             main=main,
+            complete=complete,
             suggestion=suggestion,
-            relaxed=relaxed,
             corrected=corrected,
         )
 
@@ -712,7 +685,8 @@ class SearchEngine:
             return frozenset(self.scores.evaluate(searcher, self.pool.key(), q, deadline))
         except SearchTimeout:
             raise
-        except Exception:
+        except Exception as exc:
+            degradations.record("matching", exc)
             return frozenset()
 
     def _ranked(
@@ -729,7 +703,8 @@ class SearchEngine:
             return self.scores.ranked(searcher, self.pool.key(), q, deadline)
         except SearchTimeout:
             raise
-        except Exception:
+        except Exception as exc:
+            degradations.record("ranking", exc)
             return {}
 
     @staticmethod
@@ -792,6 +767,7 @@ class SearchEngine:
         # snippets, marked titles and reasons of cards shown for this query before (the same
         # words give the same marks) come from the query's cache entry
         todo = [d for d in page_docs if d not in explained] if explain else []
+        failures = degradations.total()
         matched_terms = self._matched_terms(searcher, main, todo) if todo else {}
         query_terms = frozenset().union(*(u.terms for u in positive_units)) if todo else frozenset()
         analyzer = searcher.schema[TITLE].analyzer
@@ -812,14 +788,15 @@ class SearchEngine:
                     snippet = fragments_html(str(stored.get(BODY, "")), marker, top=2)
                     snippet = snippet or fragments_html(str(stored.get(SUMMARY, "")), marker, top=1)
                     title_html = whole_html(str(stored.get(TITLE, "")), marker)
-                except Exception:
+                except Exception as exc:  # the hit is shown without marks
+                    degradations.record("snippet", exc)
                     snippet = title_html = ""
                 reasons = _reasons(found, positive_units)
                 reasons += self._surface_forms(
                     analyzer, marker, found, stored, parts, positive_units
                 )
                 marks = (snippet, title_html, tuple(reasons))
-                if len(explained) < EXPLAINED_PER_QUERY:
+                if len(explained) < EXPLAINED_PER_QUERY and degradations.total() == failures:
                     explained[docnum] = marks
             hits.append(
                 Hit(
@@ -841,7 +818,8 @@ class SearchEngine:
             return {}
         try:
             return self.scores.matching_terms(searcher, self.pool.key(), main, list(docnums))
-        except Exception:
+        except Exception as exc:  # hits are shown without "why this hit"
+            degradations.record("matched_terms", exc)
             return {}
 
     @staticmethod
@@ -869,7 +847,8 @@ class SearchEngine:
                 scan_chars=SURFACE_SCAN_CHARS,
                 matcher=marker,
             )
-        except Exception:
+        except Exception as exc:
+            degradations.record("surface_forms", exc)
             return []
         if not result.forms or result.seen_typed >= typed:
             return []  # every word as typed is in the card: nothing to explain
@@ -908,8 +887,8 @@ class SearchEngine:
             best = max((h.score for h in similar), default=1.0) or 1.0
             for h in similar:
                 scores[h.docnum] = h.score / best
-        except Exception:
-            pass
+        except Exception as exc:  # related by topics and challenges only
+            degradations.record("related", exc)
         sets = self._facet_sets(searcher)
         weights = {"challenges": 0.5, "topics": 0.35, "target_groups": 0.15}
         for facet_name, weight in weights.items():
@@ -924,6 +903,17 @@ class SearchEngine:
         return self.pool.searcher().doc_count()
 
 
+def _match_of(
+    complete: frozenset[int] | None, matched: frozenset[int], final: frozenset[int]
+) -> tuple[str | None, int | None]:
+    """``SearchResult.match`` and ``all_words`` of the hits ``final`` (the matched cards under
+    the selected filters)."""
+    if complete is None:
+        return None, None
+    all_words = len(final) if complete is matched else len(complete & final)
+    return ("all" if all_words == len(final) else "some"), all_words
+
+
 def _column_order(
     searcher: Searcher, docs: frozenset[int], field: str, reverse: bool = False
 ) -> list[int]:
@@ -934,7 +924,8 @@ def _column_order(
     if reader.has_column(field):
         try:
             keys = list(reader.column_reader(field, translate=False))
-        except Exception:
+        except Exception as exc:  # sorted by Whoosh below (slower, same order)
+            degradations.record("sort_column", exc)
             keys = []
         if len(keys) >= reader.doc_count_all():
             return sorted(docs, key=lambda d: (keys[d], d), reverse=reverse)

@@ -81,7 +81,9 @@ def check_request() -> None:
 
 
 def healthz() -> Any:
-    """Liveness and readiness: 200 with card count and index generation, 503 without index."""
+    """Liveness and readiness: 200 with card count and index generation, 503 without index;
+    ``degraded``: search steps that failed in this process (answered without them), by step."""
+    from zwk_kb import degradations
     from zwk_kb.errors import ZwkKbError
     from zwk_kb.web import AppState
 
@@ -91,7 +93,13 @@ def healthz() -> Any:
         cards = state.engine.doc_count()
         generation = state.pool.key()
     except ZwkKbError as exc:
-        body = {"status": "unavailable", "cards": 0, "generation": None, "message": str(exc)}
+        body = {
+            "status": "unavailable",
+            "cards": 0,
+            "generation": None,
+            "message": str(exc),
+            "degraded": degradations.counts(),
+        }
         response = jsonify(body)
         response.status_code = 503
     else:
@@ -100,6 +108,7 @@ def healthz() -> Any:
             "cards": cards,
             "generation": generation[0].rsplit("/", 1)[-1].rsplit("\\", 1)[-1],
             "commit": generation[1],
+            "degraded": degradations.counts(),
         }
         response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
