@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 import click
 
+from zwk_kb import __version__
 from zwk_kb.config import SERVERS, Settings, choose_server
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.facets import FACETS
@@ -106,7 +107,7 @@ def index_toolkit(
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="zwk-kb")
+@click.version_option(version=__version__, prog_name="zwk-kb", message="%(prog)s %(version)s")
 def main() -> None:
     """zwk-kb: der durchsuchbare Werkzeugkoffer der Zukunftswerkstatt Kommunen."""
     logging.basicConfig(level=logging.ERROR, format="%(message)s")

@@ -81,7 +81,9 @@ def check_request() -> None:
 
 
 def healthz() -> Any:
-    """Liveness and readiness: 200 with card count and index generation, 503 without index."""
+    """Liveness and readiness: 200 with card count, index generation and the software version,
+    503 without index."""
+    from zwk_kb import __version__
     from zwk_kb.errors import ZwkKbError
     from zwk_kb.web import AppState
 
@@ -91,12 +93,19 @@ def healthz() -> Any:
         cards = state.engine.doc_count()
         generation = state.pool.key()
     except ZwkKbError as exc:
-        body = {"status": "unavailable", "cards": 0, "generation": None, "message": str(exc)}
+        body = {
+            "status": "unavailable",
+            "version": __version__,
+            "cards": 0,
+            "generation": None,
+            "message": str(exc),
+        }
         response = jsonify(body)
         response.status_code = 503
     else:
         body = {
             "status": "ok",
+            "version": __version__,
             "cards": cards,
             "generation": generation[0].rsplit("/", 1)[-1].rsplit("\\", 1)[-1],
             "commit": generation[1],
