@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint relevance bench bytecode clean screenshots
+.PHONY: run test install lint relevance bench bytecode clean screenshots vendor-kern
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 oder neuer wird benötigt" if sys.version_info < (3, 11) else 0)'
@@ -20,33 +20,35 @@ $(STAMP): pyproject.toml
 bytecode:
 	$(BIN)/python -m compileall -q src/zwk_kb
 
-# Front-end: KERN UX (design system of the German administration) and axe-core from npm, pinned in
-# package-lock.json. The app serves KERN's CSS and fonts itself from static/vendor/kern (no CDN).
+# Front-end for the tests only: axe-core (accessibility scans in the browser tests) from npm,
+# pinned in package-lock.json. The site itself needs no Node.js: KERN UX (CSS and fonts) is
+# vendored in src/zwk_kb/static/vendor/kern and ships in the wheel.
 NODE_STAMP := node_modules/.package-lock.json
 KERN_SRC := node_modules/@kern-ux/native
 KERN_DIR := src/zwk_kb/static/vendor/kern
-KERN_STAMP := $(KERN_DIR)/.copied
 
 $(NODE_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null 2>&1 || { echo "Node.js mit npm wird benötigt (https://nodejs.org)"; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { echo "Node.js mit npm wird für die Barrierefreiheits-Tests benötigt (https://nodejs.org)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-$(KERN_STAMP): $(NODE_STAMP)
-	rm -rf $(KERN_DIR)
+# Refresh the vendored KERN UX files from the npm package pinned in package.json (then commit).
+vendor-kern: $(NODE_STAMP)
+	rm -f $(KERN_DIR)/kern.min.css $(KERN_DIR)/LICENSE.md $(KERN_DIR)/fonts/fira-sans.css
+	rm -rf $(KERN_DIR)/fonts/fira-sans
 	mkdir -p $(KERN_DIR)/fonts/fira-sans
 	cp $(KERN_SRC)/dist/kern.min.css $(KERN_SRC)/LICENSE.md $(KERN_DIR)/
 	cp $(KERN_SRC)/dist/fonts/fira-sans.css $(KERN_DIR)/fonts/
 	for f in $$(grep -o 'FiraSans-[A-Za-z]*\.woff2' $(KERN_SRC)/dist/fonts/fira-sans.css | sort -u); do \
 		cp $(KERN_SRC)/dist/fonts/fira-sans/$$f $(KERN_DIR)/fonts/fira-sans/; done
-	touch $(KERN_STAMP)
+	node -p 'require("./$(KERN_SRC)/package.json").version' > $(KERN_DIR)/VERSION
 
-install: $(STAMP) $(KERN_STAMP)
+install: $(STAMP)
 
-run: $(STAMP) $(KERN_STAMP)
+run: $(STAMP)
 	$(BIN)/zwk-kb serve
 
-test: $(STAMP) $(KERN_STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest
 
@@ -58,11 +60,11 @@ relevance: $(STAMP)
 
 # Benchmark: 1,000 and 10,000 generated cards, zwk-kb vs. plain Whoosh, targets with PASS/MISS
 # (corpora and indexes are kept in .bench/; takes a few minutes)
-bench: $(STAMP) $(KERN_STAMP) bytecode
+bench: $(STAMP) bytecode
 	$(BIN)/python -m zwk_kb.bench
 
 # Screenshots of the main pages at 1280 px and 360 px width into screenshots/ (headless Chromium)
-screenshots: $(STAMP) $(KERN_STAMP)
+screenshots: $(STAMP) $(NODE_STAMP)
 	ZWK_KB_SCREENSHOTS=screenshots $(BIN)/python -m pytest tests/test_browser.py -k screenshots
 
 clean:

@@ -29,6 +29,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "toolkit",
         "checks",
         "newcard",
+        "starter",
     ),
     ("analysis", "documents", "spelling", "impacts", "postings_pool", "index"),
     # baseline: plain Whoosh, the yardstick of `zwk-kb eval`

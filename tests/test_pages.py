@@ -244,11 +244,12 @@ def test_footer_links_the_legal_pages_everywhere(client: FlaskClient) -> None:
     assert {"/barrierefreiheit", "/impressum", "/datenschutz", "/feed.xml"} <= hrefs
 
 
-def test_kern_styles_are_linked_when_installed(app: Flask) -> None:
-    html = html_of(app.test_client(), "/")
-    static = app.static_folder or ""
-    installed = (__import__("pathlib").Path(static) / "vendor" / "kern" / "kern.min.css").is_file()
-    assert ("/static/vendor/kern/kern.min.css" in html) == installed
+def test_kern_styles_are_linked_and_served(app: Flask) -> None:
+    client = app.test_client()
+    html = html_of(client, "/")
+    for path in ("/static/vendor/kern/kern.min.css", "/static/vendor/kern/fonts/fira-sans.css"):
+        assert path in html
+        assert client.get(path).status_code == 200
     assert "/static/style.css" in html
     assert "http://" not in "".join(re.findall(r'<link[^>]+href="([^"]+)"', html)).replace(
         "http://localhost", ""

@@ -5,4 +5,6 @@ Data flows one way: cards on disk -> validated ``Card`` objects (``cards``, ``to
 ``search``) -> views (``present``, ``web``, ``cli``). A module never imports from a later stage.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+"""The one version number: the wheel's metadata, ``zwk-kb --version`` and ``/healthz`` read it;
+CHANGELOG.md says per version whether the card format changed and whether an index is rebuilt."""

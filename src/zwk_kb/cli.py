@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 import click
 
+from zwk_kb import __version__
 from zwk_kb.config import SERVERS, Settings, choose_server
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.facets import FACETS
@@ -106,7 +107,7 @@ def index_toolkit(
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="zwk-kb")
+@click.version_option(version=__version__, prog_name="zwk-kb", message="%(prog)s %(version)s")
 def main() -> None:
     """zwk-kb: der durchsuchbare Werkzeugkoffer der Zukunftswerkstatt Kommunen."""
     logging.basicConfig(level=logging.ERROR, format="%(message)s")
@@ -223,6 +224,61 @@ def gunicorn_problem() -> str | None:
             raise
         return "gunicorn ist nicht installiert (pip install gunicorn)"
     return None
+
+
+@main.command("init")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="Name des Werkzeugkoffers (Standard: der Ordnername)")
+@click.option(
+    "--software",
+    default=None,
+    help="pip-Angabe, mit der CI und pre-commit zwk-kb installieren "
+    "(Standard: zwk-kb in genau dieser Version)",
+)
+@click.option(
+    "--hook-repo",
+    default=None,
+    help="Adresse des zwk-kb-Repositorys für pre-commit (Standard: lokaler Hook mit --software)",
+)
+@click.option(
+    "--hook-rev", default=None, help="Version (Tag) des zwk-kb-Repositorys für pre-commit"
+)
+@click.option(
+    "--into-existing",
+    "into_existing",
+    is_flag=True,
+    help="Auch in einen nicht leeren Ordner schreiben; vorhandene Dateien bleiben unverändert",
+)
+def init_command(
+    folder: Path,
+    name: str | None,
+    software: str | None,
+    hook_repo: str | None,
+    hook_rev: str | None,
+    into_existing: bool,
+) -> None:
+    """Einen neuen Werkzeugkoffer als Repository anlegen (überschreibt nie etwas)."""
+    from zwk_kb.starter import default_software, init_toolkit
+
+    try:
+        written, kept = init_toolkit(
+            folder,
+            name=name or folder.resolve().name or "Werkzeugkoffer",
+            software=software or default_software(),
+            hook_repo=hook_repo,
+            hook_rev=hook_rev,
+            into_existing=into_existing,
+        )
+    except ZwkKbError as exc:
+        click.echo(f"Fehler: {exc}", err=True)
+        sys.exit(2)
+    for path in written:
+        click.echo(f"angelegt: {path}")
+    for path in kept:
+        click.echo(f"unverändert (gab es schon): {path}", err=True)
+    click.echo(
+        f"Fertig: {len(written)} Dateien. Weiter mit: cd {folder} && zwk-kb check && zwk-kb serve"
+    )
 
 
 @main.command("serve")

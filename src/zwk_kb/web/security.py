@@ -81,9 +81,10 @@ def check_request() -> None:
 
 
 def healthz() -> Any:
-    """Liveness and readiness: 200 with card count and index generation, 503 without index;
-    ``degraded``: search steps that failed in this process (answered without them), by step."""
-    from zwk_kb import degradations
+    """Liveness and readiness: 200 with card count, index generation and the software version,
+    503 without index; ``degraded``: search steps that failed in this process (answered without
+    them), by step."""
+    from zwk_kb import __version__, degradations
     from zwk_kb.errors import ZwkKbError
     from zwk_kb.web import AppState
 
@@ -95,6 +96,7 @@ def healthz() -> Any:
     except ZwkKbError as exc:
         body = {
             "status": "unavailable",
+            "version": __version__,
             "cards": 0,
             "generation": None,
             "message": str(exc),
@@ -105,6 +107,7 @@ def healthz() -> Any:
     else:
         body = {
             "status": "ok",
+            "version": __version__,
             "cards": cards,
             "generation": generation[0].rsplit("/", 1)[-1].rsplit("\\", 1)[-1],
             "commit": generation[1],

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import threading
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import (
@@ -62,11 +61,6 @@ def base_url() -> str:
     return (configured or request.url_root).rstrip("/")
 
 
-def kern_available() -> bool:
-    static = Path(current_app.static_folder or "")
-    return (static / "vendor" / "kern" / "kern.min.css").is_file()
-
-
 def _current(endpoint: str, target: str, section: set[str]) -> str | None:
     """aria-current: "page" on the page itself, "true" inside its section (a card under Suche)."""
     if endpoint == target:
@@ -80,7 +74,6 @@ def share_context() -> dict[str, Any]:
     endpoint = request.endpoint or ""
     return {
         "base_url": base_url(),
-        "kern": kern_available(),
         "nav_links": [
             {"url": url_for(e), "label": label, "current": _current(endpoint, e, section)}
             for e, label, section in NAV
