@@ -23,7 +23,7 @@ from urllib.parse import unquote
 import frontmatter
 import yaml
 
-from zwk_kb import fields
+from zwk_kb import characters, fields
 from zwk_kb.fields import FieldError, MultiFieldError
 from zwk_kb.markdown import images as body_images
 from zwk_kb.markdown import is_safe_link
@@ -35,6 +35,8 @@ MAX_FRONT_MATTER_CHARS = 32 * 1024
 RECOMMENDED_SECTIONS = 2
 MAX_MARKUP_NOTES = 10
 """At most this many HTML / unsafe-link hints per card."""
+MAX_CHARACTER_NOTES = 10
+"""At most this many not-allowed characters of the body are reported one by one."""
 MAX_IMAGES = 50
 """Images checked per card (more are an error: a card is not a gallery)."""
 VOCABULARY_FILE = "_vocabulary.yml"
@@ -443,6 +445,7 @@ def parse_card(
         )
         return ParsedCard(None, tuple(report.problems))
     values, aliases = _validate_fields(root, vocabulary, report, vocabulary_hint)
+    _check_characters(split.body, split.body_line, report)
     images = _check_body(split.body, split.body_line, report)
     if report.has_errors:
         return ParsedCard(None, tuple(report.problems), aliases, images)
@@ -616,6 +619,32 @@ def _alias_positions(root: yaml.MappingNode, offset: int) -> tuple[tuple[str, in
                 (str(n.value).strip(), where(n).line + offset, where(n).column) for n in nodes
             )
     return ()
+
+
+def _check_characters(body: str, body_line: int, report: _Report) -> None:
+    """Every character of the body that no card may contain, at its line and column (an error:
+    such a card would break feeds and exports for everyone)."""
+    if characters.first(body) is None:
+        return
+    found = 0
+    for number, line in enumerate(body.split("\n"), body_line):
+        for at, char in characters.find(line):
+            found += 1
+            if found <= MAX_CHARACTER_NOTES:
+                report.add(
+                    f"Der Text enthält {characters.describe(char)}. Bitte dieses Zeichen "
+                    "entfernen (viele Editoren zeigen es erst mit „Steuerzeichen anzeigen“).",
+                    "body",
+                    line=number,
+                    column=at + 1,
+                )
+    if found > MAX_CHARACTER_NOTES:
+        report.add(
+            f"Der Text enthält noch {found - MAX_CHARACTER_NOTES} weitere solche Zeichen. "
+            "Bitte alle entfernen.",
+            "body",
+            line=body_line,
+        )
 
 
 def _check_body(body: str, body_line: int, report: _Report) -> tuple[BodyImage, ...]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import yaml
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
+from zwk_kb import characters
+
 __all__ = [
     "Located",
     "MappingNode",
@@ -126,8 +128,7 @@ def compose(text: str) -> yaml.Node | None:
         column = at - (text.rfind("\n", 0, at) + 1) + 1
         code = exc.character if isinstance(exc.character, int) else 0
         raise YamlProblem(
-            f"Die Angaben enthalten ein unsichtbares Steuerzeichen (U+{code:04X}). Bitte "
-            "entfernen.",
+            f"Die Angaben enthalten {characters.describe(chr(code))}. Bitte entfernen.",
             line,
             column,
         ) from None
