@@ -427,6 +427,10 @@ def parse_card(
             line=split.yaml_line,
         )
         return ParsedCard(None, tuple(report.problems))
+    if _check_characters(split.yaml_text, split.yaml_line, report, body=False):
+        # YAML would misread them (U+0085 and U+2028 end a line there) or stop at the first one.
+        _check_characters(split.body, split.body_line, report, body=True)
+        return ParsedCard(None, tuple(report.problems))
     try:
         root = compose(split.yaml_text)
     except YamlProblem as exc:
@@ -445,7 +449,7 @@ def parse_card(
         )
         return ParsedCard(None, tuple(report.problems))
     values, aliases = _validate_fields(root, vocabulary, report, vocabulary_hint)
-    _check_characters(split.body, split.body_line, report)
+    _check_characters(split.body, split.body_line, report, body=True)
     images = _check_body(split.body, split.body_line, report)
     if report.has_errors:
         return ParsedCard(None, tuple(report.problems), aliases, images)
@@ -621,30 +625,37 @@ def _alias_positions(root: yaml.MappingNode, offset: int) -> tuple[tuple[str, in
     return ()
 
 
-def _check_characters(body: str, body_line: int, report: _Report) -> None:
-    """Every character of the body that no card may contain, at its line and column (an error:
-    such a card would break feeds and exports for everyone)."""
-    if characters.first(body) is None:
-        return
+def _check_characters(text: str, first_line: int, report: _Report, *, body: bool) -> bool:
+    """Report every character of the front matter or the body that no card may contain, at its
+    line and column; whether there was one. An error: such a card would break feeds and exports
+    for everyone."""
+    if characters.first(text) is None:
+        return False
+    where, verb, field = ("Der Text", "enthält", "body") if body else (
+        "Die Angaben",
+        "enthalten",
+        "",
+    )
     found = 0
-    for number, line in enumerate(body.split("\n"), body_line):
+    for number, line in enumerate(text.split("\n"), first_line):
         for at, char in characters.find(line):
             found += 1
             if found <= MAX_CHARACTER_NOTES:
                 report.add(
-                    f"Der Text enthält {characters.describe(char)}. Bitte dieses Zeichen "
+                    f"{where} {verb} {characters.describe(char)}. Bitte dieses Zeichen "
                     "entfernen (viele Editoren zeigen es erst mit „Steuerzeichen anzeigen“).",
-                    "body",
+                    field,
                     line=number,
                     column=at + 1,
                 )
     if found > MAX_CHARACTER_NOTES:
         report.add(
-            f"Der Text enthält noch {found - MAX_CHARACTER_NOTES} weitere solche Zeichen. "
+            f"{where} {verb} noch {found - MAX_CHARACTER_NOTES} weitere solche Zeichen. "
             "Bitte alle entfernen.",
-            "body",
-            line=body_line,
+            field,
+            line=first_line,
         )
+    return True
 
 
 def _check_body(body: str, body_line: int, report: _Report) -> tuple[BodyImage, ...]:
