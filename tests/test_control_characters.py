@@ -117,9 +117,7 @@ def fields_card(char: str) -> str:
         "---\n"
         f'title: "Titel {e} mit Zeichen"\n'
         f'summary: "Kurz {e} gesagt."\n'
-        f'plain_summary: "Einfach {e} gesagt."\n'
-        + front(BASE_META)
-        + "links:\n"
+        f'plain_summary: "Einfach {e} gesagt."\n' + front(BASE_META) + "links:\n"
         f'  - title: "Link {e} Fahrplan"\n'
         f'    url: "https://example.org/{e}plan"\n'
         "contact:\n"
@@ -335,9 +333,7 @@ def assert_outputs_clean(client: FlaskClient, slugs: set[str]) -> None:
     assert {r["slug"] for r in json.loads(response.data)["results"]} == slugs
 
 
-def test_the_site_over_the_corpus_serves_well_formed_outputs(
-    corpus: Path, tmp_path: Path
-) -> None:
+def test_the_site_over_the_corpus_serves_well_formed_outputs(corpus: Path, tmp_path: Path) -> None:
     toolkit = load_toolkit(corpus)
     build(toolkit, tmp_path / "index")
     app = create_app(Settings(toolkit=corpus, index=tmp_path / "index"))

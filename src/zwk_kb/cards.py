@@ -36,7 +36,7 @@ RECOMMENDED_SECTIONS = 2
 MAX_MARKUP_NOTES = 10
 """At most this many HTML / unsafe-link hints per card."""
 MAX_CHARACTER_NOTES = 10
-"""At most this many not-allowed characters of the body are reported one by one."""
+"""At most this many not-allowed characters of the front matter or body are reported one by one."""
 MAX_IMAGES = 50
 """Images checked per card (more are an error: a card is not a gallery)."""
 VOCABULARY_FILE = "_vocabulary.yml"
@@ -631,18 +631,15 @@ def _check_characters(text: str, first_line: int, report: _Report, *, body: bool
     for everyone."""
     if characters.first(text) is None:
         return False
-    where, verb, field = ("Der Text", "enthält", "body") if body else (
-        "Die Angaben",
-        "enthalten",
-        "",
-    )
+    holds = "Der Text enthält" if body else "Die Angaben enthalten"
+    field = "body" if body else ""
     found = 0
     for number, line in enumerate(text.split("\n"), first_line):
         for at, char in characters.find(line):
             found += 1
             if found <= MAX_CHARACTER_NOTES:
                 report.add(
-                    f"{where} {verb} {characters.describe(char)}. Bitte dieses Zeichen "
+                    f"{holds} {characters.describe(char)}. Bitte dieses Zeichen "
                     "entfernen (viele Editoren zeigen es erst mit „Steuerzeichen anzeigen“).",
                     field,
                     line=number,
@@ -650,7 +647,7 @@ def _check_characters(text: str, first_line: int, report: _Report, *, body: bool
                 )
     if found > MAX_CHARACTER_NOTES:
         report.add(
-            f"{where} {verb} noch {found - MAX_CHARACTER_NOTES} weitere solche Zeichen. "
+            f"{holds} noch {found - MAX_CHARACTER_NOTES} weitere solche Zeichen. "
             "Bitte alle entfernen.",
             field,
             line=first_line,

@@ -3,7 +3,7 @@
 The CSV is made for German office software: UTF-8 with byte order mark, ``;`` as separator,
 lists joined with ``, ``. Cells that a spreadsheet would run as a formula (starting with
 ``= + - @``, tab or carriage return) get a leading apostrophe (CSV injection). Characters no card
-may contain (``characters.NOT_ALLOWED_RE``) are dropped from both files before that guard, so
+may contain (``characters.clean``) are dropped from both files before that guard, so
 that a hidden control character can neither reach a spreadsheet nor hide a formula.
 """
 

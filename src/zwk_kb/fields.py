@@ -114,7 +114,7 @@ def scalar(node: Node, what: str) -> str:
 
 
 def check_visible(value: str, node: Node | None) -> str:
-    """``value`` unless it holds a character no card may contain (``characters.NOT_ALLOWED_RE``)."""
+    """``value`` unless it holds a character no card may contain (``characters.find``)."""
     found = characters.first(value)
     if found:
         at, char = found
