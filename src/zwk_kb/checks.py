@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from zwk_kb.cards import VOCABULARY_FILE, ParsedCard
+from zwk_kb.characters import printable
 from zwk_kb.collections import COLLECTIONS_DIR, collection_paths, load_collections
 from zwk_kb.errors import ToolkitError
 from zwk_kb.model import SEVERITY_WARNING, Problem, Vocabulary
@@ -240,16 +241,6 @@ def _lookalikes(folder: Path) -> list[Problem]:
 
 
 NEWLINES = "\r\n"
-
-
-def printable(text: str, *, keep: str = "") -> str:
-    """``text`` without control characters (a file name may contain any byte but "/")."""
-    return "".join(
-        ch
-        if ch.isprintable() or ch in keep
-        else (" " if ch.isspace() else "\N{REPLACEMENT CHARACTER}")
-        for ch in text
-    )
 
 
 def format_text(report: CheckReport, *, strict: bool = False) -> str:

@@ -233,11 +233,7 @@ def _short(text: str, limit: int = 80) -> str:
 
 def clean_for_message(text: object, limit: int = 60) -> str:
     """Text safe to print in a message: no control characters, bounded length."""
-    raw = str(text)[: limit * 4]
-    cleaned = "".join(
-        ch if ch.isprintable() else (" " if ch.isspace() else "\N{REPLACEMENT CHARACTER}")
-        for ch in raw
-    )
+    cleaned = characters.printable(str(text)[: limit * 4])
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     return cleaned
