@@ -113,17 +113,22 @@ def position(text: str, char: str) -> tuple[int, int]:
 def fields_card(char: str) -> str:
     """Every free-text field holds ``char`` as a YAML escape (the only way to write some)."""
     e = yaml_escape(char)
-    return (
-        "---\n"
-        f'title: "Titel {e} mit Zeichen"\n'
-        f'summary: "Kurz {e} gesagt."\n'
-        f'plain_summary: "Einfach {e} gesagt."\n' + front(BASE_META) + "links:\n"
-        f'  - title: "Link {e} Fahrplan"\n'
-        f'    url: "https://example.org/{e}plan"\n'
-        "contact:\n"
-        f'  name: "Team {e} Nord"\n'
-        "---\n\n" + SECTIONS
-    )
+    lines = [
+        "---",
+        f'title: "Titel {e} mit Zeichen"',
+        f'summary: "Kurz {e} gesagt."',
+        f'plain_summary: "Einfach {e} gesagt."',
+        front(BASE_META).rstrip("\n"),
+        "links:",
+        f'  - title: "Link {e} Fahrplan"',
+        f'    url: "https://example.org/{e}plan"',
+        "contact:",
+        f'  name: "Team {e} Nord"',
+        "---",
+        "",
+        SECTIONS,
+    ]
+    return "\n".join(lines)
 
 
 FIELD_MARKS = {
