@@ -100,6 +100,19 @@ def test_broken_collections_are_reported_in_plain_german(text: str, expected: st
         assert collection is None
 
 
+@pytest.mark.parametrize("key", ["title", "intro", "event"])
+@pytest.mark.parametrize("escape", ["\\e", "\\x07", "\\x9b", "\\uffff", "\\ud800", "\\u202e"])
+def test_a_control_character_in_a_collection_text_is_an_error(key: str, escape: str) -> None:
+    lines = {"title": 'title: "Treffen{c}Zerbst"', "intro": 'intro: "Zwei{c}Tage"'}
+    lines["event"] = 'event: "Regionales{c}Treffen"'
+    text = "\n".join(v.format(c=escape if k == key else " ") for k, v in lines.items())
+    collection, problems = parse_collection("treffen", text + "\ncards: [sprachcafe]\n", KNOWN)
+    found = [p for p in problems if p.field == key]
+    assert [(p.line, p.severity) for p in found] == [(list(lines).index(key) + 1, "error")]
+    assert "Bitte entfernen" in found[0].message
+    assert collection is None or getattr(collection, key) == ""
+
+
 def test_date_or_event_is_recommended() -> None:
     collection, problems = parse_collection("x", "title: X\ncards: [sprachcafe]\n", KNOWN)
     assert collection is not None

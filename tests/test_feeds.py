@@ -123,10 +123,18 @@ def test_pages_announce_feed_and_opensearch(client: FlaskClient) -> None:
 # ---- export ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["=1+2", "+49 30", "-5", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("value", ["=1+2", "+49 30", "-5", "@SUM(A1)", "\tx"])
 def test_formula_like_cells_are_defused(value: str) -> None:
     assert safe_cell(value) == "'" + value
     assert safe_cell("Gemeinde " + value) == "Gemeinde " + value
+
+
+@pytest.mark.parametrize("hidden", ["\r", "\x00", "\x1b", "\x7f", "\x85", "\u202e", "\ufeff"])
+def test_a_hidden_control_character_neither_reaches_the_cell_nor_hides_a_formula(
+    hidden: str,
+) -> None:
+    assert safe_cell(hidden + "=1+2") == "'=1+2"
+    assert safe_cell("Ge" + hidden + "meinde") == "Gemeinde"
 
 
 def test_csv_is_excel_friendly_and_defuses_formulas() -> None:

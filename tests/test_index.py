@@ -145,6 +145,11 @@ def test_second_writer_gets_a_clear_busy_error(toolkit: Toolkit, tmp_path: Path)
     assert len(slugs_found(tmp_path)) == len(FIXTURE_CARDS)  # the old index is still served
 
 
+CARDS_AGE = 30 * 86400.0
+"""Older than the fixture cards however long the session has run (they are copied with their
+times from the session's start)."""
+
+
 def _age_index(index_dir: Path, seconds: float = 100.0) -> None:
     """Make the index look older than the cards (as after editing a card)."""
     earlier = time.time() - seconds
@@ -158,14 +163,14 @@ def test_is_stale_drives_serve_rebuilds(fresh_toolkit_dir: Path, tmp_path: Path)
     update(load_toolkit(fresh_toolkit_dir), index_dir)
     assert not is_stale(fresh_toolkit_dir, index_dir)
 
-    _age_index(index_dir)
+    _age_index(index_dir, CARDS_AGE)
     assert is_stale(fresh_toolkit_dir, index_dir)
     changes = update(load_toolkit(fresh_toolkit_dir), index_dir)
     assert changes.count == 0
     # cards touched but unchanged (git checkout, copy): one check, not one at every start
     assert not is_stale(fresh_toolkit_dir, index_dir)
 
-    _age_index(index_dir)
+    _age_index(index_dir, CARDS_AGE)
     (fresh_toolkit_dir / "sprachcafe.md").unlink()
     assert is_stale(fresh_toolkit_dir, index_dir)
     assert update(load_toolkit(fresh_toolkit_dir), index_dir).removed == ("sprachcafe",)

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "zwk_kb"
 # Stages in order. A module may import modules of its own stage or of earlier stages, never of a
 # later one. ``web`` stands for the whole ``web/`` package (its modules import each other).
 STAGES: tuple[tuple[str, ...], ...] = (
-    ("errors", "degradations", "model", "textfold", "facets", "config"),
+    ("errors", "degradations", "model", "characters", "textfold", "facets", "config"),
     (
         "yamlnodes",
         "fields",

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 import frontmatter
 import yaml
 
-from zwk_kb import fields
+from zwk_kb import characters, fields
 from zwk_kb.fields import FieldError, MultiFieldError
 from zwk_kb.markdown import images as body_images
 from zwk_kb.markdown import is_safe_link
@@ -35,6 +35,8 @@ MAX_FRONT_MATTER_CHARS = 32 * 1024
 RECOMMENDED_SECTIONS = 2
 MAX_MARKUP_NOTES = 10
 """At most this many HTML / unsafe-link hints per card."""
+MAX_CHARACTER_NOTES = 10
+"""At most this many not-allowed characters of the front matter or body are reported one by one."""
 MAX_IMAGES = 50
 """Images checked per card (more are an error: a card is not a gallery)."""
 VOCABULARY_FILE = "_vocabulary.yml"
@@ -425,6 +427,10 @@ def parse_card(
             line=split.yaml_line,
         )
         return ParsedCard(None, tuple(report.problems))
+    if _check_characters(split.yaml_text, split.yaml_line, report, body=False):
+        # YAML would misread them (U+0085 and U+2028 end a line there) or stop at the first one.
+        _check_characters(split.body, split.body_line, report, body=True)
+        return ParsedCard(None, tuple(report.problems))
     try:
         root = compose(split.yaml_text)
     except YamlProblem as exc:
@@ -443,6 +449,7 @@ def parse_card(
         )
         return ParsedCard(None, tuple(report.problems))
     values, aliases = _validate_fields(root, vocabulary, report, vocabulary_hint)
+    _check_characters(split.body, split.body_line, report, body=True)
     images = _check_body(split.body, split.body_line, report)
     if report.has_errors:
         return ParsedCard(None, tuple(report.problems), aliases, images)
@@ -616,6 +623,36 @@ def _alias_positions(root: yaml.MappingNode, offset: int) -> tuple[tuple[str, in
                 (str(n.value).strip(), where(n).line + offset, where(n).column) for n in nodes
             )
     return ()
+
+
+def _check_characters(text: str, first_line: int, report: _Report, *, body: bool) -> bool:
+    """Report every character of the front matter or the body that no card may contain, at its
+    line and column; whether there was one. An error: such a card would break feeds and exports
+    for everyone."""
+    if characters.first(text) is None:
+        return False
+    holds = "Der Text enthält" if body else "Die Angaben enthalten"
+    field = "body" if body else ""
+    found = 0
+    for number, line in enumerate(text.split("\n"), first_line):
+        for at, char in characters.find(line):
+            found += 1
+            if found <= MAX_CHARACTER_NOTES:
+                report.add(
+                    f"{holds} {characters.describe(char)}. Bitte dieses Zeichen "
+                    "entfernen (viele Editoren zeigen es erst mit „Steuerzeichen anzeigen“).",
+                    field,
+                    line=number,
+                    column=at + 1,
+                )
+    if found > MAX_CHARACTER_NOTES:
+        report.add(
+            f"{holds} noch {found - MAX_CHARACTER_NOTES} weitere solche Zeichen. "
+            "Bitte alle entfernen.",
+            field,
+            line=first_line,
+        )
+    return True
 
 
 def _check_body(body: str, body_line: int, report: _Report) -> tuple[BodyImage, ...]:

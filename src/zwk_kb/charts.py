@@ -13,9 +13,10 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from functools import cache
-from html import escape
 from importlib import resources
 from typing import Any
+
+from zwk_kb.characters import xml_text
 
 MAP_RESOURCE = ("data", "germany_states.geojson")
 BAR_WIDTH = 380  # narrow viewBox: the labels stay readable when a phone shrinks the chart
@@ -29,10 +30,6 @@ MAP_COLOURS = ("#eceff4", "#c5d3f0", "#8ba6e0", "#4a6cc4", "#1d3f8f")
 """Fill per level: no tools, then four steps up to the maximum (each step darker)."""
 MAP_TEXT_ON = ("#131525", "#131525", "#131525", "#ffffff", "#ffffff")
 CITY_STATES = ("Berlin", "Hamburg", "Bremen")  # drawn last, on top of the states around them
-
-
-def _attr(text: str) -> str:
-    return escape(text, quote=True)
 
 
 def _count_words(count: int) -> str:
@@ -59,8 +56,8 @@ def bar_chart_svg(chart_id: str, title: str, bars: Sequence[tuple[str, int]], *,
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-bars" role="img" '
         f'viewBox="0 0 {BAR_WIDTH} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'id="{chart_id}">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+        f'<title id="{chart_id}-title">{xml_text(title)}</title>',
+        f'<desc id="{chart_id}-desc">{xml_text(desc)}</desc>',
     ]
     usable = BAR_WIDTH - 36
     for i, (label, count) in enumerate(bars):
@@ -68,7 +65,7 @@ def bar_chart_svg(chart_id: str, title: str, bars: Sequence[tuple[str, int]], *,
         width = max(2.0, usable * count / maximum) if count else 0.0
         parts.append(
             f'<text x="0" y="{y + 15}" class="chart-label" fill="#131525" font-size="{BAR_FONT}">'
-            f"{escape(label)}</text>"
+            f"{xml_text(label)}</text>"
         )
         parts.append(
             f'<rect x="0" y="{y + BAR_LABEL_HEIGHT}" width="{width:.1f}" height="{BAR_HEIGHT}" '
@@ -172,17 +169,17 @@ def germany_map_svg(chart_id: str, title: str, counts: Mapping[str, int]) -> str
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-map" role="img" '
         f'viewBox="0 0 {MAP_WIDTH} {total_height:.0f}" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" id="{chart_id}">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+        f'<title id="{chart_id}-title">{xml_text(title)}</title>',
+        f'<desc id="{chart_id}-desc">{xml_text(desc)}</desc>',
         '<g stroke="#5c6285" stroke-width="0.7" stroke-linejoin="round">',
     ]
     for name, code, rings in _states():
         count = counts.get(name, 0)
         level = _level_of(count, levels)
         parts.append(
-            f'<path d="{_path(rings)}" fill="{colours[level]}" data-state="{_attr(name)}" '
-            f'data-code="{code}" data-count="{count}"><title>{escape(name)}: '
-            f"{escape(_count_words(count))}</title></path>"
+            f'<path d="{_path(rings)}" fill="{colours[level]}" data-state="{xml_text(name)}" '
+            f'data-code="{code}" data-count="{count}"><title>{xml_text(name)}: '
+            f"{xml_text(_count_words(count))}</title></path>"
         )
     parts.append("</g>")
     parts.append('<g font-size="15" fill="#131525">')
@@ -192,7 +189,7 @@ def germany_map_svg(chart_id: str, title: str, counts: Mapping[str, int]) -> str
         parts.append(
             f'<rect x="4" y="{y:.0f}" width="22" height="22" fill="{colours[level]}" '
             f'stroke="#51577a" stroke-width="1"/>'
-            f'<text x="34" y="{y + 16:.0f}">{escape(label)}</text>'
+            f'<text x="34" y="{y + 16:.0f}">{xml_text(label)}</text>'
         )
     parts.append("</g></svg>")
     return "".join(parts)

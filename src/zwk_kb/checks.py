@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from zwk_kb.cards import VOCABULARY_FILE, ParsedCard
+from zwk_kb.characters import printable
 from zwk_kb.collections import COLLECTIONS_DIR, collection_paths, load_collections
 from zwk_kb.errors import ToolkitError
 from zwk_kb.model import SEVERITY_WARNING, Problem, Vocabulary
@@ -239,14 +240,7 @@ def _lookalikes(folder: Path) -> list[Problem]:
 # --- output ----------------------------------------------------------------------------------
 
 
-def printable(text: str, *, keep: str = "") -> str:
-    """``text`` without control characters (a file name may contain any byte but "/")."""
-    return "".join(
-        ch
-        if ch.isprintable() or ch in keep
-        else (" " if ch.isspace() else "\N{REPLACEMENT CHARACTER}")
-        for ch in text
-    )
+NEWLINES = "\r\n"
 
 
 def format_text(report: CheckReport, *, strict: bool = False) -> str:
@@ -280,20 +274,24 @@ def summary(report: CheckReport, *, strict: bool = False) -> str:
 
 
 def to_json(report: CheckReport, *, strict: bool = False) -> dict[str, Any]:
-    """The report as a JSON-able dict (for tools and editors)."""
+    """The report as a JSON-able dict (for tools and editors).
+
+    Texts are ``printable`` as in the other formats: a file name with a control character or
+    bytes that are not UTF-8 must not put raw control bytes or invalid UTF-8 into the JSON.
+    """
     return {
         "ok": not report.failed(strict=strict),
         "files": report.files,
         "errors": len(report.errors),
         "warnings": len(report.warnings),
-        "skipped": report.skipped,
+        "skipped": [printable(path, keep=NEWLINES) for path in report.skipped],
         "problems": [
             {
-                "path": p.path,
+                "path": printable(p.path, keep=NEWLINES),
                 "line": p.line,
                 "column": p.column,
-                "field": p.field,
-                "message": p.message,
+                "field": printable(p.field),
+                "message": printable(p.message, keep=NEWLINES),
                 "severity": p.severity,
             }
             for p in report.sorted_problems()
@@ -303,9 +301,6 @@ def to_json(report: CheckReport, *, strict: bool = False) -> dict[str, Any]:
 
 def format_json(report: CheckReport, *, strict: bool = False) -> str:
     return json.dumps(to_json(report, strict=strict), ensure_ascii=False, indent=2)
-
-
-NEWLINES = "\r\n"
 
 
 def _escape_data(value: str) -> str:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zwk_kb.fields import FieldError, is_slug, iso_date, scalar, suggestion
+from zwk_kb.fields import FieldError, check_visible, is_slug, iso_date, scalar, suggestion
 from zwk_kb.model import SEVERITY_WARNING, Problem
 from zwk_kb.yamlnodes import YamlProblem, compose, mapping_items, to_plain, where
 
@@ -80,7 +80,7 @@ class Collection:
 
 
 def _text(node: Any, limit: int, label: str) -> str:
-    value = scalar(node, "ein Text")
+    value = check_visible(scalar(node, "ein Text"), node)
     value = " ".join(value.split()) if label != "intro" else value.strip()
     if len(value) > limit:
         raise FieldError(

@@ -2,7 +2,9 @@
 
 The CSV is made for German office software: UTF-8 with byte order mark, ``;`` as separator,
 lists joined with ``, ``. Cells that a spreadsheet would run as a formula (starting with
-``= + - @``, tab or carriage return) get a leading apostrophe (CSV injection).
+``= + - @``, tab or carriage return) get a leading apostrophe (CSV injection). Characters no card
+may contain (``characters.clean``) are dropped from both files before that guard, so
+that a hidden control character can neither reach a spreadsheet nor hide a formula.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from zwk_kb.characters import clean, clean_data
 
 MAX_EXPORT = 1000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -63,7 +67,8 @@ JSON_KEYS = (
 
 
 def safe_cell(value: str) -> str:
-    """A cell no spreadsheet runs as a formula."""
+    """A cell no spreadsheet runs as a formula and without characters no card may contain."""
+    value = clean(value)
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
@@ -103,7 +108,8 @@ def to_json_data(
     total: int,
     search_url: str,
 ) -> dict[str, Any]:
-    return {
+    """The JSON export: the search, its filters and the cards (every text ``clean``ed)."""
+    data = {
         "query": query,
         "filters": {name: list(values) for name, values in filters.items()},
         "total": total,
@@ -111,3 +117,5 @@ def to_json_data(
         "search_url": search_url,
         "results": [{key: row.get(key) for key in JSON_KEYS} for row in rows],
     }
+    cleaned: dict[str, Any] = clean_data(data)
+    return cleaned

@@ -1,6 +1,7 @@
 """Machine-readable views of the toolkit: Atom feed, sitemap, OpenSearch description, robots.txt.
 
 Pure functions from card data (as stored in the index) and the site's absolute address to text.
+Every value goes through ``characters.xml_text``: the XML stays well-formed whatever a card holds.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
-from xml.sax.saxutils import escape, quoteattr
+
+from zwk_kb.characters import xml_text
 
 FEED_ENTRIES = 50
 FEED_PATH = "/feed.xml"
@@ -42,13 +44,13 @@ def atom_feed(
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="de">',
-        f"<title>{escape(site_name)}: neue und aktualisierte Werkzeuge</title>",
+        f"<title>{xml_text(site_name)}: neue und aktualisierte Werkzeuge</title>",
         "<subtitle>Lösungen von Kommunen für Kommunen im demografischen Wandel</subtitle>",
-        f"<id>{escape(base_url + '/')}</id>",
-        f'<link rel="self" type="application/atom+xml" href={quoteattr(base_url + FEED_PATH)}/>',
-        f'<link rel="alternate" type="text/html" href={quoteattr(base_url + "/")}/>',
+        f"<id>{xml_text(base_url + '/')}</id>",
+        f'<link rel="self" type="application/atom+xml" href="{xml_text(base_url + FEED_PATH)}"/>',
+        f'<link rel="alternate" type="text/html" href="{xml_text(base_url + "/")}"/>',
         f"<updated>{updated}</updated>",
-        f"<author><name>{escape(site_name)}</name></author>",
+        f"<author><name>{xml_text(site_name)}</name></author>",
         "<generator>zwk-kb</generator>",
     ]
     for card in entries:
@@ -57,18 +59,18 @@ def atom_feed(
         author = ", ".join(card.get("communes") or []) or site_name
         lines += [
             "<entry>",
-            f"<title>{escape(card['title'])}</title>",
-            f"<id>{escape(url)}</id>",
-            f'<link rel="alternate" type="text/html" href={quoteattr(url)}/>',
+            f"<title>{xml_text(card['title'])}</title>",
+            f"<id>{xml_text(url)}</id>",
+            f'<link rel="alternate" type="text/html" href="{xml_text(url)}"/>',
             f"<published>{_timestamp(card['published'])}</published>",
             f"<updated>{_timestamp(_changed(card))}</updated>",
-            f"<author><name>{escape(author)}</name></author>",
+            f"<author><name>{xml_text(author)}</name></author>",
             *(
-                f"<category term={quoteattr(t)} label={quoteattr(t)}/>"
+                f'<category term="{xml_text(t)}" label="{xml_text(t)}"/>'
                 for t in card.get("topics", [])
             ),
-            f"<summary>{escape(card['summary'])} ({status})</summary>",
-            f'<content type="html">{escape(card.get("html", ""))}</content>',
+            f"<summary>{xml_text(card['summary'])} ({status})</summary>",
+            f'<content type="html">{xml_text(card.get("html", ""))}</content>',
             "</entry>",
         ]
     lines.append("</feed>")
@@ -87,13 +89,13 @@ def sitemap(
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
     ]
     for path in pages:
-        lines.append(f"<url><loc>{escape(base_url + path)}</loc></url>")
+        lines.append(f"<url><loc>{xml_text(base_url + path)}</loc></url>")
     for name in collections:
-        lines.append(f"<url><loc>{escape(base_url + '/sammlungen/' + quote(name))}</loc></url>")
+        lines.append(f"<url><loc>{xml_text(base_url + '/sammlungen/' + quote(name))}</loc></url>")
     for card in sorted(cards, key=lambda c: c["slug"]):
         lines.append(
-            f"<url><loc>{escape(base_url + card_path(card['slug']))}</loc>"
-            f"<lastmod>{escape(_changed(card))}</lastmod></url>"
+            f"<url><loc>{xml_text(base_url + card_path(card['slug']))}</loc>"
+            f"<lastmod>{xml_text(_changed(card))}</lastmod></url>"
         )
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
@@ -107,17 +109,17 @@ def opensearch(base_url: str, *, site_name: str) -> str:
             [
                 '<?xml version="1.0" encoding="utf-8"?>',
                 '<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">',
-                f"<ShortName>{escape(short)}</ShortName>",
-                f"<Description>{escape(site_name)}: Werkzeuge von Kommunen für Kommunen durchsuchen"
-                "</Description>",
+                f"<ShortName>{xml_text(short)}</ShortName>",
+                f"<Description>{xml_text(site_name)}: Werkzeuge von Kommunen für Kommunen "
+                "durchsuchen</Description>",
                 "<InputEncoding>UTF-8</InputEncoding>",
                 "<Language>de-de</Language>",
                 f'<Url type="text/html" method="get" '
-                f"template={quoteattr(base_url + '/?q={searchTerms}')}/>",
+                f'template="{xml_text(base_url + "/?q={searchTerms}")}"/>',
                 f'<Url type="application/json" method="get" '
-                f"template={quoteattr(base_url + '/api/search?q={searchTerms}')}/>",
+                f'template="{xml_text(base_url + "/api/search?q={searchTerms}")}"/>',
                 f'<Url type="application/opensearchdescription+xml" rel="self" '
-                f"template={quoteattr(base_url + OPENSEARCH_PATH)}/>",
+                f'template="{xml_text(base_url + OPENSEARCH_PATH)}"/>',
                 "</OpenSearchDescription>",
             ]
         )

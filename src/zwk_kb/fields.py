@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from zwk_kb import characters
 from zwk_kb.textfold import fold
 from zwk_kb.yamlnodes import Node, ScalarNode, SequenceNode, clean_for_message
 
@@ -68,13 +69,6 @@ DATE_RE = re.compile(_DATE_SPEC["pattern"])
 URL_RE = re.compile(_LINK_URL_SPEC["pattern"])
 URL_MAX: int = _LINK_URL_SPEC["maxLength"]
 
-# Characters nobody types on purpose: C0/C1 controls (tab and newline are fine), bidi overrides
-# that reorder what a reader sees, zero-width no-break space, line/paragraph separators.
-_INVISIBLE_RE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
-)
-
-
 # An HTML tag as people write them (``<b>``, ``</div>``, ``<img src=x>``); Markdown autolinks like
 # ``<https://…>`` and ``<name@example.org>`` are not tags.
 _TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--")
@@ -120,12 +114,12 @@ def scalar(node: Node, what: str) -> str:
 
 
 def check_visible(value: str, node: Node | None) -> str:
-    """``value`` unless it holds invisible control characters (which would confuse readers)."""
-    found = _INVISIBLE_RE.search(value)
+    """``value`` unless it holds a character no card may contain (``characters.find``)."""
+    found = characters.first(value)
     if found:
+        at, char = found
         raise FieldError(
-            f"Der Text enthält ein unsichtbares Steuerzeichen (U+{ord(found.group()):04X}) "
-            f"an Stelle {found.start() + 1}. Bitte entfernen.",
+            f"Der Text enthält an Stelle {at + 1} {characters.describe(char)}. Bitte entfernen.",
             node,
         )
     return value
@@ -281,7 +275,7 @@ def iso_date(node: Node) -> dt.date:
 
 def http_url(node: Node) -> str:
     """An absolute http or https address (no ``javascript:``, no ``data:``, no spaces)."""
-    value = scalar(node, "eine Internetadresse")
+    value = check_visible(scalar(node, "eine Internetadresse"), node)
     if len(value) > URL_MAX or not URL_RE.match(value):
         raise FieldError(_LINK_URL_SPEC["x-message"].format(value=shown(value)), node)
     return value

@@ -10,9 +10,10 @@ from __future__ import annotations
 import io
 import re
 from functools import lru_cache
-from html import escape
 
 import segno
+
+from zwk_kb.characters import clean, xml_text
 
 MAX_URL_CHARS = 500
 ERROR_LEVEL = "m"
@@ -38,7 +39,7 @@ def qr_svg(url: str, *, scale: int = 8, border: int = 4) -> bytes:
         light="#fff",
         xmldecl=True,
         svgns=True,
-        title=url,
+        title=clean(url),
         nl=True,
     )
     return buffer.getvalue()
@@ -73,5 +74,5 @@ def qr_inline_svg(url: str, label: str, *, css_class: str = "qr-code") -> str:
     )
     svg = buffer.getvalue().decode("ascii")
     return _SVG_START_RE.sub(
-        f'<svg role="img" aria-label="{escape(label, quote=True)}" focusable="false" ', svg, count=1
+        f'<svg role="img" aria-label="{xml_text(label)}" focusable="false" ', svg, count=1
     )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import yaml
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
+from zwk_kb import characters
+
 __all__ = [
     "Located",
     "MappingNode",
@@ -126,8 +128,7 @@ def compose(text: str) -> yaml.Node | None:
         column = at - (text.rfind("\n", 0, at) + 1) + 1
         code = exc.character if isinstance(exc.character, int) else 0
         raise YamlProblem(
-            f"Die Angaben enthalten ein unsichtbares Steuerzeichen (U+{code:04X}). Bitte "
-            "entfernen.",
+            f"Die Angaben enthalten {characters.describe(chr(code))}. Bitte entfernen.",
             line,
             column,
         ) from None
@@ -232,11 +233,7 @@ def _short(text: str, limit: int = 80) -> str:
 
 def clean_for_message(text: object, limit: int = 60) -> str:
     """Text safe to print in a message: no control characters, bounded length."""
-    raw = str(text)[: limit * 4]
-    cleaned = "".join(
-        ch if ch.isprintable() else (" " if ch.isspace() else "\N{REPLACEMENT CHARACTER}")
-        for ch in raw
-    )
+    cleaned = characters.printable(str(text)[: limit * 4])
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     return cleaned
