@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -26,6 +27,8 @@ class Page(HTMLParser):
         super().__init__()
         self.links: list[tuple[str, str]] = []  # (href, text)
         self.inputs: list[dict[str, str]] = []
+        # name, id, _form and options: [value, text, selected]
+        self.selects: list[dict[str, Any]] = []
         self.labels: dict[str, str] = {}
         self.forms: list[dict[str, str]] = []
         self.tags: list[tuple[str, dict[str, str]]] = []
@@ -43,6 +46,10 @@ class Page(HTMLParser):
             self._href, self._text = a["href"], []
         elif tag == "input":
             self.inputs.append({**a, "_form": str(self._form)})
+        elif tag == "select":
+            self.selects.append({**a, "_form": str(self._form), "options": []})
+        elif tag == "option" and self.selects:
+            self.selects[-1]["options"].append([a.get("value", ""), "", "selected" in a])
         elif tag == "label":
             self._label_for, self._text = a.get("for"), []
         elif tag == "form":
@@ -60,6 +67,8 @@ class Page(HTMLParser):
             self._label_for = None
 
     def handle_data(self, data: str) -> None:
+        if self.lasttag == "option" and self.selects and self.selects[-1]["options"]:
+            self.selects[-1]["options"][-1][1] += data.strip()
         self._text.append(data)
         self.text_parts.append(data)
 
@@ -187,6 +196,11 @@ def submit(page: Page, form: int, **changes: str) -> dict[str, list[str]]:
             continue
         value = changes.get(field["name"], field.get("value", ""))
         params.setdefault(field["name"], []).append(value)
+    for select in page.selects:
+        if select["_form"] != str(form) or "name" not in select or not select["options"]:
+            continue
+        chosen = [o[0] for o in select["options"] if o[2]] or [select["options"][0][0]]
+        params.setdefault(select["name"], []).append(changes.get(select["name"], chosen[0]))
     return params
 
 
