@@ -571,7 +571,11 @@ def test_wide_card_content_stays_readable_in_its_box(new_context: Any) -> None:
     table.focus()  # … so it takes the focus and scrolls with the arrow keys
     assert page.evaluate("document.activeElement.tagName") == "TABLE"
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("document.querySelector('.card-body table').scrollLeft > 0")
+    for _ in range(40):  # scrolling may be animated
+        if table.evaluate("t => t.scrollLeft") > 0:
+            break
+        page.wait_for_timeout(50)
+    assert table.evaluate("t => t.scrollLeft") > 0
     pre = page.locator(".card-body pre")
     assert pre.evaluate("p => p.scrollWidth <= p.clientWidth")
     assert "--port 8080" in pre.inner_text()
