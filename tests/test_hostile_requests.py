@@ -150,6 +150,7 @@ CASES: list[Case] = [
     Case("slash-backslash", "/werkzeuge/%5c%5cevil.example/"),
     Case("slash-crlf-query", "/impressum/?a=%0d%0aLocation:%20http://evil.example", status={308}),
     Case("slash-api", "/api/search/?q=" + quote(XSS), status={308}),
+    Case("slash-query-too-long", "/sammlungen/?q=" + "y" * 20000, status={414}),
     # wrong methods
     Case("post-search", "/", "POST", {405}),
     Case("put-api", "/api/search", "PUT", {405}),

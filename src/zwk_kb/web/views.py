@@ -13,14 +13,13 @@ from werkzeug.routing import BuildError, RequestRedirect
 from zwk_kb.present import absolute_url, card_page, search_page
 from zwk_kb.query import parse_search_args
 from zwk_kb.web import AppState
+from zwk_kb.web.security import MAX_QUERY_STRING_BYTES
 
 SLUG_IN_URL_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SLASHES_RE = re.compile(r"/{2,}")
 _QUERY_SAFE = "=&;+%/?:@!$'()*,-._~"
 """Characters a query string keeps as they are when it is copied into a ``Location`` header
 (everything else, e.g. raw bytes that are not ASCII, is percent-encoded)."""
-MAX_REDIRECT_QUERY_BYTES = 16 * 1024
-"""Longer query strings are not copied into a redirect; the request bounds answer them (414)."""
 
 
 def _route() -> tuple[str, dict[str, Any]] | None:
@@ -70,7 +69,7 @@ def canonical_redirect() -> Any:
         or unquote(target) == root + request.path
         or not target.startswith("/")
         or target.startswith(("//", "/\\"))
-        or len(request.query_string) > MAX_REDIRECT_QUERY_BYTES
+        or len(request.query_string) > MAX_QUERY_STRING_BYTES  # the request bounds answer: 414
     ):
         return None
     query = quote(request.query_string, safe=_QUERY_SAFE)
