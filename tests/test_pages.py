@@ -399,3 +399,24 @@ def test_challenge_page_canonical_is_its_choices_in_a_fixed_order(client: FlaskC
         "/herausforderungen?kind=Stadt&challenge=Vereinsamung&challenge=Anbindung"
         "&challenge=Vereinsamung&utm=x",
     ) == ["/herausforderungen?challenge=Anbindung&challenge=Vereinsamung&kind=Stadt"]
+
+
+def test_redirect_keeps_the_path_prefix_of_a_site_under_a_sub_path(client: FlaskClient) -> None:
+    base = "http://localhost/werkzeugkoffer/"
+    response = client.get("/werkzeuge/sprachcafe/?q=Bus", base_url=base)
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/werkzeugkoffer/werkzeuge/sprachcafe?q=Bus"
+    assert client.get("/", base_url=base).status_code == 200  # the start page keeps its slash
+    for url in ("/werkzeuge/sprachcafe", "/?q=Bus"):
+        tags = Tags(client.get(url, base_url=base).get_data(as_text=True))
+        assert [a["href"] for a in tags.find("link", rel="canonical")] == ["/werkzeugkoffer" + url]
+
+
+def test_configured_base_url_names_the_site_with_its_prefix(settings: Settings) -> None:
+    app = create_app(settings.replace(base_url="https://example.de/werkzeugkoffer"))
+    client = app.test_client()
+    for url in ("/werkzeuge/sprachcafe", "/?q=Bus", "/herausforderungen"):
+        response = client.get(url, base_url="http://localhost/werkzeugkoffer/")
+        tags = Tags(response.get_data(as_text=True))
+        hrefs = [a["href"] for a in tags.find("link", rel="canonical")]
+        assert hrefs == ["https://example.de/werkzeugkoffer" + url]

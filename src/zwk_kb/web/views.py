@@ -39,16 +39,23 @@ def _route() -> tuple[str, dict[str, Any]] | None:
     return str(endpoint), dict(args)
 
 
-def route_address() -> str | None:
-    """The address the reached route builds from its own arguments (no query string), or None
-    when no route matched."""
+def route_path() -> str | None:
+    """The address the reached route builds from its own arguments, within the site (without
+    the path prefix the site may be served under, without query string); None when no route
+    matched. No address of this site ends in a slash but the start page: a path argument that
+    took a trailing slash into itself (static files, media) loses it."""
     route = _route()
     if route is None:
         return None
     try:
-        return url_for(route[0], **route[1])
+        built = url_for(route[0], **route[1])
     except BuildError:
         return None
+    root = request.script_root
+    path = built[len(root) :] if built.startswith(root + "/") else built
+    if path != "/" and path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    return path
 
 
 def canonical_redirect() -> Any:
@@ -56,33 +63,30 @@ def canonical_redirect() -> Any:
     address (a trailing slash: ``/werkzeuge/x/``, ``/api/search/``; repeated slashes) gets one
     308 to the address the route builds, with the query string kept. The target comes from
     the reached route, never from the request's text, so it always stays on this site."""
-    target = route_address()
-    root = request.script_root  # the site may live under a path prefix
-    if target is not None and target.startswith(root + "/"):
-        path = target[len(root) :]
-        if path != "/" and path.endswith("/"):
-            # no address of this site ends in a slash: a path argument (static files, media)
-            # took the slash into itself
-            target = root + path.rstrip("/")
+    path = route_path()
     if (
-        target is None
-        or unquote(target) == root + request.path
-        or not target.startswith("/")
-        or target.startswith(("//", "/\\"))
+        path is None
+        or unquote(path) == request.path
+        or not path.startswith("/")
+        or path.startswith(("//", "/\\"))
         or len(request.query_string) > MAX_QUERY_STRING_BYTES  # the request bounds answer: 414
     ):
         return None
+    target = request.script_root + path
     query = quote(request.query_string, safe=_QUERY_SAFE)
     return redirect(f"{target}?{query}" if query else target, code=308)
 
 
 def canonical_url(path: str | None = None) -> str | None:
-    """For ``<link rel="canonical">``: ``path`` (pages whose address has parameters say which
-    ones count) or else the matched route's own address; None without a matched route."""
-    path = path if path is not None else route_address()
+    """For ``<link rel="canonical">``: ``path`` within the site (pages whose address has
+    parameters say which ones count) or else the reached route's own address; None without a
+    route. Absolute under ``ZWK_KB_BASE_URL`` (which names the site with any path prefix),
+    else path-absolute on this server: never built from the request's Host header."""
+    path = path if path is not None else route_path()
     if path is None:
         return None
-    return absolute_url(path, current_app.extensions["zwk_kb"].settings.base_url)
+    base_url = current_app.extensions["zwk_kb"].settings.base_url
+    return absolute_url(path, base_url) if base_url else request.script_root + path
 
 
 def state() -> AppState:
