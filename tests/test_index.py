@@ -145,8 +145,9 @@ def test_second_writer_gets_a_clear_busy_error(toolkit: Toolkit, tmp_path: Path)
     assert len(slugs_found(tmp_path)) == len(FIXTURE_CARDS)  # the old index is still served
 
 
-def _age_index(index_dir: Path, seconds: float = 100.0) -> None:
-    """Make the index look older than the cards (as after editing a card)."""
+def _age_index(index_dir: Path, seconds: float = 30 * 24 * 3600) -> None:
+    """Make the index look older than the cards (as after editing a card). The fixture cards
+    were written when the test session started, which may be minutes ago: a day-scale age."""
     earlier = time.time() - seconds
     for meta in index_dir.glob("gen-*/meta.json"):
         os.utime(meta, (earlier, earlier))
