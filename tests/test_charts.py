@@ -105,3 +105,23 @@ def test_overview_page_shows_charts_and_the_same_numbers_as_tables(client: Flask
     assert set(VOCABULARY["communes"]["Zerbst"].values()) - {"Stadt"} <= set(
         re.findall(r">([^<>]+)</a>", html)
     )
+
+
+def test_long_bar_labels_wrap_instead_of_running_out_of_the_chart() -> None:
+    word = "Grundstücksverkehrsgenehmigungszuständigkeitsübertragungsverordnung"
+    label = f"{word} in kleinen Gemeinden umsetzen"
+    svg = bar_chart_svg("c", "T", [(label, 3), ("Wohnen", 1)], what="je Thema")
+    root = assert_accessible_svg(svg, "c")
+    [long_label, short_label] = [
+        t for t in root.iter(f"{SVG}text") if t.get("class") == "chart-label"
+    ]
+    lines = [span.text or "" for span in long_label.iter(f"{SVG}tspan")]
+    assert "".join(lines).replace(" ", "") == label.replace(" ", "")  # nothing lost
+    assert len(lines) >= 2 and all(len(line) <= 40 for line in lines)
+    assert short_label.text == "Wohnen"
+    # the bars move down with the extra lines, and the chart grows to hold them
+    rects = [float(r.get("y")) for r in root.iter(f"{SVG}rect")]
+    last_line_y = float(long_label.get("y")) + 18 * (len(lines) - 1)
+    assert rects[0] > last_line_y and rects[1] > rects[0]
+    height = float(root.get("viewBox").split()[3])
+    assert height >= rects[1] + 14

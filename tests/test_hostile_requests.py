@@ -136,6 +136,21 @@ CASES: list[Case] = [
         kwargs={"headers": {"X-Forwarded-Host": "evil.example"}},
     ),
     Case("redirect-api-alias", "/api/werkzeuge/leerstand-rosslau"),
+    # the one-address redirect (trailing and repeated slashes) never leaves the site
+    Case("slash-card", "/werkzeuge/sprachcafe/", status={308}),
+    Case("slash-next-param", "/werkzeuge/sprachcafe/?next=//evil.example", status={308}),
+    Case(
+        "slash-host",
+        "/werkzeuge/sprachcafe/",
+        status={308},
+        kwargs={"headers": {"Host": "evil.example"}},
+    ),
+    Case("slash-double-evil", "/w//evil.example/"),
+    Case("slash-encoded-evil", "/werkzeuge/%2f%2fevil.example/"),
+    Case("slash-backslash", "/werkzeuge/%5c%5cevil.example/"),
+    Case("slash-crlf-query", "/impressum/?a=%0d%0aLocation:%20http://evil.example", status={308}),
+    Case("slash-api", "/api/search/?q=" + quote(XSS), status={308}),
+    Case("slash-query-too-long", "/sammlungen/?q=" + "y" * 20000, status={414}),
     # wrong methods
     Case("post-search", "/", "POST", {405}),
     Case("put-api", "/api/search", "PUT", {405}),

@@ -150,7 +150,7 @@ CARDS_AGE = 30 * 86400.0
 times from the session's start)."""
 
 
-def _age_index(index_dir: Path, seconds: float = 100.0) -> None:
+def _age_index(index_dir: Path, seconds: float = CARDS_AGE) -> None:
     """Make the index look older than the cards (as after editing a card)."""
     earlier = time.time() - seconds
     for meta in index_dir.glob("gen-*/meta.json"):

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from flask.testing import FlaskClient
 
 from conftest import FIXTURE_CARDS
@@ -117,7 +118,8 @@ def test_card_page_has_sharing_meta_tags(client: FlaskClient) -> None:
     assert meta["og:type"] == "article" and meta["og:locale"] == "de_DE"
     assert meta["twitter:card"] == "summary" and meta["twitter:title"] == card["title"]
     assert meta["description"] == card["summary"]
-    assert tags.find("link", rel="canonical", href="http://localhost/werkzeuge/sprachcafe")
+    # no ZWK_KB_BASE_URL: the canonical address is path-absolute, never the request's Host
+    assert tags.find("link", rel="canonical", href="/werkzeuge/sprachcafe")
 
 
 def test_card_page_offers_permalink_short_link_and_qr_downloads(client: FlaskClient) -> None:
@@ -254,3 +256,168 @@ def test_kern_styles_are_linked_and_served(app: Flask) -> None:
     assert "http://" not in "".join(re.findall(r'<link[^>]+href="([^"]+)"', html)).replace(
         "http://localhost", ""
     )
+
+
+# ---- one address per page ---------------------------------------------------------------------
+
+ROUTE_SAMPLES = {
+    "slug": "sprachcafe",
+    "name": "werkstatttreffen-barleben-2023",
+    "filename": "style.css",
+}
+"""Example arguments for the routes' placeholders (a new placeholder needs an entry here)."""
+MEDIA_SAMPLE = "bilder/beispiel.jpg"
+
+
+def _route_samples(app: Flask) -> list[str]:
+    """One address per GET route of the app, with example arguments (all routes, API included)."""
+    urls = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if "GET" not in (rule.methods or ()):
+                continue
+            args = {a: ROUTE_SAMPLES[a] for a in rule.arguments}
+            if rule.endpoint == "pages.media":
+                args = {"name": MEDIA_SAMPLE}
+            urls.append(url_for(rule.endpoint, **args))
+    return sorted(set(urls))
+
+
+def test_every_route_answers_a_trailing_slash_with_308_to_its_one_address(
+    bundled_app: Flask,
+) -> None:
+    client = bundled_app.test_client()
+    urls = _route_samples(bundled_app)
+    assert {"/", "/werkzeuge/sprachcafe", "/api/search", "/static/style.css"} <= set(urls)
+    query = "?q=B%C3%BCrgerbus&topic=Wohnen&topic=Bildung&leer="
+    wrong = []
+    for url in urls:
+        if url == "/":
+            continue
+        for variant in (url + "/", url + "//"):
+            response = client.get(variant + query)
+            location = response.headers.get("Location", "")
+            if response.status_code != 308 or location != url + query:
+                wrong.append(f"{variant}: {response.status_code} {location}")
+        response = client.get(url + query)
+        if response.status_code in {301, 302, 307, 308} and not url.startswith("/w/"):
+            wrong.append(f"{url}: {response.status_code} (the one address must not redirect)")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/werkzeuge/sprachcafe/",
+        "/sammlungen/",
+        "/herausforderungen/",
+        "/ueberblick/",
+        "/barrierefreiheit/",
+        "/impressum/",
+        "/datenschutz/",
+        "/api/search/",
+        "/api/werkzeuge/sprachcafe/",
+        "/feed.xml/",
+        "/werkzeuge/sprachcafe/qr.svg/",
+        "/static/style.css/",
+    ],
+)
+def test_trailing_slash_is_not_a_second_address(client: FlaskClient, url: str) -> None:
+    response = client.get(url + "?q=Bus")
+    assert response.status_code == 308
+    assert response.headers["Location"] == url.rstrip("/") + "?q=Bus"
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("/werkzeuge/sprachcafe/?next=//evil.example", "localhost"),
+        ("/werkzeuge/sprachcafe/", "evil.example"),
+        ("/sammlungen/?x=%0d%0aSet-Cookie:%20a=b", "localhost"),
+        ("/impressum/?%ff%fe=%00", "localhost"),
+    ],
+)
+def test_the_redirect_stays_on_this_site_and_keeps_the_query_safely(
+    client: FlaskClient, url: str, host: str
+) -> None:
+    response = client.get(url, headers={"Host": host})
+    assert response.status_code == 308
+    location = response.headers["Location"]
+    parts = urlsplit(location)
+    assert parts.scheme == "" and parts.netloc == "" and parts.path.startswith("/")
+    assert not parts.path.startswith("//") and "\r" not in location and "\n" not in location
+    assert "Set-Cookie" not in response.headers
+    assert parts.query == (url.split("?", 1)[1] if "?" in url else "")  # as sent, still encoded
+
+
+def _canonical(client: FlaskClient, url: str, status: int = 200) -> list[str]:
+    return [a["href"] for a in Tags(html_of(client, url, status)).find("link", rel="canonical")]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_names_its_one_address_and_error_pages_none(
+    client: FlaskClient, url: str
+) -> None:
+    if "gibt-es-nicht" in url:
+        assert _canonical(client, url, 404) == []
+        return
+    [href] = _canonical(client, url)
+    assert href.startswith("/") and not href.startswith("//")
+    assert client.get(href).status_code == 200
+
+
+def test_canonical_address_is_absolute_with_the_configured_base_url(settings: Settings) -> None:
+    app = create_app(settings.replace(base_url="https://werkzeuge.example.de/"))
+    client = app.test_client()
+    for url, expected in (
+        ("/werkzeuge/sprachcafe", "/werkzeuge/sprachcafe"),
+        ("/ueberblick", "/ueberblick"),
+        ("/?q=Bus", "/?q=Bus"),
+    ):
+        response = client.get(url, headers={"Host": "evil.example"})
+        tags = Tags(response.get_data(as_text=True))
+        hrefs = [a["href"] for a in tags.find("link", rel="canonical")]
+        assert hrefs == ["https://werkzeuge.example.de" + expected]
+
+
+def test_search_page_canonical_keeps_query_filters_and_page_only(settings: Settings) -> None:
+    client = create_app(settings.replace(per_page=2)).test_client()
+    assert _canonical(
+        client, "/?topic=Wohnen&utm_source=feed&q=Hilfe&topic=Wohnen&sort=relevance&page=1"
+    ) == ["/?q=Hilfe&topic=Wohnen"]
+    assert _canonical(client, "/?page=2") == ["/?page=2"]  # page 2 of the plain list is its own
+    # another order or page size shows the same cards: its canonical is the plain list's start
+    assert _canonical(client, "/?q=&page=2&sort=title") == ["/"]
+    assert _canonical(client, "/?topic=Bildung&per_page=5&page=2") == ["/?topic=Bildung"]
+    assert _canonical(client, "/?page=999") == ["/"]  # beyond the end
+
+
+def test_challenge_page_canonical_is_its_choices_in_a_fixed_order(client: FlaskClient) -> None:
+    assert _canonical(client, "/herausforderungen?x=1") == ["/herausforderungen"]
+    assert _canonical(
+        client,
+        "/herausforderungen?kind=Stadt&challenge=Vereinsamung&challenge=Anbindung"
+        "&challenge=Vereinsamung&utm=x",
+    ) == ["/herausforderungen?challenge=Anbindung&challenge=Vereinsamung&kind=Stadt"]
+
+
+def test_redirect_keeps_the_path_prefix_of_a_site_under_a_sub_path(client: FlaskClient) -> None:
+    base = "http://localhost/werkzeugkoffer/"
+    response = client.get("/werkzeuge/sprachcafe/?q=Bus", base_url=base)
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/werkzeugkoffer/werkzeuge/sprachcafe?q=Bus"
+    assert client.get("/", base_url=base).status_code == 200  # the start page keeps its slash
+    for url in ("/werkzeuge/sprachcafe", "/?q=Bus"):
+        tags = Tags(client.get(url, base_url=base).get_data(as_text=True))
+        assert [a["href"] for a in tags.find("link", rel="canonical")] == ["/werkzeugkoffer" + url]
+
+
+def test_configured_base_url_names_the_site_with_its_prefix(settings: Settings) -> None:
+    app = create_app(settings.replace(base_url="https://example.de/werkzeugkoffer"))
+    client = app.test_client()
+    for url in ("/werkzeuge/sprachcafe", "/?q=Bus", "/herausforderungen"):
+        response = client.get(url, base_url="http://localhost/werkzeugkoffer/")
+        tags = Tags(response.get_data(as_text=True))
+        hrefs = [a["href"] for a in tags.find("link", rel="canonical")]
+        assert hrefs == ["https://example.de/werkzeugkoffer" + url]

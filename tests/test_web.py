@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -16,6 +17,7 @@ from werkzeug.test import TestResponse
 
 from conftest import FIXTURE_CARDS, VOCABULARY, expected_slugs
 from zwk_kb.config import Settings
+from zwk_kb.textfold import fold
 from zwk_kb.web import create_app
 
 
@@ -26,6 +28,8 @@ class Page(HTMLParser):
         super().__init__()
         self.links: list[tuple[str, str]] = []  # (href, text)
         self.inputs: list[dict[str, str]] = []
+        # name, id, _form and options: [value, text, selected]
+        self.selects: list[dict[str, Any]] = []
         self.labels: dict[str, str] = {}
         self.forms: list[dict[str, str]] = []
         self.tags: list[tuple[str, dict[str, str]]] = []
@@ -43,6 +47,10 @@ class Page(HTMLParser):
             self._href, self._text = a["href"], []
         elif tag == "input":
             self.inputs.append({**a, "_form": str(self._form)})
+        elif tag == "select":
+            self.selects.append({**a, "_form": str(self._form), "options": []})
+        elif tag == "option" and self.selects:
+            self.selects[-1]["options"].append([a.get("value", ""), "", "selected" in a])
         elif tag == "label":
             self._label_for, self._text = a.get("for"), []
         elif tag == "form":
@@ -60,6 +68,8 @@ class Page(HTMLParser):
             self._label_for = None
 
     def handle_data(self, data: str) -> None:
+        if self.lasttag == "option" and self.selects and self.selects[-1]["options"]:
+            self.selects[-1]["options"][-1][1] += data.strip()
         self._text.append(data)
         self.text_parts.append(data)
 
@@ -187,6 +197,11 @@ def submit(page: Page, form: int, **changes: str) -> dict[str, list[str]]:
             continue
         value = changes.get(field["name"], field.get("value", ""))
         params.setdefault(field["name"], []).append(value)
+    for select in page.selects:
+        if select["_form"] != str(form) or "name" not in select or not select["options"]:
+            continue
+        chosen = [o[0] for o in select["options"] if o[2]] or [select["options"][0][0]]
+        params.setdefault(select["name"], []).append(changes.get(select["name"], chosen[0]))
     return params
 
 
@@ -423,3 +438,55 @@ def test_explicit_page_size_survives_paging_when_the_site_default_differs(
     assert parse_qs(urlsplit(next_url).query) == {"page": ["2"], "per_page": ["10"]}
     second = get_page(client, next_url)
     assert len(set(second.hrefs(r"^/werkzeuge/")) & set(first.hrefs(r"^/werkzeuge/"))) == 0
+
+
+# ---- sort control --------------------------------------------------------------------------------
+
+
+def _titles(page: Page) -> list[str]:
+    return [text for href, text in page.links if href.startswith("/werkzeuge/")]
+
+
+def test_search_form_offers_a_labelled_sort_control(client: FlaskClient) -> None:
+    page = get_page(client, "/?q=Hilfe&sort=title")
+    query_form = next(
+        i["_form"] for i in page.inputs if i.get("name") == "q" and i.get("type") != "hidden"
+    )
+    [select] = [s for s in page.selects if s.get("name") == "sort"]
+    assert select["_form"] == query_form  # one GET form: works without JavaScript
+    assert page.labels.get(select["id"]) == "Reihenfolge der Ergebnisse"
+    options = {value: (text, selected) for value, text, selected in select["options"]}
+    assert options == {
+        "relevance": ("Passende zuerst", False),
+        "newest": ("Neueste zuerst", False),
+        "title": ("Nach Titel (A bis Z)", True),
+    }
+    html = client.get("/?q=Hilfe").get_data(as_text=True)
+    buttons = re.findall(r'<button[^>]*type="submit"[^>]*>(.*?)</button>', html)
+    assert any("Sortieren" in b for b in buttons)
+
+
+def test_browsing_offers_only_the_orders_that_differ(client: FlaskClient) -> None:
+    [select] = [s for s in get_page(client, "/?topic=Wohnen").selects if s["name"] == "sort"]
+    assert [(v, sel) for v, _, sel in select["options"]] == [("newest", True), ("title", False)]
+
+
+def test_choosing_a_sort_order_keeps_query_and_filters(client: FlaskClient) -> None:
+    page = get_page(client, "/?q=Ort&topic=Wohnen&topic=Mobilit%C3%A4t&per_page=5&page=2")
+    query_form = next(
+        i["_form"] for i in page.inputs if i.get("name") == "q" and i.get("type") != "hidden"
+    )
+    sent = submit(page, int(query_form), sort="title")
+    assert sent == {
+        "q": ["Ort"],
+        "topic": ["Wohnen", "Mobilität"],
+        "per_page": ["5"],
+        "sort": ["title"],
+    }
+    sorted_page = get_page(client, "/?" + urlencode(sent, doseq=True))
+    titles = _titles(sorted_page)
+    assert titles == ["Leerstandsbörse für Roßlau", "Mitfahrbank mit Sonderzeichen"]
+    assert titles == sorted(titles, key=fold)  # by relevance the Mitfahrbank comes first
+    [select] = [s for s in sorted_page.selects if s["name"] == "sort"]
+    assert [v for v, _, sel in select["options"] if sel] == ["title"]
+    assert "Wohnen" in {i.get("value") for i in sorted_page.inputs if i.get("checked") == ""}

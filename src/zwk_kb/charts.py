@@ -24,6 +24,10 @@ BAR_LABEL_HEIGHT = 20
 BAR_HEIGHT = 14
 BAR_GAP = 10
 BAR_FONT = 15
+BAR_LABEL_CHARS = 40
+"""Characters per label line: a longer label wraps onto further lines (the SVG would cut it off
+at its right edge), a longer word is split."""
+BAR_LINE_HEIGHT = 18
 BAR_FILL = "#1d3f8f"  # KERN dark blue; contrast to white 10:1
 MAP_WIDTH = 420
 MAP_COLOURS = ("#eceff4", "#c5d3f0", "#8ba6e0", "#4a6cc4", "#1d3f8f")
@@ -36,6 +40,26 @@ def _count_words(count: int) -> str:
     return "1 Werkzeug" if count == 1 else f"{count} Werkzeuge"
 
 
+def label_lines(label: str, width: int = BAR_LABEL_CHARS) -> list[str]:
+    """A chart label as lines of at most ``width`` characters, broken at spaces where it can."""
+    lines: list[str] = []
+    current = ""
+    for word in label.split() or [""]:
+        while len(word) > width:
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    lines.append(current)
+    return lines
+
+
 def bar_chart_svg(chart_id: str, title: str, bars: Sequence[tuple[str, int]], *, what: str) -> str:
     """A horizontal bar chart, one bar per (label, count), labels above the bars.
 
@@ -43,8 +67,11 @@ def bar_chart_svg(chart_id: str, title: str, bars: Sequence[tuple[str, int]], *,
     """
     bars = list(bars)
     maximum = max((count for _, count in bars), default=0) or 1
-    row = BAR_LABEL_HEIGHT + BAR_HEIGHT + BAR_GAP
-    height = max(row * len(bars), row)
+    lines = [label_lines(label) for label, _ in bars]
+    rows = [
+        BAR_LABEL_HEIGHT + (len(ls) - 1) * BAR_LINE_HEIGHT + BAR_HEIGHT + BAR_GAP for ls in lines
+    ]
+    height = max(sum(rows), BAR_LABEL_HEIGHT + BAR_HEIGHT + BAR_GAP)
     top = sorted(bars, key=lambda b: -b[1])[:3]
     summary = ", ".join(f"{label}: {count}" for label, count in top)
     desc = (
@@ -60,21 +87,30 @@ def bar_chart_svg(chart_id: str, title: str, bars: Sequence[tuple[str, int]], *,
         f'<desc id="{chart_id}-desc">{xml_text(desc)}</desc>',
     ]
     usable = BAR_WIDTH - 36
-    for i, (label, count) in enumerate(bars):
-        y = i * row
+    y = 0
+    for (_, count), label_parts, row in zip(bars, lines, rows, strict=True):
         width = max(2.0, usable * count / maximum) if count else 0.0
+        if len(label_parts) == 1:
+            text = xml_text(label_parts[0])
+        else:
+            text = "".join(
+                f'<tspan x="0" dy="{0 if n == 0 else BAR_LINE_HEIGHT}">{xml_text(part)}</tspan>'
+                for n, part in enumerate(label_parts)
+            )
         parts.append(
             f'<text x="0" y="{y + 15}" class="chart-label" fill="#131525" font-size="{BAR_FONT}">'
-            f"{xml_text(label)}</text>"
+            f"{text}</text>"
         )
+        bar_y = y + BAR_LABEL_HEIGHT + (len(label_parts) - 1) * BAR_LINE_HEIGHT
         parts.append(
-            f'<rect x="0" y="{y + BAR_LABEL_HEIGHT}" width="{width:.1f}" height="{BAR_HEIGHT}" '
+            f'<rect x="0" y="{bar_y}" width="{width:.1f}" height="{BAR_HEIGHT}" '
             f'fill="{BAR_FILL}" rx="2"/>'
         )
         parts.append(
-            f'<text x="{width + 6:.1f}" y="{y + BAR_LABEL_HEIGHT + 12}" class="chart-value" '
+            f'<text x="{width + 6:.1f}" y="{bar_y + 12}" class="chart-value" '
             f'fill="#131525" font-size="{BAR_FONT}" font-weight="600">{count}</text>'
         )
+        y += row
     parts.append("</svg>")
     return "".join(parts)
 

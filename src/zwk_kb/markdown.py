@@ -135,6 +135,10 @@ def _render_tokens(tokens: list[Token]) -> str:
                 local = media_path(src)
                 token.attrSet("src", local or "")
             token.attrSet("loading", "lazy")
+        elif token.type == "table_open":
+            # a wide table scrolls inside its own box on a phone (the page does not): the box
+            # takes the keyboard focus so that it can be scrolled without a mouse
+            token.attrSet("tabindex", "0")
     md = _parser()
     return md.renderer.render(tokens, md.options, {})
 

@@ -6,11 +6,12 @@ is computed here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from zwk_kb.facets import FACETS, FACETS_BY_NAME
-from zwk_kb.query import SearchRequest
+from zwk_kb.query import SORTS, SearchRequest
 from zwk_kb.search import SearchResult
 
 SEARCH_PATH = "/"
@@ -29,6 +30,23 @@ def card_url(slug: str) -> str:
 def search_url(request: SearchRequest, path: str = SEARCH_PATH) -> str:
     qs = request.to_query_string()
     return f"{path}?{qs}" if qs else path
+
+
+def absolute_url(path: str, base_url: str = "") -> str:
+    """``path`` under the configured public address; path-absolute without one (an address built
+    from the request's Host header would be whatever the client sent)."""
+    return base_url.rstrip("/") + path if base_url else path
+
+
+def canonical_search_url(request: SearchRequest, pages: int, path: str = SEARCH_PATH) -> str:
+    """The one address of a search page: the query, the filters (cleaned, in the facets' order,
+    without duplicates) and the page number. Sort order and page size are left out: they show
+    the same cards in another order or slice, so such a page points to the start of the plain
+    result list. Unknown parameters never get in."""
+    plain = request.sort == "relevance" and request.per_page == request.default_per_page
+    page = request.page if plain and request.page <= pages else 1
+    canonical = replace(request, sort="relevance", per_page=request.default_per_page, page=page)
+    return search_url(canonical, path)
 
 
 def filter_url(facet_name: str, value: str, path: str = SEARCH_PATH) -> str:
@@ -127,13 +145,18 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
             }
             for n in _page_window(request.page, pages)
         ],
-        # state the two GET forms must carry along: the query form everything but the query,
-        # the filter form everything but the filters (each form supplies its own part)
-        "hidden_params": [(k, v) for k, v in request.params(include_page=False) if k != "q"],
+        # state the two GET forms must carry along: the query form everything but the query and
+        # the sort order, the filter form everything but the filters (each form supplies its
+        # own part)
+        "hidden_params": [
+            (k, v) for k, v in request.params(include_page=False) if k not in {"q", "sort"}
+        ],
         "facet_form_params": [
             (k, v) for k, v in request.params(include_page=False) if k in {"q", "sort", "per_page"}
         ],
         "self_url": search_url(request, path),
+        "canonical_path": canonical_search_url(request, pages, path),
+        "sort_options": sort_options(request),
         **export_links(request),
     }
 
@@ -154,6 +177,29 @@ def match_note(result: SearchResult) -> str | None:
         f"Nur {result.all_words} Werkzeuge enthalten alle Suchwörter. "
         "Die anderen Treffer enthalten einige davon."
     )
+
+
+SORT_LABELS = {
+    "relevance": "Passende zuerst",
+    "newest": "Neueste zuerst",
+    "title": "Nach Titel (A bis Z)",
+}
+"""The sort orders of ``query.SORTS`` as the search page names them."""
+
+
+def sort_options(request: SearchRequest) -> list[dict[str, Any]]:
+    """The choices of the sort control: value, German label, whether it is the current one.
+
+    Without search words there is nothing to match, and the plain order is the newest first:
+    the control then offers only the two orders that differ."""
+    current = request.sort
+    sorts: tuple[str, ...] = SORTS
+    if request.is_browse:
+        sorts = tuple(s for s in SORTS if s != "relevance")
+        current = "newest" if current == "relevance" else current
+    return [
+        {"value": sort, "label": SORT_LABELS[sort], "selected": sort == current} for sort in sorts
+    ]
 
 
 def api_search(page: dict[str, Any]) -> dict[str, Any]:
@@ -293,6 +339,7 @@ def api_card(page: dict[str, Any]) -> dict[str, Any]:
 
 SHORT_PATH = "/w/"
 COLLECTIONS_PATH = "/sammlungen"
+CHALLENGES_PATH = "/herausforderungen"
 PROFILE_FIELDS: tuple[tuple[str, str, int], ...] = (
     ("kind", "Art der Kommune", 3),
     ("state", "Bundesland", 2),
@@ -415,6 +462,9 @@ def challenge_page(
     ]
     search_params = [("q", query)] if query else []
     search_params += [("challenge", c) for c in chosen]
+    canonical_params = [("challenge", c) for c in sorted(chosen, key=fold_key)]
+    canonical_params += [(key, profile[key]) for key, _, _ in PROFILE_FIELDS if profile.get(key)]
+    canonical_params += [("q", query)] if query and canonical_params else []
     return {
         "challenges": [
             {"value": fv.value, "count": fv.count, "checked": fv.value in chosen, "id": f"h-{n}"}
@@ -429,6 +479,8 @@ def challenge_page(
         "total": len(ranked),
         "shown": len(results),
         "search_url": f"{SEARCH_PATH}?{urlencode(search_params)}" if chosen else None,
+        "canonical_path": CHALLENGES_PATH
+        + (f"?{urlencode(canonical_params)}" if canonical_params else ""),
     }
 
 

@@ -41,7 +41,7 @@ def _respond(status: int, detail: str | None = None, headers: Any = None) -> Any
     if request.path.startswith("/api/"):
         response = jsonify(body)
     else:
-        response = render_template("error.html", **body)
+        response = render_template("error.html", canonical_url=None, **body)
     return response, status, headers or {}
 
 

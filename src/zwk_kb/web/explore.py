@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request
 
 from zwk_kb.present import PROFILE_FIELDS, challenge_page, commune_table, overview_blocks
 from zwk_kb.query import MAX_VALUE_CHARS, MAX_VALUES_PER_FACET, SearchRequest, clean_text
-from zwk_kb.web.views import state
+from zwk_kb.web.views import canonical_url, state
 
 bp = Blueprint("explore", __name__)
 MAX_RANKED = 2000
@@ -62,7 +62,9 @@ def challenges() -> Any:
         communes=_commune_table(),
         query=query,
     )
-    return render_template("challenges.html", page=page)
+    return render_template(
+        "challenges.html", page=page, canonical_url=canonical_url(page["canonical_path"])
+    )
 
 
 @bp.get("/ueberblick")

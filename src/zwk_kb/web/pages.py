@@ -9,9 +9,10 @@ from flask import Blueprint, abort, redirect, render_template, send_from_directo
 
 from zwk_kb.facets import FACETS
 from zwk_kb.markdown import IMAGE_SUFFIXES
-from zwk_kb.web.views import card_data, search_data, state
+from zwk_kb.web.views import canonical_redirect, canonical_url, card_data, search_data, state
 
 bp = Blueprint("pages", __name__)
+bp.before_app_request(canonical_redirect)  # every route, HTML and API: one address each
 
 
 @bp.app_context_processor
@@ -19,13 +20,20 @@ def site() -> dict[str, Any]:
     from flask import current_app
 
     settings = current_app.extensions["zwk_kb"].settings
-    return {"site_name": settings.site_name, "facet_labels": {f.name: f.label for f in FACETS}}
+    return {
+        "site_name": settings.site_name,
+        "facet_labels": {f.name: f.label for f in FACETS},
+        # pages with parameters in their address pass their own; error pages pass None
+        "canonical_url": canonical_url(),
+    }
 
 
 @bp.get("/")
 def search() -> Any:
     page = search_data("/")
-    response = render_template("search.html", page=page)
+    response = render_template(
+        "search.html", page=page, canonical_url=canonical_url(page["canonical_path"])
+    )
     return response, 200, {"Link": f'<{_api_link(page)}>; rel="alternate"; type="application/json"'}
 
 
