@@ -21,7 +21,10 @@ from zwk_kb.selection import MAX_TOOLS, TITLE_MAX, Parsed, Selection
 SHORT_PATH = "/w/"
 SENTENCE_MAX = 220
 TEXT_MAX = 600
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ])")
+_SENTENCE_END = re.compile(r"(\w*)([.!?])\s+(?=[A-ZÄÖÜ])")
+_ABBREVIATIONS = frozenset("bzw ca dr evtl ggf inkl nr str tel usw vgl etc sog".split())
+"""Words shortened with a full stop that do not end a sentence (also every word under three
+letters: ``z. B.``, ``u. a.``, and ordinals like ``3.``)."""
 
 
 def text(value: Any, limit: int = TEXT_MAX) -> str:
@@ -31,7 +34,15 @@ def text(value: Any, limit: int = TEXT_MAX) -> str:
 
 def one_sentence(summary: str) -> str:
     """The summary's first sentence (a slide has room for one), cut at ``SENTENCE_MAX``."""
-    first = _SENTENCE_END.split(text(summary), maxsplit=1)[0]
+    whole = text(summary)
+    first = whole
+    for match in _SENTENCE_END.finditer(whole):
+        word = match.group(1)
+        if match.group(2) != "." or (
+            len(word) >= 3 and not word.isdigit() and word.casefold() not in _ABBREVIATIONS
+        ):
+            first = whole[: match.end(2)]
+            break
     if len(first) > SENTENCE_MAX:
         first = first[: SENTENCE_MAX - 1].rsplit(" ", 1)[0] + " …"
     return first

@@ -19,7 +19,8 @@ from pptx.util import Emu, Inches, Pt
 from zwk_kb.qr import qr_png
 
 PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-WIDTH = Inches(13.333)
+WIDTH = Emu(12192000)
+"""13.333 inches: PowerPoint's own 16:9 size (with HEIGHT, 7.5 inches)."""
 HEIGHT = Inches(7.5)
 BRAND = RGBColor(0x17, 0x2F, 0x77)
 INK = RGBColor(0x13, 0x15, 0x25)
@@ -81,21 +82,30 @@ def _qr(slide: Any, url: str, left: int, top: int, label: str) -> None:
 def _title_slide(prs: Any, talk: dict[str, Any]) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     _bars(slide)
-    lines = [(talk["site_name"], 20, True, MUTED), (talk["title"], 44, True, BRAND)]
-    if talk["subtitle"]:
-        lines.append((talk["subtitle"], 24, False, MUTED))
-    word = "Werkzeug" if talk["count"] == 1 else "Werkzeuge"
-    lines.append((f"{talk['count']} {word} aus dem Werkzeugkoffer", 24, False, MUTED))
+    width = WIDTH - 2 * MARGIN
     _text(
         slide,
         MARGIN,
-        Inches(1.0),
-        WIDTH - 2 * MARGIN,
-        Inches(5.6),
-        lines,
+        Inches(0.9),
+        width,
+        Inches(0.6),
+        [(talk["site_name"], 20, True, MUTED)],
+        name="Reihe",
+    )
+    _text(
+        slide,
+        MARGIN,
+        Inches(1.6),
+        width,
+        Inches(3.2),
+        [(talk["title"], 44, True, BRAND)],
         name="Titel",
         anchor=MSO_ANCHOR.MIDDLE,
     )
+    word = "Werkzeug" if talk["count"] == 1 else "Werkzeuge"
+    lines = [(talk["subtitle"], 24, False, MUTED)] if talk["subtitle"] else []
+    lines.append((f"{talk['count']} {word} aus dem Werkzeugkoffer", 24, False, MUTED))
+    _text(slide, MARGIN, Inches(5.0), width, Inches(1.6), lines, name="Untertitel")
 
 
 def _tool_slide(prs: Any, tool: dict[str, Any]) -> None:
