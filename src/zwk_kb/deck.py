@@ -19,7 +19,9 @@ from zwk_kb.query import clean_text
 from zwk_kb.selection import MAX_TOOLS, TITLE_MAX, Parsed, Selection
 
 SHORT_PATH = "/w/"
-SENTENCE_MAX = 220
+SENTENCE_MAX = 180
+MAX_LISTED = 3
+"""Communes and challenges named on a slide (the others as "und 2 weitere")."""
 TEXT_MAX = 600
 _SENTENCE_END = re.compile(r"(\w*)([.!?])\s+(?=[A-ZÄÖÜ])")
 _ABBREVIATIONS = frozenset("bzw ca dr evtl ggf inkl nr str tel usw vgl etc sog".split())
@@ -54,7 +56,13 @@ def _communes(card: Mapping[str, Any]) -> str:
         parts = [f"{c['name']} ({c['state']})" if c.get("state") else c["name"] for c in details]
     else:
         parts = list(card.get("communes") or [])
-    return text(", ".join(parts), 300)
+    return _listed(parts)
+
+
+def _listed(values: list[str]) -> str:
+    shown = ", ".join(values[:MAX_LISTED])
+    more = len(values) - MAX_LISTED
+    return text(f"{shown} und {more} weitere" if more > 0 else shown, 300)
 
 
 def facts(card: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -66,7 +74,7 @@ def facts(card: Mapping[str, Any]) -> list[dict[str, str]]:
         {"label": "Kommune", "value": _communes(card) or "–"},
         {
             "label": "Herausforderung",
-            "value": text(", ".join(card.get("challenges") or []), 300) or "–",
+            "value": _listed(list(card.get("challenges") or [])) or "–",
         },
         {"label": "Stand und Aufwand", "value": state or "–"},
     ]
@@ -142,6 +150,8 @@ def talk(
         "back_url": back_path,
         "back_label": back_label,
         "slide_ids": [f"folie-{n}" for n in range(1, slides + 1)],
+        # the closing slide lists every tool: in two columns and smaller once there are many
+        "list_class": "slide-list-long" if len(tools) > 7 else "",
     }
 
 
