@@ -24,7 +24,9 @@ MAX_LISTED = 3
 """Communes and challenges named on a slide (the others as "und 2 weitere")."""
 TEXT_MAX = 600
 _SENTENCE_END = re.compile(r"(\w*)([.!?])\s+(?=[A-ZÄÖÜ])")
-_ABBREVIATIONS = frozenset("bzw ca dr evtl ggf inkl nr str tel usw vgl etc sog".split())
+_ABBREVIATIONS = frozenset(
+    ["bzw", "ca", "dr", "evtl", "ggf", "inkl", "nr", "str", "tel", "usw", "vgl", "etc", "sog"]
+)
 """Words shortened with a full stop that do not end a sentence (also every word under three
 letters: ``z. B.``, ``u. a.``, and ordinals like ``3.``)."""
 
