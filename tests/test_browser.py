@@ -62,6 +62,8 @@ PAGES: dict[str, str] = {
     "impressum": "/impressum",
     "datenschutz": "/datenschutz",
     "nicht-gefunden": "/werkzeuge/gibt-es-nicht",
+    "auswahl": "/auswahl?w=generationencafe&w=seniorenbeirat&titel=Vortrag+im+Rat&q=Dorf",
+    "folien": "/auswahl/folien?w=generationencafe&w=seniorenbeirat&titel=Vortrag+im+Rat",
 }
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 CSP_LISTENER = """

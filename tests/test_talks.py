@@ -27,6 +27,7 @@ from pptx import Presentation
 from conftest import FIXTURE_CARDS, write_card
 from zwk_kb.config import Settings
 from zwk_kb.deck import one_sentence
+from zwk_kb.handout_pdf import pdf_text
 from zwk_kb.index import build
 from zwk_kb.selection import (
     MAX_TOOLS,
@@ -167,6 +168,11 @@ def test_a_slide_has_room_for_the_first_sentence() -> None:
     )
     assert one_sentence("Wirklich? Ja.") == "Wirklich?"
     assert len(one_sentence("wort " * 200)) <= 180
+
+
+def test_handout_keeps_german_and_writes_out_what_its_font_lacks() -> None:
+    assert pdf_text("Größe „Café“ – 5 € …") == "Größe „Café“ – 5 € …"
+    assert pdf_text("Şehir Łódź 😀") == "Sehir ?ódz ?"
 
 
 # ---- the site ----------------------------------------------------------------------------------

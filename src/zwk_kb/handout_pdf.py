@@ -4,7 +4,7 @@ Leichter Sprache where there is one, the key facts, the contact, and the QR code
 fpdf2 is pure Python (installs with pip on every system, no Pango or Cairo as an HTML renderer
 would need) and maintained. It writes with the PDF's built-in Helvetica, whose Windows-1252
 letters cover German (ä ö ü ß „ “ – …); other characters are written out where possible
-(é -> e) and otherwise replaced by "?". Input is a ``deck.talk`` dict with cleaned texts.
+(ş -> s) and otherwise replaced by "?". Input is a ``deck.talk`` dict with cleaned texts.
 """
 
 from __future__ import annotations
@@ -78,19 +78,19 @@ def _tool(pdf: _Handout, tool: dict[str, Any]) -> None:
     pdf.set_xy(x, start_y)
     pdf.set_font(FONT, style="B", size=13)
     pdf.set_text_color(*BRAND)
-    pdf.multi_cell(text_width, 6, pdf_text(tool["title"]))
+    pdf.multi_cell(text_width, 6, pdf_text(tool["title"]), align="L")
     pdf.set_x(x)
     pdf.set_font(FONT, size=10.5)
     pdf.set_text_color(*INK)
-    pdf.multi_cell(text_width, 5, pdf_text(tool["summary"]))
+    pdf.multi_cell(text_width, 5, pdf_text(tool["summary"]), align="L")
     if tool["plain_summary"]:
         pdf.ln(1)
         pdf.set_x(x)
         pdf.set_font(FONT, style="B", size=9.5)
-        pdf.multi_cell(text_width, 4.8, "In Leichter Sprache:")
+        pdf.multi_cell(text_width, 4.8, "In Leichter Sprache:", align="L")
         pdf.set_x(x)
         pdf.set_font(FONT, size=10.5)
-        pdf.multi_cell(text_width, 5, pdf_text(tool["plain_summary"]))
+        pdf.multi_cell(text_width, 5, pdf_text(tool["plain_summary"]), align="L")
     pdf.ln(1)
     for fact in tool["facts"]:
         pdf.set_x(x)
@@ -99,7 +99,7 @@ def _tool(pdf: _Handout, tool: dict[str, Any]) -> None:
         pdf.cell(38, 4.8, pdf_text(fact["label"]))
         pdf.set_font(FONT, size=9.5)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(text_width - 38, 4.8, pdf_text(fact["value"]))
+        pdf.multi_cell(text_width - 38, 4.8, pdf_text(fact["value"]), align="L")
     if tool["contact"]:
         pdf.set_x(x)
         pdf.set_font(FONT, style="B", size=9.5)
@@ -107,7 +107,7 @@ def _tool(pdf: _Handout, tool: dict[str, Any]) -> None:
         pdf.cell(38, 4.8, "Kontakt")
         pdf.set_font(FONT, size=9.5)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(text_width - 38, 4.8, pdf_text(", ".join(tool["contact"])))
+        pdf.multi_cell(text_width - 38, 4.8, pdf_text(", ".join(tool["contact"])), align="L")
     pdf.set_y(max(pdf.get_y(), qr_bottom) + 4)
     pdf.set_draw_color(0xC0, 0xC3, 0xD5)
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + pdf.epw, pdf.get_y())
@@ -138,11 +138,11 @@ def talk_pdf(talk: dict[str, Any]) -> bytes:
     pdf.cell(0, 5, pdf_text(f"Handzettel · {talk['site_name']}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, style="B", size=20)
     pdf.set_text_color(*BRAND)
-    pdf.multi_cell(0, 9, pdf_text(talk["title"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, pdf_text(talk["title"]), new_x="LMARGIN", new_y="NEXT", align="L")
     if talk["subtitle"]:
         pdf.set_font(FONT, size=11)
         pdf.set_text_color(*MUTED)
-        pdf.multi_cell(0, 5.5, pdf_text(talk["subtitle"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5.5, pdf_text(talk["subtitle"]), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(FONT, size=10)
     pdf.set_text_color(*INK)
     pdf.multi_cell(
@@ -151,6 +151,7 @@ def talk_pdf(talk: dict[str, Any]) -> bytes:
         pdf_text(f"Alle Werkzeuge im Internet: {talk['share_label']}"),
         new_x="LMARGIN",
         new_y="NEXT",
+        align="L",
     )
     pdf.ln(5)
     for tool in talk["tools"]:
