@@ -13,7 +13,7 @@ from typing import Any
 
 from pptx import Presentation
 from pptx.dml.color import RGBColor
-from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from zwk_kb.qr import qr_png
@@ -57,6 +57,8 @@ def _text(
     frame = box.text_frame
     frame.word_wrap = True
     frame.vertical_anchor = anchor
+    # shrink on overflow (PowerPoint and Impress apply it when they lay out the slide)
+    frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
     for n, (content, size, bold, colour) in enumerate(paragraphs):
         paragraph = frame.paragraphs[0] if n == 0 else frame.add_paragraph()
         paragraph.alignment = align
@@ -115,10 +117,10 @@ def _tool_slide(prs: Any, tool: dict[str, Any]) -> None:
     _text(
         slide,
         MARGIN,
-        Inches(0.6),
+        Inches(0.45),
         text_width,
-        Inches(1.6),
-        [(tool["title"], 34, True, BRAND)],
+        Inches(1.75),
+        [(tool["title"], 30, True, BRAND)],
         name="Titel",
         anchor=MSO_ANCHOR.BOTTOM,
     )
@@ -127,15 +129,15 @@ def _tool_slide(prs: Any, tool: dict[str, Any]) -> None:
         MARGIN,
         Inches(2.35),
         text_width,
-        Inches(1.5),
-        [(tool["sentence"], 22, False, INK)],
+        Inches(1.9),
+        [(tool["sentence"], 20, False, INK)],
         name="Zusammenfassung",
     )
     facts = []
     for fact in tool["facts"]:
-        facts.append((fact["label"], 16, True, MUTED))
-        facts.append((fact["value"], 18, False, INK))
-    _text(slide, MARGIN, Inches(3.95), text_width, Inches(3.2), facts, name="Steckbrief")
+        facts.append((fact["label"], 13, True, MUTED))
+        facts.append((fact["value"], 16, False, INK))
+    _text(slide, MARGIN, Inches(4.4), text_width, Inches(2.8), facts, name="Steckbrief")
     qr_left = WIDTH - MARGIN - QR_SIZE
     _qr(slide, tool["short_url"], qr_left, Inches(1.2), tool["short_url"])
     _text(
