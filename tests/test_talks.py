@@ -136,6 +136,11 @@ def test_links_are_the_next_selection() -> None:
     assert full.full and full.added("neu") == full
 
 
+def test_the_browser_keeps_at_most_as_many_tools_as_the_server_accepts() -> None:
+    script = (Path(__file__).parent.parent / "src/zwk_kb/static/selection.js").read_text("utf-8")
+    assert f"var MAX_TOOLS = {MAX_TOOLS};" in script
+
+
 @pytest.mark.parametrize(
     ("title", "expected"),
     [

@@ -457,6 +457,7 @@ def collection_page(collection: Any, cards: dict[str, dict[str, Any]]) -> dict[s
             tuple(i["slug"] for i in items[:MAX_TOOLS]), clean_title(collection.title)
         ).url(),
         "selection_cut": len(items) > MAX_TOOLS,
+        "max_tools": MAX_TOOLS,
         "slides_url": base + "/folien",
         "pptx_url": base + "/folien.pptx",
         "pdf_url": base + "/handzettel.pdf",
