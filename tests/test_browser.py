@@ -543,6 +543,8 @@ def test_facilitator_builds_a_selection_by_keyboard_and_presents_it(
             assert slides.evaluate("location.hash") == f"#folie-{number}"
             current = slides.locator(".slide.is-current")
             assert current.get_attribute("id") == f"folie-{number}"
+            announced = slides.locator("main [role=status]").inner_text()
+            assert announced.startswith(f"Folie {number} von {len(order) + 2}: ")
             assert _slide_fits(slides, number), (viewport, slug)
             if viewport["width"] == 1920:
                 shot = slides.screenshot(path=str(tmp_path / f"folie-{number}.png"))

@@ -16,6 +16,11 @@
     }
     document.documentElement.classList.add("deck-js");
     var current = 0;
+    // screen readers hear the number and title of each new slide
+    var status = document.createElement("p");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    deck.appendChild(status);
 
     function fromHash() {
       var match = /^#folie-(\d+)$/.exec(window.location.hash);
@@ -35,6 +40,9 @@
         }
       });
       if (updateAddress) {
+        var heading = slides[current].querySelector(".slide-heading");
+        status.textContent = "Folie " + (current + 1) + " von " + slides.length
+          + (heading ? ": " + heading.textContent : "");
         var hash = "#folie-" + (current + 1);
         if (window.location.hash !== hash) {
           window.history.replaceState(null, "", hash);
