@@ -239,6 +239,13 @@ def test_selection_page_lists_the_tools_in_order_with_working_move_and_remove_li
     assert 'aria-label="QR-Code mit dem Link zu dieser Auswahl"' in html
     for suffix in ("/folien?", "/folien.pptx?", "/handzettel.pdf?"):
         assert _hrefs(html, "^/auswahl" + re.escape(suffix))
+    svg = web.get(_hrefs(html, r"^/auswahl/qr\.svg\?")[0])
+    assert svg.mimetype == "image/svg+xml" and svg.headers["Content-Disposition"].startswith(
+        'attachment; filename="qr-code-rat.svg"'
+    )
+    encoded = (BASE + selection_path(FIVE[:3], "Rat")).replace("&", "&amp;")
+    assert f"<title>{encoded}</title>" in svg.get_data(as_text=True)
+    assert web.get("/auswahl/qr.svg").status_code == 404
 
 
 def test_unknown_tools_are_dropped_with_a_note_and_former_names_resolve(web: FlaskClient) -> None:

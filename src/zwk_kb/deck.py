@@ -290,6 +290,7 @@ def selection_page(
         "share_url": share_url,
         "share_label": share_url.split("://", 1)[-1],
         "share_qr": bool(items) and len(share_url) <= MAX_URL_CHARS,
+        "qr_svg_url": selection.url("/auswahl/qr.svg"),
         "talk": talk_dict,
         "slugs": slugs,
         "title_form_params": [("w", s) for s in slugs],

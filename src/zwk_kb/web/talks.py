@@ -100,6 +100,22 @@ def _selection_talk() -> tuple[dict[str, Any], str]:
     return selection_talk(selection, cards, base_url(), _site_name()), "auswahl"
 
 
+@bp.get("/auswahl/qr.svg")
+def selection_qr_svg() -> Any:
+    """The QR code of the selection's address, for a facilitator's own slides."""
+    from zwk_kb.qr import MAX_URL_CHARS, qr_svg
+
+    selection = _parsed().selection
+    url = base_url() + selection.url()
+    if not selection.slugs or len(url) > MAX_URL_CHARS:
+        abort(404)
+    response = Response(qr_svg(url), mimetype="image/svg+xml")
+    response.headers["Content-Disposition"] = content_disposition(
+        f"QR-Code {selection.title}", "svg", "auswahl"
+    )
+    return response
+
+
 @bp.get("/auswahl/folien")
 def selection_slides() -> Any:
     talk, _ = _selection_talk()
