@@ -149,7 +149,7 @@ def test_the_browser_keeps_at_most_as_many_tools_as_the_server_accepts() -> None
         ("CON", "con-auswahl.pdf"),
         ("  ", "auswahl.pdf"),
         ("<script>alert(1)</script>", "script-alert-1-script.pdf"),
-        ("Café Ørsted – São Paulo", "cafe-rsted-sao-paulo.pdf"),
+        ("Café Ørsted – São Paulo, Łódź", "cafe-orsted-sao-paulo-lodz.pdf"),
     ],
 )
 def test_file_names_are_safe_on_every_system(title: str, expected: str) -> None:

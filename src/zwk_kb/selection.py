@@ -9,12 +9,12 @@ are former names (aliases) is passed in as a function.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import quote, urlencode
 
 from zwk_kb.query import MAX_QUERY_CHARS, clean_text
+from zwk_kb.textfold import fold_letters
 
 SELECTION_PATH = "/auswahl"
 MAX_TOOLS = 20
@@ -151,9 +151,8 @@ def ascii_filename(title: str, suffix: str, fallback: str = "auswahl") -> str:
     ASCII letters, digits and hyphens only (umlauts written out), at most ``FILENAME_MAX``
     characters, never a name Windows reserves (``CON``, ``NUL``, ``COM1``, …).
     """
-    text = unicodedata.normalize("NFKD", title.translate(_UMLAUTS))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    stem = _NOT_NAME.sub("-", text).strip("-").lower()[: FILENAME_MAX - len(suffix) - 1]
+    text = fold_letters(title.translate(_UMLAUTS))
+    stem = _NOT_NAME.sub("-", text).strip("-")[: FILENAME_MAX - len(suffix) - 1]
     stem = stem.strip("-") or fallback
     if _WINDOWS_RESERVED.match(stem):
         stem = f"{stem}-{fallback}"
