@@ -125,6 +125,8 @@ PAGES: dict[str, str] = {
     "nicht-gefunden": "/werkzeuge/gibt-es-nicht",
     "karte-breit": WIDE_CARD,
     "suche-breit": "/?q=Grundst%C3%BCcksverkehrsgenehmigung&sort=title",
+    "auswahl": "/auswahl?w=generationencafe&w=seniorenbeirat&titel=Vortrag+im+Rat&q=Dorf",
+    "folien": "/auswahl/folien?w=generationencafe&w=seniorenbeirat&titel=Vortrag+im+Rat",
 }
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 CSP_LISTENER = """
@@ -644,3 +646,170 @@ def test_screenshots(new_context: Any, tmp_path: Path) -> None:
     shots = sorted(folder.glob("*.png"))
     assert len(shots) == 3 * len(SCREENSHOT_PAGES) + 1
     assert all(shot.stat().st_size > 10_000 for shot in shots)
+
+
+# ---- facilitators: selection, slides ---------------------------------------------------------
+
+SELECTION_SEARCH = "/?q=Senioren"
+SLIDE_VIEWPORTS = ({"width": 1920, "height": 1080}, {"width": 1280, "height": 720})
+
+
+def _tab_to(page: Any, selector: str, limit: int = 400) -> None:
+    """Press Tab until the focus is on an element matching ``selector`` (as a keyboard user)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def _decode_png(data: bytes) -> list[str]:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(data)).convert("L"))]
+
+
+def _slide_fits(page: Any, index: int) -> bool:
+    """The current slide lies inside the window and no text of it is cut off."""
+    return bool(
+        page.evaluate(
+            """n => {
+              const slide = document.getElementById('folie-' + n);
+              const r = slide.getBoundingClientRect();
+              if (r.left < -1 || r.top < -1 || r.right > innerWidth + 1
+                  || r.bottom > innerHeight + 1) return false;
+              const seen = [...slide.querySelectorAll('*')].filter(
+                e => !e.closest('.visually-hidden'));
+              return seen.every(e => {
+                const b = e.getBoundingClientRect();
+                if (!b.width && !b.height) return true;
+                return b.left >= r.left - 1 && b.right <= r.right + 1
+                  && b.top >= r.top - 1 && b.bottom <= r.bottom + 1
+                  && e.scrollWidth <= e.clientWidth + 1;
+              });
+            }""",
+            index,
+        )
+    )
+
+
+def test_facilitator_builds_a_selection_by_keyboard_and_presents_it(
+    new_context: Any, server: str, tmp_path: Path
+) -> None:
+    page = _page(new_context, viewport={"width": 1280, "height": 900})
+    page.goto(SELECTION_SEARCH)
+    picked: list[str] = []
+    for _ in range(5):
+        _tab_to(page, "a[data-select]:not(.is-chosen)")
+        picked.append(page.evaluate("document.activeElement.dataset.select"))
+        page.keyboard.press("Enter")  # added in place, no new page
+        assert page.url.endswith(SELECTION_SEARCH)
+    assert len(set(picked)) == 5
+    assert page.locator("[role=status]").last.inner_text().endswith("5 Werkzeuge.")
+    menu = page.locator('.site-nav a[href^="/auswahl"]')
+    assert menu.inner_text() == "Auswahl (5)"
+    menu.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    shown = page.locator(".selection-title a").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert shown == [f"/werkzeuge/{slug}" for slug in picked]
+
+    # reorder: the first tool one place down, by keyboard
+    page.locator('a[data-move="down"]').first.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    order = [picked[1], picked[0], *picked[2:]]
+    shown = page.locator(".selection-title a").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert shown == [f"/werkzeuge/{slug}" for slug in order]
+    slides_url = page.get_by_role("link", name="Folien im Browser zeigen").get_attribute("href")
+    assert slides_url and slides_url.startswith("/auswahl/folien?")
+
+    for viewport in SLIDE_VIEWPORTS:
+        slides = _page(new_context, viewport=viewport, device_scale_factor=1)
+        slides.goto(slides_url)
+        assert slides.locator(".slide.is-current").get_attribute("id") == "folie-1"
+        assert _slide_fits(slides, 1)
+        for number, slug in enumerate(order, 2):
+            slides.keyboard.press("ArrowRight")
+            assert slides.evaluate("location.hash") == f"#folie-{number}"
+            current = slides.locator(".slide.is-current")
+            assert current.get_attribute("id") == f"folie-{number}"
+            announced = slides.locator("main [role=status]").inner_text()
+            assert announced.startswith(f"Folie {number} von {len(order) + 2}: ")
+            assert _slide_fits(slides, number), (viewport, slug)
+            if viewport["width"] == 1920:
+                shot = slides.screenshot(path=str(tmp_path / f"folie-{number}.png"))
+                assert _decode_png(shot) == [f"{server}/w/{slug}"], slug
+                assert f"/w/{slug}" in current.locator(".slide-link").inner_text()
+        slides.keyboard.press("ArrowRight")
+        assert slides.evaluate("location.hash") == f"#folie-{len(order) + 2}"
+        assert _slide_fits(slides, len(order) + 2)
+        if viewport["width"] == 1920:
+            shot = slides.screenshot(path=str(tmp_path / "folie-ende.png"))
+            assert _decode_png(shot) == [server + "/auswahl?" + slides_url.split("?", 1)[1]]
+        slides.keyboard.press("Home")
+        assert slides.evaluate("location.hash") == "#folie-1"
+        slides.keyboard.press("End")
+        assert slides.evaluate("location.hash") == f"#folie-{len(order) + 2}"
+        slides.keyboard.press("ArrowLeft")
+        assert slides.evaluate("location.hash") == f"#folie-{len(order) + 1}"
+        slides.reload()  # the place is kept in the address
+        assert slides.locator(".slide.is-current").get_attribute("id") == f"folie-{len(order) + 1}"
+
+    # axe: the selection page and the slides
+    axe = AXE.read_text(encoding="utf-8") if AXE.exists() else _missing("axe-core fehlt")
+    check = _page(new_context, bypass_csp=True)
+    for path in (page.url.split(server, 1)[1], slides_url):
+        check.goto(path)
+        check.add_script_tag(content=axe)
+        result = check.evaluate(
+            "tags => axe.run(document, "
+            "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+            AXE_TAGS,
+        )
+        bad = [
+            (v["id"], v["nodes"][0]["target"])
+            for v in result["violations"]
+            if v["impact"] in {"serious", "critical"}
+        ]
+        assert not bad, (path, bad)
+
+
+def test_slides_work_without_javascript_and_print_one_slide_per_page(
+    new_context: Any, tmp_path: Path
+) -> None:
+    path = f"/sammlungen/{COLLECTION}/folien"
+    page = _page(new_context, java_script_enabled=False)
+    page.goto(path)
+    count = page.locator(".slide").count()
+    wanted = yaml.safe_load((BUNDLED / "_collections" / f"{COLLECTION}.yml").read_text("utf-8"))
+    assert count == len(wanted["cards"]) + 2
+    page.locator(".deck-index a").nth(3).click()
+    assert page.evaluate("location.hash") == "#folie-4"
+    top = page.evaluate("document.getElementById('folie-4').getBoundingClientRect().top")
+    assert abs(top) < 2  # the anchor brought slide 4 to the top of the window
+    page.locator("#folie-4 .slide-next").click()
+    assert page.evaluate("location.hash") == "#folie-5"
+
+    printing = _page(new_context)
+    printing.goto(path)
+    pdf = tmp_path / "folien.pdf"
+    printing.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    pdfinfo = shutil.which("pdfinfo")
+    if not pdfinfo:
+        _missing("pdfinfo fehlt (apt-get install poppler-utils)")
+    info = subprocess.run([str(pdfinfo), str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))  # type: ignore[union-attr]
+    width, height = (
+        float(v)
+        for v in re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info.stdout).groups()  # type: ignore[union-attr]
+    )
+    assert pages == count
+    assert width > height  # landscape

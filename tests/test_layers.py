@@ -33,8 +33,24 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ),
     ("analysis", "documents", "spelling", "impacts", "postings_pool", "index"),
     # baseline: plain Whoosh, the yardstick of `zwk-kb eval`
-    ("query", "highlighting", "scoring", "search", "baseline"),
-    ("present", "export", "feeds", "charts", "qr", "web", "evaluation", "generate", "cli", "bench"),
+    # selection: the facilitator's selection in the URL, parsed like a search request
+    ("query", "highlighting", "scoring", "search", "baseline", "selection"),
+    # deck: the talk dicts; slides_pptx and handout_pdf: the two files made from them
+    (
+        "present",
+        "export",
+        "feeds",
+        "charts",
+        "qr",
+        "deck",
+        "slides_pptx",
+        "handout_pdf",
+        "web",
+        "evaluation",
+        "generate",
+        "cli",
+        "bench",
+    ),
 )
 ORDER: dict[str, int] = {name: n for n, stage in enumerate(STAGES) for name in stage}
 TOP_LEVEL = {"__init__", "__main__"}  # __init__ imports nothing; __main__ only calls cli.main
@@ -63,6 +79,8 @@ THIRD_PARTY: dict[str, set[str]] = {
     "frontmatter": {"cards"},
     "markdown_it": {"markdown"},
     "segno": {"qr"},
+    "pptx": {"slides_pptx"},
+    "fpdf": {"handout_pdf"},
     "yaml": {"yamlnodes", "cards", "vocabulary", "evaluation"},  # evaluation: judgments file
 }
 # cli may start the web server, but only inside the ``serve`` command, never at import time

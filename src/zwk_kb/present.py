@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 from zwk_kb.facets import FACETS, FACETS_BY_NAME
 from zwk_kb.query import SORTS, SearchRequest
 from zwk_kb.search import SearchResult
+from zwk_kb.selection import MAX_TOOLS, Selection, clean_title
 
 SEARCH_PATH = "/"
 CARD_PATH = "/werkzeuge/"
@@ -74,6 +75,7 @@ def hit_dict(hit: Any) -> dict[str, Any]:
         "snippet_html": hit.snippet,
         "title_html": hit.title_html,
         "reasons": list(hit.reasons),
+        "select_url": Selection((hit.slug,)).url(),
     }
 
 
@@ -299,6 +301,8 @@ def card_page(
             for r in related
         ],
         "show_toc": len(card.get("headings", [])) >= 4,
+        "select_url": Selection((card["slug"],)).url(),
+        "pptx_url": card_url(card["slug"]) + "/folien.pptx",
         **share_links(card["slug"], repository_url),
     }
 
@@ -524,11 +528,21 @@ def collection_page(collection: Any, cards: dict[str, dict[str, Any]]) -> dict[s
                 "topics": card.get("topics", []),
                 "reused_by": card.get("reused_by", []),
                 "contact": card.get("contact"),
+                "select_url": Selection((slug,)).url(),
             }
         )
+    base = collection_url(collection.name)
     return {
         **collection_summary(collection),
         "cards": items,
+        "selection_url": Selection(
+            tuple(i["slug"] for i in items[:MAX_TOOLS]), clean_title(collection.title)
+        ).url(),
+        "selection_cut": len(items) > MAX_TOOLS,
+        "max_tools": MAX_TOOLS,
+        "slides_url": base + "/folien",
+        "pptx_url": base + "/folien.pptx",
+        "pdf_url": base + "/handzettel.pdf",
         "qr_svg_url": collection_url(collection.name) + "/qr.svg",
         "qr_png_url": collection_url(collection.name) + "/qr.png",
     }

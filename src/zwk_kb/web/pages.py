@@ -48,7 +48,11 @@ def card(slug: str) -> Any:
     if target:
         return redirect(url_for("pages.card", slug=target), code=301)
     problems = state().problems_by_path.get(slug, [])
-    return render_template("card.html", card=data, problems=problems)
+    from zwk_kb.deck import presented_in
+    from zwk_kb.web.share import load_collections
+
+    collections = presented_in(load_collections(), slug)
+    return render_template("card.html", card=data, problems=problems, presented_in=collections)
 
 
 @bp.get("/w/<slug>")

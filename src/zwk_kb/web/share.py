@@ -43,6 +43,7 @@ NAV = (
     ("explore.challenges", "Nach Herausforderung", {"explore.challenges"}),
     ("share.collections", "Sammlungen", {"share.collections", "share.collection"}),
     ("explore.overview", "Überblick", {"explore.overview"}),
+    ("talks.selection", "Auswahl", {"talks.selection"}),
 )
 FOOTER = (
     ("explore.accessibility", "Barrierefreiheit"),

@@ -1,0 +1,188 @@
+"""For facilitators: the selection in the address (``/auswahl``), web slides, the PowerPoint file
+and the handout PDF of a selection, a collection or a single card.
+
+Nothing is stored on the server: every answer is made from the URL and the index. python-pptx
+and the PDF library are imported only by the views that make those files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from zwk_kb.query import SearchRequest
+from zwk_kb.selection import (
+    Parsed,
+    TooManyTools,
+    content_disposition,
+    parse_selection,
+    search_text,
+)
+from zwk_kb.web.share import _card_or_redirect, _collection, base_url
+from zwk_kb.web.views import state
+
+bp = Blueprint("talks", __name__)
+
+SEARCH_RESULTS = 10
+FILE_CACHE = "private, max-age=300"
+
+
+def _site_name() -> str:
+    return str(current_app.extensions["zwk_kb"].settings.site_name)
+
+
+def _resolve(slug: str) -> str | None:
+    engine = state().engine
+    if engine.card(slug) is not None:
+        return slug
+    return engine.slug_for_alias(slug)
+
+
+def _parsed() -> Parsed:
+    args = {key: request.args.getlist(key) for key in ("w", "titel", "q")}
+    try:
+        return parse_selection(args, _resolve)
+    except TooManyTools as exc:
+        body = render_template("error.html", error="Zu viele Werkzeuge", message=str(exc))
+        abort(Response(body, status=400, mimetype="text/html"))
+
+
+def _cards(slugs: Any) -> dict[str, dict[str, Any]]:
+    engine = state().engine
+    return {slug: card for slug in slugs if (card := engine.card(slug)) is not None}
+
+
+def _download(data: bytes, mimetype: str, title: str, suffix: str, fallback: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = content_disposition(title, suffix, fallback)
+    response.headers["Cache-Control"] = FILE_CACHE
+    return response
+
+
+# ---- the selection ---------------------------------------------------------------------------
+
+
+@bp.get("/auswahl")
+def selection() -> Any:
+    from zwk_kb.deck import selection_page
+
+    parsed = _parsed()
+    query = search_text({"q": request.args.getlist("q")})
+    hits: list[dict[str, Any]] = []
+    if query:
+        result = state().engine.search(SearchRequest(q=query, per_page=SEARCH_RESULTS))
+        hits = [hit.card for hit in result.hits]
+    page = selection_page(
+        parsed,
+        _cards(parsed.selection.slugs),
+        base_url(),
+        _site_name(),
+        query=query,
+        hits=hits,
+    )
+    return render_template("selection.html", page=page)
+
+
+def _selection_talk() -> tuple[dict[str, Any], str]:
+    from zwk_kb.deck import selection_talk
+
+    selection = _parsed().selection
+    cards = _cards(selection.slugs)
+    if not cards:
+        body = render_template(
+            "error.html",
+            error="Die Auswahl ist leer",
+            message="Bitte wählen Sie zuerst Werkzeuge aus: auf der Seite „Auswahl“ oder über "
+            "„Zur Auswahl hinzufügen“ bei den Suchergebnissen.",
+        )
+        abort(Response(body, status=400, mimetype="text/html"))
+    return selection_talk(selection, cards, base_url(), _site_name()), "auswahl"
+
+
+@bp.get("/auswahl/qr.svg")
+def selection_qr_svg() -> Any:
+    """The QR code of the selection's address, for a facilitator's own slides."""
+    from zwk_kb.qr import MAX_URL_CHARS, qr_svg
+
+    selection = _parsed().selection
+    url = base_url() + selection.url()
+    if not selection.slugs or len(url) > MAX_URL_CHARS:
+        abort(404)
+    response = Response(qr_svg(url), mimetype="image/svg+xml")
+    response.headers["Content-Disposition"] = content_disposition(
+        f"QR-Code {selection.title}", "svg", "auswahl"
+    )
+    return response
+
+
+@bp.get("/auswahl/folien")
+def selection_slides() -> Any:
+    talk, _ = _selection_talk()
+    return render_template("slides.html", talk=talk)
+
+
+@bp.get("/auswahl/folien.pptx")
+def selection_pptx() -> Any:
+    return _pptx(*_selection_talk())
+
+
+@bp.get("/auswahl/handzettel.pdf")
+def selection_pdf() -> Any:
+    return _pdf(*_selection_talk())
+
+
+# ---- collections and single cards ------------------------------------------------------------
+
+
+def _collection_talk(name: str) -> tuple[dict[str, Any], str]:
+    from zwk_kb.deck import collection_talk
+
+    found = _collection(name)
+    return collection_talk(found, _cards(found.slugs), base_url(), _site_name()), "sammlung"
+
+
+@bp.get("/sammlungen/<name>/folien")
+def collection_slides(name: str) -> Any:
+    talk, _ = _collection_talk(name)
+    return render_template("slides.html", talk=talk)
+
+
+@bp.get("/sammlungen/<name>/folien.pptx")
+def collection_pptx(name: str) -> Any:
+    return _pptx(*_collection_talk(name))
+
+
+@bp.get("/sammlungen/<name>/handzettel.pdf")
+def collection_pdf(name: str) -> Any:
+    return _pdf(*_collection_talk(name))
+
+
+@bp.get("/werkzeuge/<slug>/folien.pptx")
+def card_pptx(slug: str) -> Any:
+    from zwk_kb.deck import card_talk
+
+    moved = _card_or_redirect(slug, "talks.card_pptx")
+    if moved is not None:
+        return moved
+    card = state().engine.card(slug)
+    if card is None:  # removed between the two look-ups
+        abort(404)
+    return _pptx(card_talk(card, base_url(), _site_name()), "werkzeug", single=True)
+
+
+# ---- the files -------------------------------------------------------------------------------
+
+
+def _pptx(talk: dict[str, Any], fallback: str, single: bool = False) -> Response:
+    from zwk_kb.slides_pptx import PPTX_TYPE, talk_pptx
+
+    data = talk_pptx(talk, single=single)
+    return _download(data, PPTX_TYPE, f"Folien {talk['title']}", "pptx", fallback)
+
+
+def _pdf(talk: dict[str, Any], fallback: str) -> Response:
+    from zwk_kb.handout_pdf import PDF_TYPE, talk_pdf
+
+    data = talk_pdf(talk)
+    return _download(data, PDF_TYPE, f"Handzettel {talk['title']}", "pdf", fallback)
