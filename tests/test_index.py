@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,9 @@ from zwk_kb.index import (
     KEEP_GENERATIONS,
     SearcherPool,
     build,
+    current_generation,
     is_stale,
+    known_files,
     open_index,
     update,
     write_lock,
@@ -145,27 +146,27 @@ def test_second_writer_gets_a_clear_busy_error(toolkit: Toolkit, tmp_path: Path)
     assert len(slugs_found(tmp_path)) == len(FIXTURE_CARDS)  # the old index is still served
 
 
-def _age_index(index_dir: Path, seconds: float = 100.0) -> None:
-    """Make the index look older than the cards (as after editing a card)."""
-    earlier = time.time() - seconds
-    for meta in index_dir.glob("gen-*/meta.json"):
-        os.utime(meta, (earlier, earlier))
+def _touch(path: Path, seconds: float = -100.0) -> None:
+    """Give a file another time stamp without changing it (git checkout, copy, ``touch``)."""
+    when = path.stat().st_mtime_ns + int(seconds * 1e9)
+    os.utime(path, ns=(when, when), follow_symlinks=False)
 
 
 def test_is_stale_drives_serve_rebuilds(fresh_toolkit_dir: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
+    for path in fresh_toolkit_dir.glob("*"):
+        _touch(path)  # written a while ago (files written just now are compared by content)
     assert is_stale(fresh_toolkit_dir, index_dir)  # no index yet
     update(load_toolkit(fresh_toolkit_dir), index_dir)
     assert not is_stale(fresh_toolkit_dir, index_dir)
 
-    _age_index(index_dir)
+    _touch(fresh_toolkit_dir / "sprachcafe.md", 50.0)
     assert is_stale(fresh_toolkit_dir, index_dir)
     changes = update(load_toolkit(fresh_toolkit_dir), index_dir)
     assert changes.count == 0
     # cards touched but unchanged (git checkout, copy): one check, not one at every start
     assert not is_stale(fresh_toolkit_dir, index_dir)
 
-    _age_index(index_dir)
     (fresh_toolkit_dir / "sprachcafe.md").unlink()
     assert is_stale(fresh_toolkit_dir, index_dir)
     assert update(load_toolkit(fresh_toolkit_dir), index_dir).removed == ("sprachcafe",)
@@ -181,9 +182,10 @@ def test_an_edited_collection_makes_the_index_stale(
     index_dir = tmp_path / "index"
     update(load_toolkit(fresh_toolkit_dir), index_dir)
     assert not is_stale(fresh_toolkit_dir, index_dir)
-    _age_index(index_dir)
-    os.utime(fresh_toolkit_dir, (time.time() - 7200, time.time() - 7200))
-    for path in fresh_toolkit_dir.glob("*"):
-        os.utime(path, (time.time() - 7200, time.time() - 7200), follow_symlinks=False)
     collection.write_text("title: Treffen 2\nintro: Kurz.\ncards: [sprachcafe]\n", encoding="utf-8")
     assert is_stale(fresh_toolkit_dir, index_dir)
+    update(load_toolkit(fresh_toolkit_dir, known=known_files(index_dir)), index_dir)
+    assert not is_stale(fresh_toolkit_dir, index_dir)
+    generation = current_generation(index_dir)
+    assert generation is not None
+    assert "Treffen 2" in (generation / "collections.json").read_text(encoding="utf-8")

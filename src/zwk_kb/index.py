@@ -45,7 +45,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,7 +80,7 @@ from zwk_kb.postings_pool import segment_writer
 from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, card_words
 
 if TYPE_CHECKING:  # annotations only: a reader (the web app) never imports the card model
-    from zwk_kb.model import Card, Toolkit, Vocabulary
+    from zwk_kb.model import Card, FileTable, Toolkit, Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,7 @@ LOCK_FILE = "write.lock"
 OWNER_FILE = "write.owner"
 GENERATION_PREFIX = "gen-"
 FORMAT_VERSION = 2
+STAMPS_FORMAT = 2
 KEEP_GENERATIONS = 2
 """The current generation and the one before it (servers may still read it for a moment)."""
 PARALLEL_MIN_CARDS = 800
@@ -325,6 +326,7 @@ def _build_locked(
     procs: int | None = None,
     allow_empty: bool = False,
 ) -> Changes:
+    toolkit = _complete(toolkit)
     previous = current_generation(index_dir)
     if not toolkit.cards and not allow_empty and previous is not None:
         old_count = read_meta(previous).get("cards", 0)
@@ -351,7 +353,7 @@ def _build_locked(
         _write_words(generation, schema, tag)
         write_synonyms(generation, toolkit.vocabulary.synonyms)
         _write_lexicon(generation)
-        _write_stamps(generation, toolkit.cards)
+        _write_stamps(generation, toolkit)
         _write_meta(generation, toolkit, count, previous=previous.name if previous else "")
         _switch(index_dir, name)
     except BaseException as exc:
@@ -540,18 +542,86 @@ def _verify(generation: Path, cards: Sequence[Card]) -> int:
     return count
 
 
-def _write_stamps(generation: Path, cards: Sequence[Card]) -> None:
-    _atomic_write(generation / STAMPS_FILE, json.dumps({c.slug: c.stamp for c in cards}))
+def _stamps_data(toolkit: Toolkit) -> dict[str, Any]:
+    """What ``stamps.json`` holds: slug -> content hash of each indexed card, and the loader's
+    table of card files (metadata and outcome of each), so the next run reads only files whose
+    metadata changed. An entry whose hash is not the indexed one is left out (its file is then
+    read again): the table never claims a content the index does not have."""
+    stamps = toolkit.stamps
+    data: dict[str, Any] = {"format": STAMPS_FORMAT, "cards": stamps, "files": None}
+    if toolkit.files is not None:
+        from zwk_kb.toolkit import table_to_data  # card loading: index runs only
+
+        files = tuple(
+            entry
+            for entry in toolkit.files.files
+            if not (entry.slug in stamps and stamps[entry.slug] != entry.stamp)
+        )
+        data["files"] = table_to_data(replace(toolkit.files, files=files))
+    return data
 
 
-def _read_stamps(generation: Path) -> dict[str, str] | None:
+def _write_stamps(generation: Path, toolkit: Toolkit) -> None:
+    _atomic_write(generation / STAMPS_FILE, json.dumps(_stamps_data(toolkit)))
+
+
+def _read_stamps_data(generation: Path) -> dict[str, Any] | None:
+    path = generation / STAMPS_FILE
     try:
-        data = json.loads((generation / STAMPS_FILE).read_text(encoding="utf-8"))
+        st = path.stat()
+        cached = _STAMPS_CACHE.get(str(path))
+        signature = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict):
         return None
-    return {str(k): str(v) for k, v in data.items()}
+    if data.get("format") != STAMPS_FORMAT or not isinstance(data.get("cards"), dict):
+        data = {"format": STAMPS_FORMAT, "cards": data, "files": None}  # slug -> hash only
+    _STAMPS_CACHE.clear()  # one generation at a time: a dev server checks it every second
+    _STAMPS_CACHE[str(path)] = (signature, data)
+    return data
+
+
+_STAMPS_CACHE: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+
+def _read_stamps(generation: Path) -> dict[str, str] | None:
+    data = _read_stamps_data(generation)
+    if data is None:
+        return None
+    return {str(k): str(v) for k, v in data["cards"].items()}
+
+
+def known_files(index_dir: Path) -> FileTable | None:
+    """The table of card files the current generation was written from (for an incremental
+    :func:`~zwk_kb.toolkit.load_toolkit`); None when there is none or the index would be
+    rebuilt anyway (written by other analysis code)."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None
+    fingerprint = str(read_meta(generation).get("fingerprint", ""))
+    if not fingerprint.endswith(f"-{code_fingerprint()}"):
+        return None
+    data = _read_stamps_data(generation)
+    if data is None or not isinstance(data.get("files"), dict):
+        return None
+    from zwk_kb.toolkit import table_from_data  # card loading: index runs only
+
+    return table_from_data(data["files"])
+
+
+def _complete(toolkit: Toolkit) -> Toolkit:
+    """The toolkit with every card parsed (a rebuild needs them all): an incremental load is
+    read again in full."""
+    if toolkit.complete or not toolkit.directory:
+        return toolkit
+    from zwk_kb.toolkit import load_toolkit  # card loading: index runs only
+
+    log.info("Alle Karten werden gelesen (der Index wird neu aufgebaut).")
+    return load_toolkit(toolkit.directory)
 
 
 def _seed_words(generation: Path, schema: Schema, tag: str) -> None:
@@ -698,7 +768,7 @@ def _write_meta(generation: Path, toolkit: Toolkit, count: int, previous: str = 
     if toolkit.directory:  # collections travel with the index: the web app reads only the index
         from zwk_kb.collections import collections_json  # YAML parsing: index runs only
 
-        text = collections_json(toolkit.directory, toolkit.by_slug())
+        text = collections_json(toolkit.directory, toolkit.stamps.keys())
         _atomic_write(generation / COLLECTIONS_FILE, text)
     _atomic_write(generation / META_FILE, json.dumps(meta))
 
@@ -833,7 +903,7 @@ def pending_changes(toolkit: Toolkit, index_dir: Path) -> Changes | None:
     indexed = _read_stamps(generation)
     if indexed is None:
         return None
-    wanted = {card.slug: card.stamp for card in toolkit.cards}
+    wanted = toolkit.stamps
     return Changes(
         added=tuple(s for s in wanted if s not in indexed),
         changed=tuple(s for s in wanted if s in indexed and indexed[s] != wanted[s]),
@@ -874,9 +944,18 @@ def _apply_changes(
     progress: Progress | None,
     procs: int | None,
 ) -> Changes:
-    wanted = {card.slug: card for card in toolkit.cards}
+    wanted = toolkit.stamps
     added = tuple(s for s in wanted if s not in indexed)
-    changed = tuple(s for s in wanted if s in indexed and indexed[s] != wanted[s].stamp)
+    changed = tuple(s for s in wanted if s in indexed and indexed[s] != wanted[s])
+    cards = {card.slug: card for card in toolkit.cards}
+    if any(slug not in cards for slug in added + changed):
+        # an unchanged file whose card is not indexed as it is (e.g. an alias conflict
+        # elsewhere was resolved): read everything
+        toolkit = _complete(toolkit)
+        wanted = toolkit.stamps
+        added = tuple(s for s in wanted if s not in indexed)
+        changed = tuple(s for s in wanted if s in indexed and indexed[s] != wanted[s])
+        cards = {card.slug: card for card in toolkit.cards}
     removed = tuple(s for s in indexed if s not in wanted)
     if not wanted and indexed:
         raise ZwkKbError(
@@ -901,7 +980,7 @@ def _apply_changes(
                 for n, slug in enumerate(added + changed, 1):
                     # update_document, not add_document: a stale stamps.json (crash between
                     # commit and its rewrite) then costs a re-index, never a duplicate
-                    doc = _document(wanted[slug], toolkit.vocabulary, speller, dictionary)
+                    doc = _document(cards[slug], toolkit.vocabulary, speller, dictionary)
                     writer.update_document(**doc)
                     if progress is not None:
                         progress(n)
@@ -919,12 +998,14 @@ def _apply_changes(
                     len(wanted),
                 )
                 return _build_locked(toolkit, index_dir, progress, procs)
-            _write_stamps(generation, toolkit.cards)
+            _write_stamps(generation, toolkit)
             _write_meta(generation, toolkit, len(wanted))
         else:
-            # rewritten without changes too: its time stamp says "checked against the cards";
-            # on a read-only index (built by CI, served as is) that is not possible and not needed
+            # collections may have changed, and touched files get their new metadata; on a
+            # read-only index (built by CI, served as is) that is not possible and not needed
             try:
+                if _read_stamps_data(generation) != _stamps_data(toolkit):
+                    _write_stamps(generation, toolkit)
                 _write_meta(generation, toolkit, len(wanted))
             except OSError as exc:
                 log.warning("Suchindex ist aktuell, aber nicht beschreibbar (%s).", exc.strerror)
@@ -934,23 +1015,16 @@ def _apply_changes(
 
 
 def is_stale(toolkit_dir: Path, index_dir: Path) -> bool:
-    """Whether any file of the toolkit is newer than the current generation (or there is none)."""
-    generation = current_generation(index_dir)
-    if generation is None:
+    """Whether an index run would find anything to do: no index, other analysis code, or any
+    card, vocabulary or collection file added, removed or with other metadata (size, time
+    stamp, inode) than the current generation recorded. Only metadata is compared, no file is
+    read: a touched but unchanged file makes the index stale once (the run then records it)."""
+    known = known_files(index_dir)
+    if known is None:
         return True
-    try:
-        built = (generation / META_FILE).stat().st_mtime
-    except OSError:
-        return True
-    try:
-        newest = max((p.stat().st_mtime for p in toolkit_dir.iterdir()), default=0)
-        newest = max(newest, toolkit_dir.stat().st_mtime)
-        collections = toolkit_dir / "_collections"
-        if collections.is_dir():  # collections are written into the index too
-            newest = max(newest, *(p.stat().st_mtime for p in collections.iterdir()), 0)
-    except OSError:
-        return True
-    return newest > built
+    from zwk_kb.toolkit import table_is_current  # card loading: index runs only
+
+    return not table_is_current(toolkit_dir, known)
 
 
 # ---- readers --------------------------------------------------------------------------------
