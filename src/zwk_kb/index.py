@@ -6,10 +6,13 @@ Layout of the index folder::
     gen-<time>-<pid>/  one complete Whoosh index each; besides the newest only the previous one
                        is kept (readers may still have it open), half-built ones are removed
     write.lock         held (flock / msvcrt lock) by the one process that writes
-    write.owner        who holds the lock: pid, command, since when (for the "busy" message)
+    write.owner        who holds the lock: pid, command, since when (for the "busy" message);
+                       removed when the lock is released
 
 Inside each generation: the Whoosh files, ``meta.json`` (fingerprint of vocabulary and analysis
-code, card count, format), ``stamps.json`` (slug -> content hash, for incremental updates),
+code, card count, format), ``stamps.json`` (slug -> content hash, and per card file its size,
+time stamp, inode, content hash and what reading it found: the next run reads only files whose
+metadata changed),
 ``collections.json`` and what a fresh server would otherwise compute on its first search
 (``words.marshal``, ``synonyms.pickle``, ``lexicon.marshal``: each checked before it is
 used).
@@ -23,7 +26,9 @@ Guarantees (each has a test in ``tests/test_lifecycle.py``):
 - One writer at a time; a second one waits up to ``lock_timeout`` seconds, then ``IndexBusy``
   names the holding process.
 - ``kill -9``, a full disk (``ENOSPC``/``EFBIG``) or a read-only folder leave the previous index
-  serving; the next run removes what a crashed run left behind, without manual steps.
+  serving; the next run removes what a crashed run left behind (half-built generations,
+  segments no table of contents names, temporary files), without manual steps: afterwards the
+  folder holds the same kinds of files as after a clean build.
 - An index run that finds no valid card never replaces an index that has cards.
 - ``SearcherPool`` opens a new searcher after every commit or switch (never ``refresh()``:
   whoosh-reloaded 2.7.5 then returns a replaced document twice).
@@ -40,6 +45,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import re
 import shutil
 import sys
 import threading
@@ -293,7 +299,12 @@ def write_lock(index_dir: Path, timeout: float = 30.0) -> Iterator[None]:
         }
         with contextlib.suppress(OSError):
             (index_dir / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
-        yield
+        try:
+            yield
+        finally:
+            # removed while the lock is still held: a waiting writer writes its own after this
+            with contextlib.suppress(OSError):
+                (index_dir / OWNER_FILE).unlink()
     finally:
         handle.close()
 
@@ -827,6 +838,7 @@ def remove_stale_generations(index_dir: Path) -> list[str]:
     removed = []
     for generation in _generations(index_dir):
         if generation.name in keep:
+            removed += [f"{generation.name}/{name}" for name in _remove_debris(generation)]
             continue
         if current is None and (generation / META_FILE).exists():
             continue  # CURRENT itself is lost: keep complete generations, never guess
@@ -838,6 +850,48 @@ def remove_stale_generations(index_dir: Path) -> list[str]:
     if removed:
         log.info("Reste abgebrochener Index-Läufe entfernt: %s", ", ".join(removed))
     return removed
+
+
+_TOC_NAME = re.compile(r"_MAIN_([0-9]+)\.toc(\..+)?$")
+_SEGMENT_FILE = re.compile(r"(MAIN_[0-9a-z]+)\.")
+
+
+def _remove_debris(generation: Path) -> list[str]:
+    """Remove what killed runs left in a complete generation: Whoosh's files of segments its
+    table of contents does not name (written before the kill) and older or half-written tables
+    of contents, the writer's temporary folder, and our half-written files (``.<name>.*.tmp``).
+
+    Call only while holding the write lock: a running writer's files look just like these.
+    """
+    try:
+        ix = windex.open_dir(str(generation))
+        try:
+            latest = ix.latest_generation()
+            live = {segment.segment_id() for segment in ix._segments()}
+        finally:
+            ix.close()
+        names = [p.name for p in generation.iterdir()]
+    except Exception:  # an unreadable generation is never touched here
+        return []
+    debris = []
+    for name in names:
+        toc = _TOC_NAME.match(name)
+        segment = _SEGMENT_FILE.match(name)
+        if (
+            (toc and (toc.group(2) or int(toc.group(1)) != latest))
+            or (segment and segment.group(1) not in live)
+            or (name.startswith(".") and name.endswith(".tmp"))
+            or name == "MAIN.tmp"
+        ):
+            debris.append(name)
+    for name in debris:
+        path = generation / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    return debris
 
 
 def _remove_old_generations(index_dir: Path, keep: str) -> None:
