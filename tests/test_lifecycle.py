@@ -706,3 +706,39 @@ def test_runs_killed_at_any_point_leave_nothing_once_the_next_run_succeeded(
     assert len(list(generation.glob("_MAIN_*.toc"))) == 1
     found = browse(index_dir)
     assert len(found) == len(set(found)) == N_CARDS - 1 + 3
+
+
+# ---- churn -------------------------------------------------------------------------------------
+
+
+def segment_bytes(index_dir: Path) -> int:
+    """Bytes of the Whoosh segments and their side files (what changes with every update)."""
+    return sum(p.stat().st_size for p in index_dir.glob("gen-*/MAIN_*") if p.is_file())
+
+
+def folder_bytes(index_dir: Path) -> int:
+    return sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
+
+
+def test_a_burst_of_updates_keeps_the_index_within_1_5_times_a_clean_build(
+    toolkit_dir: Path, index_dir: Path, tmp_path: Path
+) -> None:
+    """Every card changed or removed, and as many added as removed, in four index runs."""
+    paths = sorted(toolkit_dir.glob("*.md"))
+    rounds, per_round = 4, N_CARDS // 4
+    for r in range(rounds):
+        first, *others = paths[r * per_round : (r + 1) * per_round]
+        for path in others:
+            change_card(path, f"Runde {r}: Nachtrag zur Nachbarschaftshilfe.")
+        first.unlink()
+        add_cards(toolkit_dir, N_CARDS + r, 1, words=WORDS)
+        changes = update(load_toolkit(toolkit_dir), index_dir)
+        assert changes.count == per_round + 1
+    clean = tmp_path / "clean"
+    build(load_toolkit(toolkit_dir), clean)
+    assert segment_bytes(index_dir) <= 1.5 * segment_bytes(clean)
+    assert folder_bytes(index_dir) <= 1.5 * folder_bytes(clean)
+    generation = current_generation(index_dir)
+    assert generation is not None and orphan_segment_files(generation) == []
+    found = browse(index_dir)
+    assert len(found) == len(set(found)) == N_CARDS
