@@ -622,9 +622,16 @@ def known_files(index_dir: Path) -> FileTable | None:
     data = _read_stamps_data(generation)
     if data is None or not isinstance(data.get("files"), dict):
         return None
+    if _TABLE_CACHE and _TABLE_CACHE[0] is data:  # the same file as at the last call
+        return _TABLE_CACHE[1]
     from zwk_kb.toolkit import table_from_data  # card loading: index runs only
 
-    return table_from_data(data["files"])
+    table = table_from_data(data["files"])
+    _TABLE_CACHE[:] = [data, table]
+    return table
+
+
+_TABLE_CACHE: list[Any] = []
 
 
 def _complete(toolkit: Toolkit) -> Toolkit:
