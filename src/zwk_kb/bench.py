@@ -21,6 +21,11 @@ What is measured, and how:
   parsed query, ``groupedby`` counts of 4 facets, 10 body highlights, one reused searcher).
 - load: 4 client processes against the production server for a bounded time: requests/s, p99,
   server RSS.
+- commands as a user runs them (each a new process): ``zwk-kb index`` after one changed card,
+  ``zwk-kb search --toolkit`` with nothing changed, ``serve --dev`` from saving an edited card
+  until the search finds it.
+- churn (at 1,000 cards): 1,000 changed + 100 deleted + 100 added cards in 10 index runs, then
+  the index folder's size against a clean build of the same cards.
 """
 
 from __future__ import annotations
