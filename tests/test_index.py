@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,9 @@ from zwk_kb.index import (
     KEEP_GENERATIONS,
     SearcherPool,
     build,
+    current_generation,
     is_stale,
+    known_files,
     open_index,
     update,
     write_lock,
@@ -24,7 +25,7 @@ from zwk_kb.index import (
 from zwk_kb.model import Toolkit
 from zwk_kb.query import SearchRequest
 from zwk_kb.search import SearchEngine
-from zwk_kb.toolkit import load_toolkit
+from zwk_kb.toolkit import iter_card_paths, load_toolkit
 
 
 def slugs_found(index_dir: Path, q: str = "") -> list[str]:
@@ -145,32 +146,27 @@ def test_second_writer_gets_a_clear_busy_error(toolkit: Toolkit, tmp_path: Path)
     assert len(slugs_found(tmp_path)) == len(FIXTURE_CARDS)  # the old index is still served
 
 
-CARDS_AGE = 30 * 86400.0
-"""Older than the fixture cards however long the session has run (they are copied with their
-times from the session's start)."""
-
-
-def _age_index(index_dir: Path, seconds: float = CARDS_AGE) -> None:
-    """Make the index look older than the cards (as after editing a card)."""
-    earlier = time.time() - seconds
-    for meta in index_dir.glob("gen-*/meta.json"):
-        os.utime(meta, (earlier, earlier))
+def _touch(path: Path, seconds: float = -100.0) -> None:
+    """Give a file another time stamp without changing it (git checkout, copy, ``touch``)."""
+    when = path.stat().st_mtime_ns + int(seconds * 1e9)
+    os.utime(path, ns=(when, when), follow_symlinks=False)
 
 
 def test_is_stale_drives_serve_rebuilds(fresh_toolkit_dir: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
+    for path in fresh_toolkit_dir.glob("*"):
+        _touch(path)  # written a while ago (files written just now are compared by content)
     assert is_stale(fresh_toolkit_dir, index_dir)  # no index yet
     update(load_toolkit(fresh_toolkit_dir), index_dir)
     assert not is_stale(fresh_toolkit_dir, index_dir)
 
-    _age_index(index_dir, CARDS_AGE)
+    _touch(fresh_toolkit_dir / "sprachcafe.md", 50.0)
     assert is_stale(fresh_toolkit_dir, index_dir)
     changes = update(load_toolkit(fresh_toolkit_dir), index_dir)
     assert changes.count == 0
     # cards touched but unchanged (git checkout, copy): one check, not one at every start
     assert not is_stale(fresh_toolkit_dir, index_dir)
 
-    _age_index(index_dir, CARDS_AGE)
     (fresh_toolkit_dir / "sprachcafe.md").unlink()
     assert is_stale(fresh_toolkit_dir, index_dir)
     assert update(load_toolkit(fresh_toolkit_dir), index_dir).removed == ("sprachcafe",)
@@ -186,9 +182,103 @@ def test_an_edited_collection_makes_the_index_stale(
     index_dir = tmp_path / "index"
     update(load_toolkit(fresh_toolkit_dir), index_dir)
     assert not is_stale(fresh_toolkit_dir, index_dir)
-    _age_index(index_dir)
-    os.utime(fresh_toolkit_dir, (time.time() - 7200, time.time() - 7200))
-    for path in fresh_toolkit_dir.glob("*"):
-        os.utime(path, (time.time() - 7200, time.time() - 7200), follow_symlinks=False)
     collection.write_text("title: Treffen 2\nintro: Kurz.\ncards: [sprachcafe]\n", encoding="utf-8")
     assert is_stale(fresh_toolkit_dir, index_dir)
+    update(load_toolkit(fresh_toolkit_dir, known=known_files(index_dir)), index_dir)
+    assert not is_stale(fresh_toolkit_dir, index_dir)
+    generation = current_generation(index_dir)
+    assert generation is not None
+    assert "Treffen 2" in (generation / "collections.json").read_text(encoding="utf-8")
+
+
+# ---- index runs read only what changed ---------------------------------------------------------
+
+
+@pytest.fixture
+def parsed_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the card files parsed from now on (by any load in this process)."""
+    from zwk_kb import toolkit as module
+
+    parsed: list[str] = []
+    real = module.check_card_file
+
+    def check_card_file(path: Path, *args: object, **kwargs: object) -> object:
+        parsed.append(path.name)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "check_card_file", check_card_file)
+    return parsed
+
+
+def _cli(*args: str) -> str:
+    from click.testing import CliRunner
+
+    from zwk_kb.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_cli_index_after_one_edit_parses_only_that_card(
+    fresh_toolkit_dir: Path, tmp_path: Path, parsed_files: list[str]
+) -> None:
+    for path in fresh_toolkit_dir.glob("*"):
+        _touch(path)
+    where = ("--toolkit", str(fresh_toolkit_dir), "--index", str(tmp_path / "index"))
+    _cli("index", *where)
+    assert len(parsed_files) == len(list(iter_card_paths(fresh_toolkit_dir)))
+    meta = dict(FIXTURE_CARDS["sprachcafe"]["meta"], title="Sprachcafé Kartoffelsalat")
+    write_card(fresh_toolkit_dir, "sprachcafe", meta, FIXTURE_CARDS["sprachcafe"]["body"])
+    parsed_files.clear()
+    output = _cli("index", *where)
+    assert parsed_files == ["sprachcafe.md"]
+    assert "0 neu, 1 geändert, 0 entfernt, 1 Fehler" in output
+    assert f"{BROKEN_CARD_SLUG}.md:" in output  # the unchanged broken card is still reported
+    assert slugs_found(tmp_path / "index", "Kartoffelsalat") == ["sprachcafe"]
+
+
+def test_cli_search_with_toolkit_parses_nothing_when_nothing_changed(
+    fresh_toolkit_dir: Path, tmp_path: Path, parsed_files: list[str]
+) -> None:
+    for path in fresh_toolkit_dir.glob("*"):
+        _touch(path)
+    where = ("--toolkit", str(fresh_toolkit_dir), "--index", str(tmp_path / "index"))
+    _cli("index", *where)
+    parsed_files.clear()
+    assert "0 Treffer" in _cli("search", *where, "Kartoffelsalat")
+    assert parsed_files == []
+    meta = dict(FIXTURE_CARDS["sprachcafe"]["meta"], title="Sprachcafé Kartoffelsalat")
+    write_card(fresh_toolkit_dir, "sprachcafe", meta, FIXTURE_CARDS["sprachcafe"]["body"])
+    assert "[sprachcafe]" in _cli("search", *where, "Kartoffelsalat")
+    assert parsed_files == ["sprachcafe.md"]
+
+
+def test_an_incremental_load_still_rebuilds_everything_when_the_code_changed(
+    fresh_toolkit_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zwk_kb import index as zindex
+
+    index_dir = tmp_path / "index"
+    build(load_toolkit(fresh_toolkit_dir), index_dir)
+    partial = load_toolkit(fresh_toolkit_dir, known=known_files(index_dir))
+    assert not partial.complete and partial.cards == ()
+    monkeypatch.setattr(zindex, "code_fingerprint", lambda: "neuer-code")
+    changes = update(partial, index_dir)
+    assert changes.rebuilt and changes.total == len(FIXTURE_CARDS)
+    assert sorted(slugs_found(index_dir)) == sorted(FIXTURE_CARDS)
+
+
+def test_a_card_freed_from_an_alias_conflict_is_indexed_though_its_file_is_unchanged(
+    fresh_toolkit_dir: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "index"
+    card = FIXTURE_CARDS["sprachcafe"]
+    write_card(fresh_toolkit_dir, "a-karte", dict(card["meta"], aliases=["alt"]), card["body"])
+    write_card(fresh_toolkit_dir, "b-karte", dict(card["meta"], aliases=["alt"]), card["body"])
+    update(load_toolkit(fresh_toolkit_dir), index_dir)
+    assert "b-karte" not in slugs_found(index_dir)
+    write_card(fresh_toolkit_dir, "a-karte", card["meta"], card["body"])
+    changes = update(load_toolkit(fresh_toolkit_dir, known=known_files(index_dir)), index_dir)
+    assert changes.added == ("b-karte",) and changes.changed == ("a-karte",)
+    assert {"a-karte", "b-karte"} <= set(slugs_found(index_dir))

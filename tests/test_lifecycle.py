@@ -586,3 +586,159 @@ def test_progress_bar_on_a_terminal_and_quiet_in_ci(
     monkeypatch.setattr(sys, "stderr", terminal)
     cli.index_toolkit(Settings(toolkit=toolkit_dir, index=tmp_path / "index"), full=True)
     assert ("Indexiere Karten" in terminal.getvalue()) is shown
+
+
+# ---- what killed runs leave behind ---------------------------------------------------------------
+
+KILL_POINTS = """
+    import json, os, sys
+    from dataclasses import replace
+    from pathlib import Path
+    import whoosh.index
+    from zwk_kb import index as zindex
+    from zwk_kb.toolkit import load_toolkit
+
+    KILLED = 9
+    toolkit = load_toolkit(Path(sys.argv[1]))
+    index_dir = Path(sys.argv[2])
+
+    def die(*args, **kwargs):
+        os._exit(KILLED)  # like kill -9: no clean-up code runs
+
+    def die_at(n):
+        return lambda done: die() if done >= n else None
+
+    # (name, operation, procs, patched module, attribute or None for the progress callback);
+    # a build killed anywhere before its switch leaves a half-built generation, an update
+    # killed anywhere leaves files in the live one
+    POINTS = [
+        ("build:documents", "build", 1, None, 5),
+        ("build:segments-before-toc", "build", 1, whoosh.index.TOC, "write"),
+        ("build:half-written-file", "build", 1, os, "fsync"),
+        ("build:switch", "build", 1, zindex, "_switch"),
+        ("parallel:workers", "build", 2, None, 5),
+        ("update:documents", "update", 1, None, 2),
+        ("update:segment-before-toc", "update", 1, whoosh.index.TOC, "write"),
+        ("update:spelling", "update", 1, zindex, "_write_spelling"),
+        ("update:half-written-file", "update", 1, os, "fsync"),
+        ("update:stamps", "update", 1, zindex, "_write_stamps"),
+    ]
+    results = {}
+    for name, operation, procs, module, target in POINTS:
+        pid = os.fork()
+        if pid == 0:
+            progress = None
+            if module is None:
+                progress = die_at(target)
+            else:
+                setattr(module, target, die)
+            run = zindex.build if operation == "build" else zindex.update
+            try:
+                run(toolkit, index_dir, progress=progress, procs=procs)
+            finally:
+                os._exit(0)  # reached the end: the point was never passed
+        _, status = os.waitpid(pid, 0)
+        results[name] = os.waitstatus_to_exitcode(status)
+    print(json.dumps(results), flush=True)
+"""
+
+
+def file_kinds(index_dir: Path) -> set[str]:
+    """The folder's files by kind: generation and segment names replaced by placeholders."""
+    import re
+
+    kinds = set()
+    for path in index_dir.rglob("*"):
+        name = str(path.relative_to(index_dir))
+        name = re.sub(r"^gen-[^/]+", "gen-*", name)
+        name = re.sub(r"MAIN_[0-9a-z]+\.", "MAIN_*.", name)
+        name = re.sub(r"_MAIN_[0-9]+\.toc", "_MAIN_*.toc", name)
+        kinds.add(name + ("/" if path.is_dir() else ""))
+    return kinds
+
+
+def orphan_segment_files(generation: Path) -> list[str]:
+    """Files of segments the index does not list (Whoosh's names: MAIN_<segment>.<kind>)."""
+    import re
+
+    from whoosh import index as windex
+
+    ix = windex.open_dir(str(generation))
+    try:
+        live = {segment.segment_id() for segment in ix._segments()}
+    finally:
+        ix.close()
+    return sorted(
+        p.name
+        for p in generation.iterdir()
+        if (m := re.match(r"(MAIN_[0-9a-z]+)\.", p.name)) and m.group(1) not in live
+    )
+
+
+def test_runs_killed_at_any_point_leave_nothing_once_the_next_run_succeeded(
+    toolkit_dir: Path, index_dir: Path, tmp_path: Path
+) -> None:
+    paths = sorted(toolkit_dir.glob("*.md"))
+    for n, path in enumerate(paths[:5]):
+        change_card(path, f"Geändert {n}: Abbruchprobe.")
+    paths[5].unlink()
+    add_cards(toolkit_dir, N_CARDS, 3, words=WORDS)
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(KILL_POINTS), str(toolkit_dir), str(index_dir)],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT * 2,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    killed = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert killed and all(code == 9 for code in killed.values()), killed  # each point was hit
+
+    toolkit = load_toolkit(toolkit_dir)
+    changes = update(toolkit, index_dir)  # the one good run
+    assert changes.total == N_CARDS - 1 + 3
+    clean = tmp_path / "clean"
+    build(toolkit, clean)
+    assert file_kinds(index_dir) == file_kinds(clean)
+    assert len(generations(index_dir)) == 1
+    generation = current_generation(index_dir)
+    assert generation is not None
+    assert orphan_segment_files(generation) == []
+    assert len(list(generation.glob("_MAIN_*.toc"))) == 1
+    found = browse(index_dir)
+    assert len(found) == len(set(found)) == N_CARDS - 1 + 3
+
+
+# ---- churn -------------------------------------------------------------------------------------
+
+
+def segment_bytes(index_dir: Path) -> int:
+    """Bytes of the Whoosh segments and their side files (what changes with every update)."""
+    return sum(p.stat().st_size for p in index_dir.glob("gen-*/MAIN_*") if p.is_file())
+
+
+def folder_bytes(index_dir: Path) -> int:
+    return sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
+
+
+def test_a_burst_of_updates_keeps_the_index_within_1_5_times_a_clean_build(
+    toolkit_dir: Path, index_dir: Path, tmp_path: Path
+) -> None:
+    """Every card changed or removed, and as many added as removed, in four index runs."""
+    paths = sorted(toolkit_dir.glob("*.md"))
+    rounds, per_round = 4, N_CARDS // 4
+    for r in range(rounds):
+        first, *others = paths[r * per_round : (r + 1) * per_round]
+        for path in others:
+            change_card(path, f"Runde {r}: Nachtrag zur Nachbarschaftshilfe.")
+        first.unlink()
+        add_cards(toolkit_dir, N_CARDS + r, 1, words=WORDS)
+        changes = update(load_toolkit(toolkit_dir), index_dir)
+        assert changes.count == per_round + 1
+    clean = tmp_path / "clean"
+    build(load_toolkit(toolkit_dir), clean)
+    assert segment_bytes(index_dir) <= 1.5 * segment_bytes(clean)
+    assert folder_bytes(index_dir) <= 1.5 * folder_bytes(clean)
+    generation = current_generation(index_dir)
+    assert generation is not None and orphan_segment_files(generation) == []
+    found = browse(index_dir)
+    assert len(found) == len(set(found)) == N_CARDS

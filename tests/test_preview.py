@@ -69,3 +69,26 @@ def test_broken_card_shows_its_errors_on_its_page(preview: tuple[FlaskClient, Pa
 def test_without_dev_mode_broken_cards_are_a_plain_404(client: FlaskClient) -> None:
     # the fixture toolkit has an invalid card; outside the preview it simply does not exist
     assert client.get(f"/werkzeuge/{BROKEN_CARD_SLUG}").status_code == 404
+
+
+def test_a_reload_after_an_edit_parses_only_the_edited_card(
+    preview: tuple[FlaskClient, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zwk_kb import toolkit as module
+
+    client, folder = preview
+    client.get("/")  # the preview's first check
+    parsed: list[str] = []
+    real = module.check_card_file
+
+    def check_card_file(path: Path, *args: object, **kwargs: object) -> object:
+        parsed.append(path.name)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "check_card_file", check_card_file)
+    card = FIXTURE_CARDS["sprachcafe"]
+    write_card(folder, "sprachcafe", dict(card["meta"], title="Sprachcafé am Abend"), card["body"])
+    assert "Sprachcafé am Abend" in reload(client, "/werkzeuge/sprachcafe")
+    assert parsed == ["sprachcafe.md"]
+    assert "Sprachcafé am Abend" in reload(client, "/werkzeuge/sprachcafe")
+    assert parsed == ["sprachcafe.md"]  # nothing changed since: nothing parsed again

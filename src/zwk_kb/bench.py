@@ -22,6 +22,11 @@ What is measured, and how:
   parsed query, ``groupedby`` counts of 4 facets, 10 body highlights, one reused searcher).
 - load: 4 client processes against the production server for a bounded time: requests/s, p99,
   RSS of its largest process; the same load on waitress (one process, the Windows server).
+- commands as a user runs them (each a new process): ``zwk-kb index`` after one changed card,
+  ``zwk-kb search --toolkit`` with nothing changed, ``serve --dev`` from saving an edited card
+  until the search finds it.
+- churn (at 1,000 cards): 1,000 changed + 100 deleted + 100 added cards in 10 index runs, then
+  the index folder's size against a clean build of the same cards.
 """
 
 from __future__ import annotations
@@ -538,6 +543,147 @@ def changed_toolkits(work_cards: Path, toolkit: Toolkit, n: int) -> tuple[Toolki
     return one, marker, replace(toolkit, cards=tuple(many))
 
 
+# ---- incremental index runs and churn ----------------------------------------------------------
+
+CHURN_SIZE = 1_000
+CHURN_ROUNDS = 10
+"""The burst at 1,000 cards: 1,000 changed + 100 deleted + 100 added cards in 10 index runs."""
+
+
+def _command(*args: str, timeout: float = 900) -> tuple[float, str]:
+    """Wall time and output of one ``zwk-kb`` command in a new process: what a user waits."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "zwk_kb", *args], capture_output=True, text=True, timeout=timeout
+    )
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"zwk-kb {args[0]} fehlgeschlagen: {proc.stderr[-2000:]}")
+    return seconds, proc.stdout
+
+
+def dev_preview_seconds(folder: Path, index_dir: Path, path: Path, marker: str) -> float | None:
+    """``zwk-kb serve --dev``: seconds from saving an edited card until the search finds it."""
+    port = _free_port()
+    where = ["--toolkit", str(folder), "--index", str(index_dir), "--host", "127.0.0.1"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zwk_kb", "serve", "--dev", *where, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                Client(port).get("/healthz")
+                break
+            except (OSError, RuntimeError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("Vorschau-Server startet nicht") from None
+                time.sleep(0.2)
+        client = Client(port)
+        client.get("/?q=Dorfladen")  # running and checked once, as a contributor has it
+        generate.change_card(path, f"Neu ist die {marker}.")
+        started = time.perf_counter()
+        while time.perf_counter() - started < 30:
+            client.conn.request("GET", "/api/search?" + urlencode({"q": marker}))
+            found = json.loads(client.conn.getresponse().read())
+            if any(r["slug"] == path.stem for r in found["results"]):
+                return time.perf_counter() - started
+            time.sleep(0.05)
+        return None
+    finally:
+        stop_server(proc)
+
+
+def incremental_rows(n: int, folder: Path, index_dir: Path) -> list[Row]:
+    """The commands as a user runs them, each a new process: ``zwk-kb index`` after one changed
+    card, ``zwk-kb search --toolkit`` with nothing changed, and the ``serve --dev`` preview."""
+    where = ["--toolkit", str(folder), "--index", str(index_dir)]
+    _log("zwk-kb index / search / serve --dev nach einzelnen Änderungen")
+    first, _ = _command("index", *where)  # the index was built from the cards' first folder
+    paths = sorted(folder.glob("*.md"))
+    marker = f"Dateiprobe{n}x"
+    generate.change_card(paths[len(paths) // 2], f"Neu ist die {marker}.")
+    one, output = _command("index", *where)
+    assert "1 geändert" in output, output
+    search, output = _command("search", *where, marker)
+    assert paths[len(paths) // 2].stem in output, output
+    preview = dev_preview_seconds(folder, index_dir, paths[len(paths) // 3], f"Vorschau{n}x")
+    return [
+        Row(n, "zwk-kb index: erster Lauf über einen anderen Ordner", first, "s"),
+        Row(
+            n,
+            "zwk-kb index nach 1 geänderten Karte (Befehl)",
+            one,
+            "s",
+            "≤ 2 s",
+            _check(n, one, 2.0),
+        ),
+        Row(
+            n,
+            "zwk-kb search --toolkit, nichts geändert (Befehl)",
+            search,
+            "s",
+            "≤ 1 s",
+            _check(n, search, 1.0),
+        ),
+        Row(
+            n,
+            "serve --dev: geänderte Karte suchbar nach",
+            preview,
+            "s",
+            "≤ 2 s",
+            _check(n, preview, 2.0),
+            note="(ab Speichern der Datei)",
+        ),
+    ]
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def churn_rows(workdir: Path, source: Path, n: int) -> list[Row]:
+    """Index size after a burst of changes, against a clean build of the same cards."""
+    from zwk_kb.index import build, known_files, update
+    from zwk_kb.toolkit import load_toolkit
+
+    _log(f"Änderungsschub: {CHURN_ROUNDS} Index-Läufe")
+    folder, index_dir, clean = (workdir / f"churn-{kind}-{n}" for kind in ("cards", "ix", "clean"))
+    for target in (folder, index_dir, clean):
+        shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, folder)
+    build(load_toolkit(folder), index_dir)
+    per_round = max(1, n // CHURN_ROUNDS)
+    started = time.perf_counter()
+    for r in range(CHURN_ROUNDS):  # per run: 100 changed, 10 deleted, 10 added
+        paths = sorted(folder.glob("*.md"))
+        changed = paths[(r * per_round) % len(paths) :][:per_round]
+        for path in changed:
+            generate.change_card(path, f"Schub {r}: Nachtrag zur Nachbarschaftshilfe.")
+        for path in [p for p in paths if p not in changed][: per_round // 10]:
+            path.unlink()
+        generate.add_cards(folder, n + r * (per_round // 10), per_round // 10)
+        update(load_toolkit(folder, known=known_files(index_dir)), index_dir)
+    seconds = time.perf_counter() - started
+    build(load_toolkit(folder), clean)
+    size, clean_size = _folder_bytes(index_dir), _folder_bytes(clean)
+    ratio = size / clean_size
+    return [
+        Row(
+            n,
+            "Index-Größe nach Änderungsschub / Neuaufbau",
+            round(ratio, 2),
+            "×",
+            "≤ 1,5× (1.000)",
+            ratio <= 1.5,
+            note=f"({size / 1e6:.1f} MB / {clean_size / 1e6:.1f} MB; "
+            f"{CHURN_ROUNDS} Läufe in {seconds:.0f} s)",
+        )
+    ]
+
+
 # ---- one size ----------------------------------------------------------------------------------
 
 
@@ -671,6 +817,9 @@ def bench_size(workdir: Path, n: int) -> list[Row]:
     finally:
         stop_server(server)
     rows += _waitress_load_rows(n, work_cards, product_dir)
+    rows += incremental_rows(n, work_cards, product_dir)
+    if n == CHURN_SIZE:
+        rows += churn_rows(workdir, folder, n)
 
     # cold start
     _log("Kaltstart")

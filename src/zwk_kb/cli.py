@@ -17,7 +17,7 @@ from zwk_kb import __version__
 from zwk_kb.config import SERVERS, Settings, choose_server
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.facets import FACETS
-from zwk_kb.index import SearcherPool, build, is_stale, update
+from zwk_kb.index import SearcherPool, build, is_stale, known_files, update
 from zwk_kb.model import Toolkit
 from zwk_kb.present import api_search, search_page
 from zwk_kb.query import request_from_options
@@ -95,10 +95,11 @@ def index_toolkit(
 ) -> tuple[Toolkit, Any]:
     """Load the toolkit and update (or rebuild) the index; progress bars for big toolkits on a
     terminal (never in CI or when the output goes to a file): 10,000 cards take a while."""
+    known = None if full else known_files(settings.index)  # read only files that changed
     with ProgressBar("Karten lesen") as reading:
-        toolkit = load_toolkit(settings.toolkit, progress=reading)
+        toolkit = load_toolkit(settings.toolkit, progress=reading, known=known)
     run = functools.partial(build if full else update, lock_timeout=lock_timeout)
-    total = len(toolkit.cards)
+    total = len(toolkit.cards)  # the cards to write at most
     if not progress_wanted(total):
         return toolkit, run(toolkit, settings.index)
     with ProgressBar("Indexiere Karten") as indexing:
@@ -173,7 +174,7 @@ def search_command(
     """Karten suchen (leere Suche + Filter = stöbern)."""
     settings = _settings(toolkit=toolkit, index=index_dir)
     try:
-        if toolkit is not None or is_stale(settings.toolkit, settings.index):
+        if is_stale(settings.toolkit, settings.index):  # compares file metadata only
             index_toolkit(settings)
         pool = SearcherPool(settings.index)
         from zwk_kb.index import current_generation, read_meta

@@ -6,10 +6,13 @@ Layout of the index folder::
     gen-<time>-<pid>/  one complete Whoosh index each; besides the newest only the previous one
                        is kept (readers may still have it open), half-built ones are removed
     write.lock         held (flock / msvcrt lock) by the one process that writes
-    write.owner        who holds the lock: pid, command, since when (for the "busy" message)
+    write.owner        who holds the lock: pid, command, since when (for the "busy" message);
+                       removed when the lock is released
 
 Inside each generation: the Whoosh files, ``meta.json`` (fingerprint of vocabulary and analysis
-code, card count, format), ``stamps.json`` (slug -> content hash, for incremental updates),
+code, card count, format), ``stamps.json`` (slug -> content hash, and per card file its size,
+time stamp, inode, content hash and what reading it found: the next run reads only files whose
+metadata changed),
 ``collections.json`` and what a fresh server would otherwise compute on its first search
 (``words.marshal``, ``synonyms.pickle``, ``lexicon.marshal``: each checked before it is
 used).
@@ -23,7 +26,9 @@ Guarantees (each has a test in ``tests/test_lifecycle.py``):
 - One writer at a time; a second one waits up to ``lock_timeout`` seconds, then ``IndexBusy``
   names the holding process.
 - ``kill -9``, a full disk (``ENOSPC``/``EFBIG``) or a read-only folder leave the previous index
-  serving; the next run removes what a crashed run left behind, without manual steps.
+  serving; the next run removes what a crashed run left behind (half-built generations,
+  segments no table of contents names, temporary files), without manual steps: afterwards the
+  folder holds the same kinds of files as after a clean build.
 - An index run that finds no valid card never replaces an index that has cards.
 - ``SearcherPool`` opens a new searcher after every commit or switch (never ``refresh()``:
   whoosh-reloaded 2.7.5 then returns a replaced document twice).
@@ -40,12 +45,13 @@ import logging
 import multiprocessing
 import os
 import pickle
+import re
 import shutil
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,7 +86,7 @@ from zwk_kb.postings_pool import segment_writer
 from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, card_words
 
 if TYPE_CHECKING:  # annotations only: a reader (the web app) never imports the card model
-    from zwk_kb.model import Card, Toolkit, Vocabulary
+    from zwk_kb.model import Card, FileTable, Toolkit, Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +101,15 @@ LOCK_FILE = "write.lock"
 OWNER_FILE = "write.owner"
 GENERATION_PREFIX = "gen-"
 FORMAT_VERSION = 2
+STAMPS_FORMAT = 2
 KEEP_GENERATIONS = 2
 """The current generation and the one before it (servers may still read it for a moment)."""
 PARALLEL_MIN_CARDS = 800
 """From this many cards a full build writes segments in parallel processes (one per core, ≤ 2)."""
 MAX_PROCS = 2
+WASTE_FRACTION = 0.25
+"""An update rewrites a segment once this share of its documents is deleted (replaced or
+removed cards): the index then stays within about 1.3 times a clean build."""
 WRITER_LIMIT_MB = 384
 """Megabytes of postings a writer process keeps in memory before it spills them to disk: about
 6,500 generated cards, so each of the two processes of a 10,000-card build (1.7 million
@@ -292,7 +302,12 @@ def write_lock(index_dir: Path, timeout: float = 30.0) -> Iterator[None]:
         }
         with contextlib.suppress(OSError):
             (index_dir / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
-        yield
+        try:
+            yield
+        finally:
+            # removed while the lock is still held: a waiting writer writes its own after this
+            with contextlib.suppress(OSError):
+                (index_dir / OWNER_FILE).unlink()
     finally:
         handle.close()
 
@@ -325,6 +340,7 @@ def _build_locked(
     procs: int | None = None,
     allow_empty: bool = False,
 ) -> Changes:
+    toolkit = _complete(toolkit)
     previous = current_generation(index_dir)
     if not toolkit.cards and not allow_empty and previous is not None:
         old_count = read_meta(previous).get("cards", 0)
@@ -351,7 +367,7 @@ def _build_locked(
         _write_words(generation, schema, tag)
         write_synonyms(generation, toolkit.vocabulary.synonyms)
         _write_lexicon(generation)
-        _write_stamps(generation, toolkit.cards)
+        _write_stamps(generation, toolkit)
         _write_meta(generation, toolkit, count, previous=previous.name if previous else "")
         _switch(index_dir, name)
     except BaseException as exc:
@@ -540,18 +556,93 @@ def _verify(generation: Path, cards: Sequence[Card]) -> int:
     return count
 
 
-def _write_stamps(generation: Path, cards: Sequence[Card]) -> None:
-    _atomic_write(generation / STAMPS_FILE, json.dumps({c.slug: c.stamp for c in cards}))
+def _stamps_data(toolkit: Toolkit) -> dict[str, Any]:
+    """What ``stamps.json`` holds: slug -> content hash of each indexed card, and the loader's
+    table of card files (metadata and outcome of each), so the next run reads only files whose
+    metadata changed. An entry whose hash is not the indexed one is left out (its file is then
+    read again): the table never claims a content the index does not have."""
+    stamps = toolkit.stamps
+    data: dict[str, Any] = {"format": STAMPS_FORMAT, "cards": stamps, "files": None}
+    if toolkit.files is not None:
+        from zwk_kb.toolkit import table_to_data  # card loading: index runs only
+
+        files = tuple(
+            entry
+            for entry in toolkit.files.files
+            if not (entry.slug in stamps and stamps[entry.slug] != entry.stamp)
+        )
+        data["files"] = table_to_data(replace(toolkit.files, files=files))
+    return data
 
 
-def _read_stamps(generation: Path) -> dict[str, str] | None:
+def _write_stamps(generation: Path, toolkit: Toolkit) -> None:
+    _atomic_write(generation / STAMPS_FILE, json.dumps(_stamps_data(toolkit)))
+
+
+def _read_stamps_data(generation: Path) -> dict[str, Any] | None:
+    path = generation / STAMPS_FILE
     try:
-        data = json.loads((generation / STAMPS_FILE).read_text(encoding="utf-8"))
+        st = path.stat()
+        cached = _STAMPS_CACHE.get(str(path))
+        signature = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict):
         return None
-    return {str(k): str(v) for k, v in data.items()}
+    if data.get("format") != STAMPS_FORMAT or not isinstance(data.get("cards"), dict):
+        data = {"format": STAMPS_FORMAT, "cards": data, "files": None}  # slug -> hash only
+    _STAMPS_CACHE.clear()  # one generation at a time: a dev server checks it every second
+    _STAMPS_CACHE[str(path)] = (signature, data)
+    return data
+
+
+_STAMPS_CACHE: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+
+def _read_stamps(generation: Path) -> dict[str, str] | None:
+    data = _read_stamps_data(generation)
+    if data is None:
+        return None
+    return {str(k): str(v) for k, v in data["cards"].items()}
+
+
+def known_files(index_dir: Path) -> FileTable | None:
+    """The table of card files the current generation was written from (for an incremental
+    :func:`~zwk_kb.toolkit.load_toolkit`); None when there is none or the index would be
+    rebuilt anyway (written by other analysis code)."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None
+    fingerprint = str(read_meta(generation).get("fingerprint", ""))
+    if not fingerprint.endswith(f"-{code_fingerprint()}"):
+        return None
+    data = _read_stamps_data(generation)
+    if data is None or not isinstance(data.get("files"), dict):
+        return None
+    if _TABLE_CACHE and _TABLE_CACHE[0] is data:  # the same file as at the last call
+        return _TABLE_CACHE[1]
+    from zwk_kb.toolkit import table_from_data  # card loading: index runs only
+
+    table = table_from_data(data["files"])
+    _TABLE_CACHE[:] = [data, table]
+    return table
+
+
+_TABLE_CACHE: list[Any] = []
+
+
+def _complete(toolkit: Toolkit) -> Toolkit:
+    """The toolkit with every card parsed (a rebuild needs them all): an incremental load is
+    read again in full."""
+    if toolkit.complete or not toolkit.directory:
+        return toolkit
+    from zwk_kb.toolkit import load_toolkit  # card loading: index runs only
+
+    log.info("Alle Karten werden gelesen (der Index wird neu aufgebaut).")
+    return load_toolkit(toolkit.directory)
 
 
 def _seed_words(generation: Path, schema: Schema, tag: str) -> None:
@@ -698,7 +789,7 @@ def _write_meta(generation: Path, toolkit: Toolkit, count: int, previous: str = 
     if toolkit.directory:  # collections travel with the index: the web app reads only the index
         from zwk_kb.collections import collections_json  # YAML parsing: index runs only
 
-        text = collections_json(toolkit.directory, toolkit.by_slug())
+        text = collections_json(toolkit.directory, toolkit.stamps.keys())
         _atomic_write(generation / COLLECTIONS_FILE, text)
     _atomic_write(generation / META_FILE, json.dumps(meta))
 
@@ -757,6 +848,7 @@ def remove_stale_generations(index_dir: Path) -> list[str]:
     removed = []
     for generation in _generations(index_dir):
         if generation.name in keep:
+            removed += [f"{generation.name}/{name}" for name in _remove_debris(generation)]
             continue
         if current is None and (generation / META_FILE).exists():
             continue  # CURRENT itself is lost: keep complete generations, never guess
@@ -768,6 +860,48 @@ def remove_stale_generations(index_dir: Path) -> list[str]:
     if removed:
         log.info("Reste abgebrochener Index-Läufe entfernt: %s", ", ".join(removed))
     return removed
+
+
+_TOC_NAME = re.compile(r"_MAIN_([0-9]+)\.toc(\..+)?$")
+_SEGMENT_FILE = re.compile(r"(MAIN_[0-9a-z]+)\.")
+
+
+def _remove_debris(generation: Path) -> list[str]:
+    """Remove what killed runs left in a complete generation: Whoosh's files of segments its
+    table of contents does not name (written before the kill) and older or half-written tables
+    of contents, the writer's temporary folder, and our half-written files (``.<name>.*.tmp``).
+
+    Call only while holding the write lock: a running writer's files look just like these.
+    """
+    try:
+        ix = windex.open_dir(str(generation))
+        try:
+            latest = ix.latest_generation()
+            live = {segment.segment_id() for segment in ix._segments()}
+        finally:
+            ix.close()
+        names = [p.name for p in generation.iterdir()]
+    except Exception:  # an unreadable generation is never touched here
+        return []
+    debris = []
+    for name in names:
+        toc = _TOC_NAME.match(name)
+        segment = _SEGMENT_FILE.match(name)
+        if (
+            (toc and (toc.group(2) or int(toc.group(1)) != latest))
+            or (segment and segment.group(1) not in live)
+            or (name.startswith(".") and name.endswith(".tmp"))
+            or name == "MAIN.tmp"
+        ):
+            debris.append(name)
+    for name in debris:
+        path = generation / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    return debris
 
 
 def _remove_old_generations(index_dir: Path, keep: str) -> None:
@@ -833,7 +967,7 @@ def pending_changes(toolkit: Toolkit, index_dir: Path) -> Changes | None:
     indexed = _read_stamps(generation)
     if indexed is None:
         return None
-    wanted = {card.slug: card.stamp for card in toolkit.cards}
+    wanted = toolkit.stamps
     return Changes(
         added=tuple(s for s in wanted if s not in indexed),
         changed=tuple(s for s in wanted if s in indexed and indexed[s] != wanted[s]),
@@ -874,9 +1008,18 @@ def _apply_changes(
     progress: Progress | None,
     procs: int | None,
 ) -> Changes:
-    wanted = {card.slug: card for card in toolkit.cards}
+    wanted = toolkit.stamps
     added = tuple(s for s in wanted if s not in indexed)
-    changed = tuple(s for s in wanted if s in indexed and indexed[s] != wanted[s].stamp)
+    changed = tuple(s for s in wanted if s in indexed and indexed[s] != wanted[s])
+    cards = {card.slug: card for card in toolkit.cards}
+    if any(slug not in cards for slug in added + changed):
+        # an unchanged file whose card is not indexed as it is (e.g. an alias conflict
+        # elsewhere was resolved): read everything
+        toolkit = _complete(toolkit)
+        wanted = toolkit.stamps
+        added = tuple(s for s in wanted if s not in indexed)
+        changed = tuple(s for s in wanted if s in indexed and indexed[s] != wanted[s])
+        cards = {card.slug: card for card in toolkit.cards}
     removed = tuple(s for s in indexed if s not in wanted)
     if not wanted and indexed:
         raise ZwkKbError(
@@ -896,12 +1039,13 @@ def _apply_changes(
             tag = index_fingerprint(toolkit.vocabulary)
             _seed_words(generation, ix.schema, tag)
             with segment_writer(ix, timeout=5.0, **WRITER_OPTIONS) as writer:
+                writer.mergetype = _merge_policy
                 for slug in removed:
                     writer.delete_by_term(SLUG, slug)
                 for n, slug in enumerate(added + changed, 1):
                     # update_document, not add_document: a stale stamps.json (crash between
                     # commit and its rewrite) then costs a re-index, never a duplicate
-                    doc = _document(wanted[slug], toolkit.vocabulary, speller, dictionary)
+                    doc = _document(cards[slug], toolkit.vocabulary, speller, dictionary)
                     writer.update_document(**doc)
                     if progress is not None:
                         progress(n)
@@ -919,12 +1063,14 @@ def _apply_changes(
                     len(wanted),
                 )
                 return _build_locked(toolkit, index_dir, progress, procs)
-            _write_stamps(generation, toolkit.cards)
+            _write_stamps(generation, toolkit)
             _write_meta(generation, toolkit, len(wanted))
         else:
-            # rewritten without changes too: its time stamp says "checked against the cards";
-            # on a read-only index (built by CI, served as is) that is not possible and not needed
+            # collections may have changed, and touched files get their new metadata; on a
+            # read-only index (built by CI, served as is) that is not possible and not needed
             try:
+                if _read_stamps_data(generation) != _stamps_data(toolkit):
+                    _write_stamps(generation, toolkit)
                 _write_meta(generation, toolkit, len(wanted))
             except OSError as exc:
                 log.warning("Suchindex ist aktuell, aber nicht beschreibbar (%s).", exc.strerror)
@@ -933,24 +1079,41 @@ def _apply_changes(
     return Changes(added, changed, removed, rebuilt=False, total=len(wanted))
 
 
+def _merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
+    """Whoosh's ``MERGE_SMALL``, and first every segment whose deleted documents are
+    ``WASTE_FRACTION`` of it or more is written anew without them (one whose documents are all
+    deleted is simply dropped). Whoosh only marks replaced and removed cards as deleted; without
+    this, a burst of changes left the old segments at full size (1,000 changed + 100 removed +
+    100 added cards at 1,000: 2-3 times a clean build). With it no segment wastes more than a
+    quarter of its size. Whoosh removes the files of merged segments (side files included)."""
+    from whoosh.reading import SegmentReader
+    from whoosh.writing import MERGE_SMALL
+
+    kept = []
+    for segment in segments:
+        total, deleted = segment.doc_count_all(), segment.deleted_count()
+        if not total or deleted < WASTE_FRACTION * total:
+            kept.append(segment)
+        elif deleted < total:
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            try:
+                writer.add_reader(reader)
+            finally:
+                reader.close()
+    return MERGE_SMALL(writer, kept)
+
+
 def is_stale(toolkit_dir: Path, index_dir: Path) -> bool:
-    """Whether any file of the toolkit is newer than the current generation (or there is none)."""
-    generation = current_generation(index_dir)
-    if generation is None:
+    """Whether an index run would find anything to do: no index, other analysis code, or any
+    card, vocabulary or collection file added, removed or with other metadata (size, time
+    stamp, inode) than the current generation recorded. Only metadata is compared, no file is
+    read: a touched but unchanged file makes the index stale once (the run then records it)."""
+    known = known_files(index_dir)
+    if known is None:
         return True
-    try:
-        built = (generation / META_FILE).stat().st_mtime
-    except OSError:
-        return True
-    try:
-        newest = max((p.stat().st_mtime for p in toolkit_dir.iterdir()), default=0)
-        newest = max(newest, toolkit_dir.stat().st_mtime)
-        collections = toolkit_dir / "_collections"
-        if collections.is_dir():  # collections are written into the index too
-            newest = max(newest, *(p.stat().st_mtime for p in collections.iterdir()), 0)
-    except OSError:
-        return True
-    return newest > built
+    from zwk_kb.toolkit import table_is_current  # card loading: index runs only
+
+    return not table_is_current(toolkit_dir, known)
 
 
 # ---- readers --------------------------------------------------------------------------------

@@ -121,13 +121,66 @@ class Card:
 
 
 @dataclass(frozen=True, slots=True)
+class CardFile:
+    """What an index run remembers of one card file: its metadata (to see that it is unchanged
+    without reading it), its content hash (to see that a touched file is unchanged) and what
+    reading it found (so an unchanged file need not be parsed again)."""
+
+    name: str
+    size: int
+    mtime_ns: int
+    """-1 when the file was written just before it was read: its next change may keep the same
+    time stamp, so it is compared by content next time."""
+    inode: int
+    stamp: str
+    slug: str = ""
+    """The card's slug when the file is a valid card, else ""."""
+    aliases: tuple[tuple[str, int, int], ...] = ()
+    problems: tuple[Problem, ...] = ()
+    images: tuple[tuple[str, bool], ...] = ()
+    """Local image files the card shows, each with whether it existed (its validity depends on
+    them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileTable:
+    """Every card file of a folder as a load saw it, plus the other files the index depends on
+    (vocabulary, collections), and ``key``: what the outcomes depend on besides each file
+    (loader code, vocabulary, folder). A table with another key is not used."""
+
+    key: str
+    files: tuple[CardFile, ...] = ()
+    inputs: tuple[tuple[str, int, int, int], ...] = ()
+    """(name, size, mtime_ns, inode) of the vocabulary and each collection file."""
+
+
+@dataclass(frozen=True, slots=True)
 class Toolkit:
-    """All cards of a folder that passed validation, plus every problem found on the way."""
+    """All cards of a folder that passed validation, plus every problem found on the way.
+
+    An incremental load (``load_toolkit(known=...)``) parses only files that changed since the
+    index run that recorded ``known``: ``cards`` then holds the parsed ones and ``unparsed``
+    the (slug, content hash) of the other valid cards.
+    """
 
     cards: tuple[Card, ...]
     vocabulary: Vocabulary
     problems: tuple[Problem, ...] = ()
     directory: str = ""
+    files: FileTable | None = None
+    unparsed: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether ``cards`` holds every valid card."""
+        return not self.unparsed
+
+    @property
+    def stamps(self) -> dict[str, str]:
+        """slug -> content hash of every valid card, parsed or not."""
+        found = {card.slug: card.stamp for card in self.cards}
+        found.update(self.unparsed)
+        return found
 
     @property
     def errors(self) -> tuple[Problem, ...]:

@@ -7,16 +7,30 @@ check share ``check_card_file`` and ``alias_conflicts``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
+import os
+import stat
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from zwk_kb.cards import MAX_CARD_BYTES, VOCABULARY_FILE, ParsedCard, parse_card
+from zwk_kb.cards import MAX_CARD_BYTES, VOCABULARY_FILE, ParsedCard, content_stamp, parse_card
 from zwk_kb.errors import ToolkitError
 from zwk_kb.markdown import IMAGE_SUFFIXES
-from zwk_kb.model import SEVERITY_WARNING, Card, Problem, Toolkit, Vocabulary
+from zwk_kb.model import (
+    SEVERITY_WARNING,
+    Card,
+    CardFile,
+    FileTable,
+    Problem,
+    Toolkit,
+    Vocabulary,
+)
 from zwk_kb.vocabulary import parse_vocabulary
 from zwk_kb.yamlnodes import clean_for_message
 
@@ -264,41 +278,295 @@ def own_slug_aliases(path: Path, parsed: ParsedCard) -> list[Problem]:
     ]
 
 
+LOADER_MODULES = (
+    "toolkit",
+    "cards",
+    "fields",
+    "yamlnodes",
+    "vocabulary",
+    "markdown",
+    "model",
+    "facets",
+    "errors",
+    "textfold",
+)
+"""Source files that decide what reading a card file finds: a remembered outcome is used only
+with the same code."""
+RACY_NS = 2_000_000_000
+"""A file written this shortly before it was read is remembered without its time stamp: a
+second change within the file system's time resolution could keep size and time (the
+"racy clean" case of git), so such a file is compared by content on the next load."""
+TABLE_FORMAT = 1
+
+
+@cache
+def loader_fingerprint() -> str:
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for name in LOADER_MODULES:
+        try:
+            digest.update((package / f"{name}.py").read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return digest.hexdigest()[:24]
+
+
+def _table_key(directory: Path) -> str:
+    """What every remembered outcome depends on besides its own file."""
+    try:
+        vocabulary = content_stamp((directory / VOCABULARY_FILE).read_bytes())
+    except OSError:
+        vocabulary = "-"
+    return f"{TABLE_FORMAT}:{loader_fingerprint()}:{vocabulary}:{directory}"
+
+
+def _input_stamps(directory: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """Metadata of the other files an index depends on: the vocabulary and the collections."""
+    from zwk_kb.collections import collection_paths  # only where collections matter
+
+    found = []
+    for path in [directory / VOCABULARY_FILE, *collection_paths(directory)]:
+        try:
+            st = path.lstat()
+        except OSError:
+            continue
+        found.append((str(path.relative_to(directory)), st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(found)
+
+
+def _card_stats(directory: Path) -> list[tuple[str, os.stat_result]]:
+    """Card files directly in the folder with their ``lstat``, sorted by name (the same files as
+    :func:`iter_card_paths`, one system call each)."""
+    found = []
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if not is_card_name(entry.name):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
+                found.append((entry.name, st))
+    found.sort(key=lambda item: item[0])
+    return found
+
+
+def _same_metadata(known: CardFile, st: os.stat_result) -> bool:
+    return (known.size, known.mtime_ns, known.inode) == (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _images_unchanged(known: CardFile) -> bool:
+    return all(Path(path).is_file() == existed for path, existed in known.images)
+
+
+def _file_hash(path: Path) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            return content_stamp(handle.read(MAX_CARD_BYTES + 1))
+    except OSError:
+        return None
+
+
+def _image_states(
+    parsed: ParsedCard, card_dir: Path, toolkit_dir: Path
+) -> tuple[tuple[str, bool], ...]:
+    """The local image files a card's validity depends on, and whether each exists now."""
+    root = toolkit_dir.resolve()
+    states = []
+    for image in parsed.images:
+        parts = urlsplit(image.src)
+        relative = unquote(parts.path)
+        if parts.scheme or parts.netloc or not relative or relative.startswith("/"):
+            continue
+        target = (card_dir / relative).resolve()
+        if target.is_relative_to(root):
+            states.append((str(target), target.is_file()))
+    return tuple(states)
+
+
+def _remembered(known: FileTable | None, directory: Path) -> dict[str, CardFile]:
+    if known is None or known.key != _table_key(directory):
+        return {}
+    return {entry.name: entry for entry in known.files}
+
+
+def table_is_current(directory: Path | str, known: FileTable | None) -> bool:
+    """Whether every file the table describes is unchanged by its metadata (no file read),
+    no card file was added or removed, and vocabulary and collections are unchanged."""
+    directory = Path(directory)
+    remembered = _remembered(known, directory)
+    if not remembered or known is None:
+        return False
+    try:
+        if _input_stamps(directory) != known.inputs:
+            return False
+        stats = _card_stats(directory)
+    except OSError:
+        return False
+    if len(stats) != len(remembered):
+        return False
+    for name, st in stats:
+        entry = remembered.get(name)
+        if entry is None or not _images_unchanged(entry):
+            return False
+        if _same_metadata(entry, st):
+            continue
+        racy = entry.mtime_ns == -1 and (entry.size, entry.inode) == (st.st_size, st.st_ino)
+        if not racy or _file_hash(directory / name) != entry.stamp:
+            return False
+    return True
+
+
 def load_toolkit(
-    directory: Path | str, *, progress: Callable[[int, int], None] | None = None
+    directory: Path | str,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    known: FileTable | None = None,
 ) -> Toolkit:
     """Every valid card of the folder; broken cards are skipped and reported, never fatal.
 
-    ``progress(done, total)`` hears how many of the ``total`` card files are read: first with
-    ``done == 0``, then after each file. Reading 10,000 cards takes seconds, and a command line
-    wants to show that it is working; the callback decides what to show (or nothing).
+    ``known`` (the table an index run recorded) makes the load incremental: a file whose size,
+    time stamp and inode are unchanged is not read; one whose metadata changed is read and
+    hashed, and parsed only if its content changed. The outcome of the other files (validity,
+    problems, aliases) is taken from the table; their cards are listed in ``unparsed``.
+
+    ``progress(done, total)`` hears how many of the ``total`` card files to parse are done:
+    first with ``done == 0``, then after each file. Reading 10,000 cards takes seconds, and a
+    command line wants to show that it is working; the callback decides what to show.
     """
     directory = Path(directory)
     if not directory.is_dir():
         raise ToolkitError(f"Den Ordner {directory} mit den Werkzeug-Karten gibt es nicht.")
+    key = _table_key(directory)
+    inputs = _input_stamps(directory)
     vocabulary, problems = load_vocabulary(directory)
-    paths = list(iter_card_paths(directory))
+    remembered = _remembered(known, directory)
+    started = time.time_ns()
+    stats = _card_stats(directory)
+    outcome: dict[str, CardFile] = {}
+    to_parse: list[tuple[str, os.stat_result]] = []
+    for name, st in stats:
+        entry = remembered.get(name)
+        if entry is not None and _images_unchanged(entry):
+            if _same_metadata(entry, st):
+                outcome[name] = entry
+                continue
+            if _file_hash(directory / name) == entry.stamp:  # touched, not changed
+                outcome[name] = _with_metadata(entry, st, started)
+                continue
+        to_parse.append((name, st))
     if progress is not None:
-        progress(0, len(paths))
-    entries: list[tuple[Path, ParsedCard]] = []
-    for done, path in enumerate(paths, 1):
-        entries.append((path, check_card_file(path, directory, vocabulary)))
+        progress(0, len(to_parse))
+    parsed_cards: dict[str, ParsedCard] = {}
+    for done, (name, st) in enumerate(to_parse, 1):
+        path = directory / name
+        parsed = check_card_file(path, directory, vocabulary)
+        parsed_cards[name] = parsed
+        stamp = parsed.card.stamp if parsed.card is not None else (_file_hash(path) or "")
+        outcome[name] = _with_metadata(
+            CardFile(
+                name,
+                0,
+                0,
+                0,
+                stamp,
+                parsed.card.slug if parsed.card is not None else "",
+                parsed.aliases,
+                parsed.problems,
+                _image_states(parsed, directory, directory),
+            ),
+            st,
+            started,
+        )
         if progress is not None:
-            progress(done, len(paths))
-    for path, parsed in entries:
-        problems.extend(parsed.problems)
+            progress(done, len(to_parse))
+    entries: list[tuple[Path, ParsedCard]] = []
+    for name, _ in stats:
+        entry = outcome[name]
+        path = directory / name
+        parsed = parsed_cards.get(name) or ParsedCard(None, entry.problems, entry.aliases)
+        entries.append((path, parsed))
+        problems.extend(entry.problems)
         problems.extend(own_slug_aliases(path, parsed))
     dropped: set[str] = set()
     for conflict in alias_conflicts(entries):
         # The card that refers to a taken name is skipped; the other one stays on the site.
         problems.append(conflict.problems()[0])
         dropped.add(conflict.owner)
-    cards: list[Card] = [
-        parsed.card
-        for path, parsed in entries
-        if parsed.card is not None and str(path) not in dropped
-    ]
+    cards: list[Card] = []
+    unparsed: list[tuple[str, str]] = []
+    for name, _ in stats:
+        entry = outcome[name]
+        if not entry.slug or str(directory / name) in dropped:
+            continue
+        parsed_card = parsed_cards.get(name)
+        if parsed_card is not None and parsed_card.card is not None:
+            cards.append(parsed_card.card)
+        else:
+            unparsed.append((entry.slug, entry.stamp))
     for problem in problems:
         if problem.is_error:
             log.warning("Karte übersprungen: %s", problem.format())
-    return Toolkit(tuple(cards), vocabulary, tuple(problems), str(directory))
+    table = FileTable(key, tuple(outcome[name] for name, _ in stats), inputs)
+    return Toolkit(
+        tuple(cards), vocabulary, tuple(problems), str(directory), table, tuple(unparsed)
+    )
+
+
+def _with_metadata(entry: CardFile, st: os.stat_result, started: int) -> CardFile:
+    """The entry with the file's current metadata; a file written just before it was read is
+    remembered without its time stamp (see ``RACY_NS``)."""
+    mtime = st.st_mtime_ns if st.st_mtime_ns < started - RACY_NS else -1
+    return dataclasses.replace(entry, size=st.st_size, mtime_ns=mtime, inode=st.st_ino)
+
+
+def table_to_data(table: FileTable) -> dict[str, Any]:
+    """The table as JSON-ready data (stored by the index run in its generation)."""
+    return {
+        "key": table.key,
+        "inputs": [list(item) for item in table.inputs],
+        "files": [
+            [
+                e.name,
+                e.size,
+                e.mtime_ns,
+                e.inode,
+                e.stamp,
+                e.slug,
+                [list(a) for a in e.aliases],
+                [[p.path, p.line, p.column, p.field, p.message, p.severity] for p in e.problems],
+                [list(i) for i in e.images],
+            ]
+            for e in table.files
+        ],
+    }
+
+
+def table_from_data(data: Any) -> FileTable | None:
+    """The table stored by :func:`table_to_data`; None for anything else (never trusted)."""
+    try:
+        files = tuple(
+            CardFile(
+                str(name),
+                int(size),
+                int(mtime),
+                int(inode),
+                str(stamp),
+                str(slug),
+                tuple((str(a), int(line), int(col)) for a, line, col in aliases),
+                tuple(
+                    Problem(str(path), int(line), int(col), str(field), str(msg), str(sev))
+                    for path, line, col, field, msg, sev in problems
+                ),
+                tuple((str(path), bool(existed)) for path, existed in images),
+            )
+            for name, size, mtime, inode, stamp, slug, aliases, problems, images in data["files"]
+        )
+        inputs = tuple(
+            (str(name), int(size), int(mtime), int(inode))
+            for name, size, mtime, inode in data["inputs"]
+        )
+        return FileTable(str(data["key"]), files, inputs)
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -52,7 +52,7 @@ class AppState:
         if self.settings.dev:
             # card parsing (YAML, Markdown) only in dev mode: a server that only reads the
             # index starts without it
-            from zwk_kb.index import is_stale, update
+            from zwk_kb.index import is_stale, known_files, update
             from zwk_kb.toolkit import load_toolkit
 
             now = time.monotonic()
@@ -61,7 +61,9 @@ class AppState:
                     first = self.last_check == 0.0
                     self.last_check = now
                     if first or is_stale(self.settings.toolkit, self.settings.index):
-                        toolkit = load_toolkit(self.settings.toolkit)
+                        # only files whose metadata changed are read and parsed
+                        known = known_files(self.settings.index)
+                        toolkit = load_toolkit(self.settings.toolkit, known=known)
                         update(toolkit, self.settings.index)
                         self.problems_by_path = {}
                         for p in toolkit.errors:
