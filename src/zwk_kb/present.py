@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from zwk_kb.facets import FACETS, FACETS_BY_NAME
+from zwk_kb.facets import EXAMPLE, FACETS, FACETS_BY_NAME
 from zwk_kb.query import SearchRequest
 from zwk_kb.search import SearchResult
 
@@ -50,6 +50,7 @@ def hit_dict(hit: Any) -> dict[str, Any]:
         "state": card.get("state", []),
         "tool_type": card.get("tool_type", ""),
         "status": card.get("status", ""),
+        "is_example": not card.get("sources"),
         "published": card["published"],
         "updated": card.get("updated"),
         "score": hit.score,
@@ -253,6 +254,8 @@ def card_page(
             for r in related
         ],
         "show_toc": len(card.get("headings", [])) >= 4,
+        "is_example": not card.get("sources"),
+        "examples_url": filter_url("source", EXAMPLE),
         **share_links(card["slug"], repository_url),
     }
 
@@ -279,6 +282,8 @@ def api_card(page: dict[str, Any]) -> dict[str, Any]:
         "license",
         "contact",
         "links",
+        "sources",
+        "is_example",
         "aliases",
         "reused_by",
         "html",
