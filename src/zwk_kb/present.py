@@ -188,6 +188,7 @@ def api_search(page: dict[str, Any]) -> dict[str, Any]:
                 "topics",
                 "communes",
                 "challenges",
+                "is_example",
                 "score",
                 "snippet_html",
                 "reasons",
