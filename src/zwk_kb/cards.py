@@ -290,6 +290,11 @@ EFFORT_VALUES = CARD_FIELDS_BY_KEY["effort"].choices
 DEFAULT_LICENSE: str = CARD_SCHEMA["properties"]["license"]["default"]
 
 
+def is_example_hint(problem: Problem) -> bool:
+    """Whether ``problem`` is the hint that a card without sources is shown as an example."""
+    return problem.field == "sources" and not problem.is_error
+
+
 def _present(node: yaml.Node) -> bool:
     """Whether a value was given (an empty ``key:`` or ``key: ~`` counts as not given)."""
     if isinstance(node, yaml.ScalarNode):

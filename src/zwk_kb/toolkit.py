@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from zwk_kb.cards import MAX_CARD_BYTES, VOCABULARY_FILE, ParsedCard, parse_card
+from zwk_kb.cards import (
+    MAX_CARD_BYTES,
+    VOCABULARY_FILE,
+    ParsedCard,
+    is_example_hint,
+    parse_card,
+)
 from zwk_kb.errors import ToolkitError
 from zwk_kb.markdown import IMAGE_SUFFIXES
 from zwk_kb.model import SEVERITY_WARNING, Card, Problem, Toolkit, Vocabulary
@@ -132,9 +138,10 @@ def check_card_file(
     image_problems = _check_images(parsed, path.parent, toolkit_dir, display)
     if not image_problems:
         return parsed
-    all_problems = (*parsed.problems, *image_problems)
     card = parsed.card if not any(p.is_error for p in image_problems) else None
-    return dataclasses.replace(parsed, card=card, problems=all_problems)
+    # a card that is not shown is no example card either: its missing-source hint goes
+    kept = parsed.problems if card else tuple(p for p in parsed.problems if not is_example_hint(p))
+    return dataclasses.replace(parsed, card=card, problems=(*kept, *image_problems))
 
 
 def _check_images(
