@@ -6,6 +6,8 @@ toolkit, from the card files themselves.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from urllib.parse import quote
@@ -145,3 +147,18 @@ def test_bundled_sources_are_web_addresses_and_cover_the_model_tools(
         for source in card.sources:
             assert re.fullmatch(r"https?://[^\s/]+\.[^\s/]+/?\S*", source.url), card.slug
             assert source.title.strip(), card.slug
+
+
+def test_exports_carry_the_sources(client: FlaskClient) -> None:
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/export.csv").get_data(as_text=True).lstrip("\ufeff")),
+            delimiter=";",
+        )
+    )
+    by_slug = {r["Kurzname"]: r["Quellen"] for r in rows}
+    assert by_slug["sprachcafe"] == "http://example.org/sprachcafe"
+    assert all(by_slug[slug] == "" for slug in EXAMPLES)
+    data = json.loads(client.get("/export.json").get_data(as_text=True))
+    sources = {r["slug"]: r["sources"] for r in data["results"]}
+    assert sources == {s: FIXTURE_CARDS[s]["meta"].get("sources", []) for s in FIXTURE_CARDS}
