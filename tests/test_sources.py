@@ -162,3 +162,13 @@ def test_exports_carry_the_sources(client: FlaskClient) -> None:
     data = json.loads(client.get("/export.json").get_data(as_text=True))
     sources = {r["slug"]: r["sources"] for r in data["results"]}
     assert sources == {s: FIXTURE_CARDS[s]["meta"].get("sources", []) for s in FIXTURE_CARDS}
+
+
+def test_challenge_page_marks_example_cards(client: FlaskClient) -> None:
+    challenge = FIXTURE_CARDS["sprachcafe"]["meta"]["challenges"][0]
+    html = client.get("/herausforderungen?challenge=" + quote(challenge)).get_data(as_text=True)
+    hits = re.findall(r'<li class="hit">.*?</li>', html, re.S)
+    assert any(BADGE in hit for hit in hits) and not all(BADGE in hit for hit in hits)
+    for hit in hits:
+        slug = re.search(r'href="/werkzeuge/([a-z0-9-]+)"', hit).group(1)  # type: ignore[union-attr]
+        assert (BADGE in hit) is (slug in EXAMPLES), slug

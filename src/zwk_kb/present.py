@@ -413,6 +413,7 @@ def challenge_page(
             "profile_reasons": reasons,
             "origin": _origin(card),
             "contact": card.get("contact"),
+            "is_example": not card.get("sources"),
             "reused_by_linked": [
                 {"value": v, "url": filter_url("communes", v)} for v in card.get("reused_by", [])
             ],
