@@ -31,11 +31,8 @@ def _api(client: FlaskClient, query: str) -> dict:
     return json.loads(response.get_data(as_text=True))
 
 
-def test_fixture_has_both_kinds() -> None:
-    assert SOURCED and EXAMPLES
-
-
 def test_api_filters_on_the_source_facet(client: FlaskClient) -> None:
+    assert SOURCED and EXAMPLES  # the fixture has both kinds
     examples = _api(client, "quelle=Beispielkarte")
     assert {r["slug"] for r in examples["results"]} == EXAMPLES
     assert all(r["is_example"] for r in examples["results"])
