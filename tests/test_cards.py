@@ -234,7 +234,12 @@ def test_schema_rejects_what_the_check_rejects() -> None:
     base = yaml.safe_load(_front().split("---\n")[1])
     base["published"] = "2024-01-01"
     assert list(validator.iter_errors(base)) == []
+    sourced = {**base, "sources": [{"title": "Werkzeugkoffer", "url": "https://example.org/w"}]}
+    assert list(validator.iter_errors(sourced)) == []
     for key, value in [
+        ("sources", [{"title": "x", "url": "javascript:alert(1)"}]),
+        ("sources", [{"url": "https://example.org/ohne-titel"}]),
+        ("sources", "https://example.org/kein-eintrag"),
         ("title", "x" * 121),
         ("status", "fertig"),
         ("published", "01.02.2024"),
