@@ -155,6 +155,9 @@ FIXTURE_CARDS: dict[str, dict[str, Any]] = {
             "effort": "gering",
             "tool_type": "Methode",
             "published": dt.date(2024, 2, 29),
+            "sources": [
+                {"title": "Sprachcafé im Werkzeugkoffer", "url": "http://example.org/sprachcafe"}
+            ],
         },
         "body": "## Worum geht es?\n\nSprache lernt man am besten im Gespräch.\n\n"
         "## So funktioniert es\n\nEhrenamtliche moderieren die Tische.\n",
@@ -170,6 +173,9 @@ FIXTURE_CARDS: dict[str, dict[str, Any]] = {
             "effort": "gering",
             "published": dt.date(2022, 8, 8),
             "links": [{"title": "Mehr dazu", "url": "https://example.org/mitfahrbank"}],
+            "sources": [
+                {"title": "<script>alert(3)</script>Quelle", "url": "https://example.org/q?a=1&b=2"}
+            ],
         },
         "body": "## Worum geht es?\n\n<script>alert('xss')</script>\n\n"
         'Klicken Sie [hier](javascript:alert(1)) oder <b onclick="x()">fett</b>.\n\n'

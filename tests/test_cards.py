@@ -109,6 +109,7 @@ def test_schema_keys_are_exactly_the_card_fields() -> None:
         "updated",
         "contact",
         "links",
+        "sources",
         "aliases",
         "license",
         "tool_type",
@@ -233,7 +234,12 @@ def test_schema_rejects_what_the_check_rejects() -> None:
     base = yaml.safe_load(_front().split("---\n")[1])
     base["published"] = "2024-01-01"
     assert list(validator.iter_errors(base)) == []
+    sourced = {**base, "sources": [{"title": "Werkzeugkoffer", "url": "https://example.org/w"}]}
+    assert list(validator.iter_errors(sourced)) == []
     for key, value in [
+        ("sources", [{"title": "x", "url": "javascript:alert(1)"}]),
+        ("sources", [{"url": "https://example.org/ohne-titel"}]),
+        ("sources", "https://example.org/kein-eintrag"),
         ("title", "x" * 121),
         ("status", "fertig"),
         ("published", "01.02.2024"),
@@ -255,7 +261,8 @@ def test_template_is_a_valid_card(vocabulary: Vocabulary) -> None:
     bundled, _ = load_vocabulary(ROOT / "toolkit")
     text = (ROOT / "toolkit" / "_template.md").read_text(encoding="utf-8")
     parsed = parse_card("vorlage", text, bundled)
-    assert parsed.problems == ()
+    # the template shows ``sources`` as a comment (no made-up source): the one hint says so
+    assert [(p.field, p.severity) for p in parsed.problems] == [("sources", "warning")]
     assert parsed.card is not None
     # every field of the contract is shown in the template (aliases as a comment)
     for rule in CARD_FIELDS:

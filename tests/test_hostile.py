@@ -64,6 +64,12 @@ PASSING = {
 }
 
 GERMAN = re.compile(r"\b(die|der|das|ist|nicht|bitte|sind|eine?|wird)\b", re.I)
+NO_SOURCE = (
+    "Die Karte nennt keine Quelle (sources). Die Website zeigt sie deshalb als Beispielkarte. Ist "
+    "das Werkzeug irgendwo öffentlich beschrieben, zum Beispiel auf der Seite des Modellprojekts "
+    "oder der Kommune? Dann bitte unter „sources:“ einen Eintrag „- title: …“ mit „url: https://…“ "
+    "ergänzen."
+)
 HTML_WARNING = (
     "sieht aus wie HTML. HTML wird auf der Website nicht ausgeführt, sondern als Text angezeigt. "
     "Bitte nur Text verwenden."
@@ -142,6 +148,7 @@ EXACT: dict[str, list[tuple[int, int, str, str]]] = {
             "(„bom“ in "
             "{toolkit}/alias-steals-slug.md:10:11). Dort bitte löschen.",
         ),
+        (2, 1, "warning", NO_SOURCE),
     ],
     "crlf.md": [
         (
@@ -182,7 +189,10 @@ EXACT: dict[str, list[tuple[int, int, str, str]]] = {
             "eine Zeile nur mit „---“ einfügen.",
         ),
     ],
-    "xss-title.md": [(2, 8, "warning", f"Titel: „<script>“ {HTML_WARNING}")],
+    "xss-title.md": [
+        (2, 1, "warning", NO_SOURCE),
+        (2, 8, "warning", f"Titel: „<script>“ {HTML_WARNING}"),
+    ],
     "xss-link-url.md": [
         (
             12,

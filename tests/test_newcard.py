@@ -88,6 +88,10 @@ def test_non_interactive_card_passes_the_check(toolkit: Path) -> None:
         "Verein",
         "--contact-email",
         "bus@example.org",
+        "--source-url",
+        "https://www.dessau.example.org/buergerbus",
+        "--source-title",
+        "Bürgerbus auf der Seite der Stadt",
     )
     assert code == 0, out
     path = toolkit / "buergerbus-nachbarn-fahren.md"
@@ -118,7 +122,18 @@ def test_card_without_contact_passes_with_a_warning(toolkit: Path) -> None:
     assert code == 0
     report = check_paths([toolkit / "leerstand.md"])
     assert report.errors == []
-    assert [p.field for p in report.warnings] == ["contact"]
+    assert [p.field for p in report.warnings] == ["contact", "sources"]
+
+
+def test_a_source_needs_a_title_and_a_valid_address(toolkit: Path) -> None:
+    base = ["--toolkit", str(toolkit), "--title", "Leerstand", "--summary", "Kurz."]
+    base += ["--topic", "1", "--commune", "Barleben", "--challenge", "2"]
+    code, out = invoke(*base, "--source-url", "https://example.org/leerstand")
+    assert code == 2 and "Zur Adresse der Quelle gehört ein Titel." in out
+    code, out = invoke(*base, "--source-url", "javascript:alert(1)", "--source-title", "X")
+    assert code == 1
+    assert "Quelle 1 (url): Erwartet wird eine Internetadresse" in out
+    assert list(toolkit.glob("*.md")) == []
 
 
 def test_refuses_to_overwrite(toolkit: Path) -> None:
@@ -236,6 +251,8 @@ def test_interactive_prompts_offer_the_vocabulary(toolkit: Path) -> None:
                 "2",
                 "Dorfladen eG",
                 "laden@example.org",
+                "https://www.barleben.example.org/dorfladen",
+                "Der Dorfladen auf der Seite der Gemeinde",
             ]
         )
         + "\n"
@@ -253,3 +270,7 @@ def test_interactive_prompts_offer_the_vocabulary(toolkit: Path) -> None:
     assert 'topics:\n  - "Wohnen"\n  - "Mobilität"\n' in text
     assert 'challenges:\n  - "Fachkräftemangel"\n' in text
     assert 'contact:\n  name: "Dorfladen eG"\n  email: "laden@example.org"\n' in text
+    assert (
+        'sources:\n  - title: "Der Dorfladen auf der Seite der Gemeinde"\n'
+        '    url: "https://www.barleben.example.org/dorfladen"\n'
+    ) in text

@@ -158,7 +158,8 @@ def test_long_cards_get_a_table_of_contents(bundled_client: FlaskClient) -> None
     assert 'aria-labelledby="toc-heading"' in html
     assert '<a href="#so-funktioniert-es">So funktioniert es</a>' in html
     assert '<h2 id="so-funktioniert-es">' in html
-    assert "Nachgemacht in" in html and 'href="/?commune=Schm%C3%B6lln"' in html
+    reused = html_of(bundled_client, "/werkzeuge/buergerbus-verein")
+    assert "Nachgemacht in" in reused and 'href="/?commune=Vogelsbergkreis"' in reused
 
 
 # ---- challenges and communes like mine ---------------------------------------------------------

@@ -22,7 +22,8 @@ communes:
 def card_text(title: str = "Karte", extra: str = "", body: str = "") -> str:
     return (
         f"---\ntitle: {title}\nsummary: Kurz.\ntopics: [Wohnen]\ncommunes: [Barleben]\n"
-        f"challenges: [Leerstand]\npublished: 2024-01-01\ncontact: {{name: Team}}\n{extra}---\n\n"
+        f"challenges: [Leerstand]\npublished: 2024-01-01\ncontact: {{name: Team}}\n{extra}"
+        "sources: [{title: Werkzeugkoffer, url: 'https://example.org/werkzeugkoffer'}]\n---\n\n"
         f"## Eins\n\nText.\n\n## Zwei\n\nText.\n{body}"
     )
 
@@ -124,7 +125,7 @@ def test_images_must_exist_inside_the_toolkit(folder: Path) -> None:
     assert [c.slug for c in toolkit.cards] == ["gut"]
     by_file = {Path(p.path).name: (p.line, p.column, p.message) for p in toolkit.errors}
     assert by_file["fehlt.md"] == (
-        19,
+        20,  # one line below the sources line of card_text
         12,
         "Das Bild „bilder/Bus.png“ gibt es nicht. Bitte die Datei hochladen oder den Namen prüfen "
         "(Groß-/Kleinschreibung zählt).",

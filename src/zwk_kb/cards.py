@@ -194,20 +194,23 @@ def _contact_check(spec: Mapping[str, Any]) -> Callable[[yaml.Node], Contact]:
     return check
 
 
-def _links_check(spec: Mapping[str, Any]) -> Callable[[yaml.Node], tuple[Link, ...]]:
+def _links_check(
+    spec: Mapping[str, Any], item: str = "Link", items: str = "Links"
+) -> Callable[[yaml.Node], tuple[Link, ...]]:
+    """A list of ``{title, url}`` (``links`` and ``sources`` share the schema's ``link``)."""
     item_spec = spec["items"]
 
     def check(node: yaml.Node) -> tuple[Link, ...]:
         if not isinstance(node, yaml.SequenceNode):
             raise FieldError(
-                "Erwartet wird eine Liste von Links; jeder Eintrag beginnt mit „- title: …“ und "
+                f"Erwartet wird eine Liste von {items}; jeder Eintrag beginnt mit „- title: …“ und "
                 "hat darunter „url: https://…“.",
                 node,
             )
         errors: list[FieldError] = []
         links: list[Link] = []
-        for n, item in enumerate(node.value, 1):
-            values = _record(item_spec, f"Link {n}", item, errors)
+        for n, entry in enumerate(node.value, 1):
+            values = _record(item_spec, f"{item} {n}", entry, errors)
             if values is not None:
                 links.append(Link(title=values.get("title") or values["url"], url=values["url"]))
         if errors:
@@ -244,6 +247,8 @@ def _rule(key: str, raw_spec: Mapping[str, Any], required: bool) -> FieldRule:
         return FieldRule(key, required, label, _static(_contact_check(spec)))
     if "array" in types and items.get("type") == "object" and key == "links":
         return FieldRule(key, required, label, _static(_links_check(spec)))
+    if "array" in types and items.get("type") == "object" and key == "sources":
+        return FieldRule(key, required, label, _static(_links_check(spec, "Quelle", "Quellen")))
     if "object" in types or items.get("type") == "object":
         raise ValueError(f"card schema: no model object for property {key!r}")
     if "array" in types:
@@ -285,6 +290,11 @@ LIST_KEYS = frozenset(
 STATUS_VALUES = CARD_FIELDS_BY_KEY["status"].choices
 EFFORT_VALUES = CARD_FIELDS_BY_KEY["effort"].choices
 DEFAULT_LICENSE: str = CARD_SCHEMA["properties"]["license"]["default"]
+
+
+def is_example_hint(problem: Problem) -> bool:
+    """Whether ``problem`` is the hint that a card without sources is shown as an example."""
+    return problem.field == "sources" and not problem.is_error
 
 
 def _present(node: yaml.Node) -> bool:
@@ -578,6 +588,16 @@ def _validate_fields(
             "können.",
             "contact",
             line=report.offset + 1,
+            warning=True,
+        )
+    if "sources" not in values and not report.has_errors:  # shown as an example: say why
+        report.at_node(
+            seen.get("sources"),
+            "Die Karte nennt keine Quelle (sources). Die Website zeigt sie deshalb als "
+            "Beispielkarte. Ist das Werkzeug irgendwo öffentlich beschrieben, zum Beispiel auf "
+            "der Seite des Modellprojekts oder der Kommune? Dann bitte unter „sources:“ einen "
+            "Eintrag „- title: …“ mit „url: https://…“ ergänzen.",
+            "sources",
             warning=True,
         )
     for key, node in value_nodes.items():

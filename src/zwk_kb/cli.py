@@ -511,6 +511,10 @@ def _ask_choices(
 )
 @click.option("--contact-name", default=None, help="Kontakt: Name einer Person oder Stelle")
 @click.option("--contact-email", default=None, help="Kontakt: E-Mail-Adresse")
+@click.option(
+    "--source-url", default=None, help="Quelle: Adresse einer Seite, die das Werkzeug beschreibt"
+)
+@click.option("--source-title", default=None, help="Quelle: Titel dieser Seite")
 def new_command(
     toolkit: Path | None,
     title: str | None,
@@ -520,6 +524,8 @@ def new_command(
     challenges: tuple[str, ...],
     contact_name: str | None,
     contact_email: str | None,
+    source_url: str | None,
+    source_title: str | None,
 ) -> None:
     """Eine neue Karte anlegen: fragt Titel, Themen, Kommunen und Herausforderungen ab."""
     from zwk_kb.newcard import CardDraft, card_path, write_card
@@ -563,6 +569,19 @@ def new_command(
         contact_email = click.prompt(
             "Kontakt: E-Mail (leer = später)", default="", show_default=False
         ).strip()
+    if interactive and source_url is None:
+        source_url = click.prompt(
+            "Quelle: Adresse einer Seite, die das Werkzeug beschreibt (leer = keine, dann ist "
+            "die Karte eine Beispielkarte)",
+            default="",
+            show_default=False,
+        ).strip()
+    if source_url and not source_title:
+        if not interactive:
+            raise click.BadParameter(
+                "Zur Adresse der Quelle gehört ein Titel.", param_hint="--source-title"
+            )
+        source_title = click.prompt("Quelle: Titel der Seite").strip()
     draft = CardDraft(
         title=title,
         summary=summary,
@@ -571,6 +590,8 @@ def new_command(
         challenges=tuple(picked_challenges),
         contact_name=contact_name or "",
         contact_email=contact_email or "",
+        source_title=source_title or "",
+        source_url=source_url or "",
     )
     try:
         path = write_card(settings.toolkit, draft)

@@ -22,7 +22,7 @@ from zwk_kb.textfold import fold
 if TYPE_CHECKING:  # annotations only: searching needs no card model
     from zwk_kb.model import Card, Vocabulary
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Bump whenever the schema, the analysis or the document mapping changes: existing indexes are
 then rebuilt instead of updated incrementally with a mismatching analyzer."""
 
@@ -185,6 +185,7 @@ def card_data(
         "license": card.license,
         "contact": contact,
         "links": [{"title": link.title, "url": link.url} for link in card.links],
+        "sources": [{"title": link.title, "url": link.url} for link in card.sources],
         "aliases": list(card.aliases),
         "reused_by": list(card.reused_by),
         "source_path": card.source_path,
@@ -200,7 +201,9 @@ def card_to_document(card: Card, vocabulary: Vocabulary) -> dict[str, Any]:
     values = facet_values(card, vocabulary)
     rendered = render(card.body)
     body = rendered.text[:MAX_BODY_CHARS]
-    facet_words = [v for name, vs in values.items() if name not in {"status", "effort"} for v in vs]
+    # status, effort and source describe the card, not the tool: filters only, not search words
+    unsearched = {"status", "effort", "source"}
+    facet_words = [v for name, vs in values.items() if name not in unsearched for v in vs]
     facet_text = " . ".join(facet_words)
     doc: dict[str, Any] = {
         SLUG: card.slug,

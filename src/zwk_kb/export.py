@@ -38,6 +38,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Veröffentlicht", "published"),
     ("Aktualisiert", "updated"),
     ("Kontakt", "contact"),
+    ("Quellen", "sources"),
     ("Lizenz", "license"),
     ("Kurzname", "slug"),
 )
@@ -62,6 +63,7 @@ JSON_KEYS = (
     "updated",
     "contact",
     "links",
+    "sources",
     "license",
 )
 
@@ -80,6 +82,8 @@ def _cell(card: Mapping[str, Any], key: str) -> str:
         return ", ".join(
             str(value[k]) for k in ("name", "organisation", "email", "phone") if value.get(k)
         )
+    if key == "sources":  # the addresses; an empty cell is an example card
+        return ", ".join(str(s.get("url", "")) for s in value if isinstance(s, Mapping))
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)

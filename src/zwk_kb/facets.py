@@ -45,6 +45,15 @@ def _single(attr: str) -> Callable[[Card, Vocabulary], tuple[str, ...]]:
     return values
 
 
+SOURCED = "mit Quelle"
+EXAMPLE = "Beispielkarte"
+"""The two values of the ``source`` facet: a card names its sources, or it is an example."""
+
+
+def _source(card: Card, vocabulary: Vocabulary) -> tuple[str, ...]:
+    return (EXAMPLE,) if card.is_example else (SOURCED,)
+
+
 FACETS: tuple[Facet, ...] = (
     Facet("topics", "topic", "Thema", lambda c, v: c.topics),
     Facet("challenges", "challenge", "Herausforderung", lambda c, v: c.challenges),
@@ -55,6 +64,7 @@ FACETS: tuple[Facet, ...] = (
     Facet("tool_type", "tool_type", "Art des Werkzeugs", _single("tool_type")),
     Facet("status", "status", "Stand", _single("status")),
     Facet("effort", "effort", "Aufwand", _single("effort")),
+    Facet("source", "quelle", "Quelle", _source),
 )
 
 FACETS_BY_NAME: dict[str, Facet] = {f.name: f for f in FACETS}

@@ -105,6 +105,8 @@ class Card:
     updated: dt.date | None = None
     contact: Contact | None = None
     links: tuple[Link, ...] = ()
+    sources: tuple[Link, ...] = ()
+    """Where the tool is publicly described; a card without sources is an illustrative example."""
     aliases: tuple[str, ...] = ()
     license: str = "CC-BY-4.0"
     tool_type: str = ""
@@ -114,6 +116,11 @@ class Card:
     """Path of the card file as given to the loader (for messages and edit links)."""
     stamp: str = ""
     """Content hash of the file; the index compares it to find changed cards."""
+
+    @property
+    def is_example(self) -> bool:
+        """No source names the tool: the card is an illustrative example (Beispielkarte)."""
+        return not self.sources
 
     @property
     def last_changed(self) -> dt.date:

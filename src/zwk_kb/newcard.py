@@ -102,6 +102,9 @@ class CardDraft:
     published: dt.date = field(default_factory=dt.date.today)
     contact_name: str = ""
     contact_email: str = ""
+    source_title: str = ""
+    source_url: str = ""
+    """Where the tool is publicly described; without it the card is shown as an example."""
 
 
 def _q(value: str) -> str:
@@ -130,6 +133,12 @@ def render_card(draft: CardDraft) -> str:
             lines.append(f"  name: {_q(draft.contact_name)}")
         if draft.contact_email:
             lines.append(f"  email: {_q(draft.contact_email)}")
+    if draft.source_title or draft.source_url:
+        lines += [
+            "sources:",
+            f"  - title: {_q(draft.source_title)}",
+            f"    url: {_q(draft.source_url)}",
+        ]
     lines += [
         "---",
         "",

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from zwk_kb.facets import FACETS, FACETS_BY_NAME
+from zwk_kb.facets import EXAMPLE, FACETS, FACETS_BY_NAME
 from zwk_kb.query import SORTS, SearchRequest
 from zwk_kb.search import SearchResult
 from zwk_kb.selection import MAX_TOOLS, Selection, clean_title
@@ -69,6 +69,7 @@ def hit_dict(hit: Any) -> dict[str, Any]:
         "state": card.get("state", []),
         "tool_type": card.get("tool_type", ""),
         "status": card.get("status", ""),
+        "is_example": not card.get("sources"),
         "published": card["published"],
         "updated": card.get("updated"),
         "score": hit.score,
@@ -235,6 +236,7 @@ def api_search(page: dict[str, Any]) -> dict[str, Any]:
                 "topics",
                 "communes",
                 "challenges",
+                "is_example",
                 "score",
                 "snippet_html",
                 "reasons",
@@ -303,6 +305,8 @@ def card_page(
         "show_toc": len(card.get("headings", [])) >= 4,
         "select_url": Selection((card["slug"],)).url(),
         "pptx_url": card_url(card["slug"]) + "/folien.pptx",
+        "is_example": not card.get("sources"),
+        "examples_url": filter_url("source", EXAMPLE),
         **share_links(card["slug"], repository_url),
     }
 
@@ -329,6 +333,8 @@ def api_card(page: dict[str, Any]) -> dict[str, Any]:
         "license",
         "contact",
         "links",
+        "sources",
+        "is_example",
         "aliases",
         "reused_by",
         "html",
@@ -458,6 +464,7 @@ def challenge_page(
             "profile_reasons": reasons,
             "origin": _origin(card),
             "contact": card.get("contact"),
+            "is_example": not card.get("sources"),
             "reused_by_linked": [
                 {"value": v, "url": filter_url("communes", v)} for v in card.get("reused_by", [])
             ],

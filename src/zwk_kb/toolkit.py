@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from zwk_kb.cards import MAX_CARD_BYTES, VOCABULARY_FILE, ParsedCard, content_stamp, parse_card
+from zwk_kb.cards import (
+    MAX_CARD_BYTES,
+    VOCABULARY_FILE,
+    ParsedCard,
+    content_stamp,
+    is_example_hint,
+    parse_card,
+)
 from zwk_kb.errors import ToolkitError
 from zwk_kb.markdown import IMAGE_SUFFIXES
 from zwk_kb.model import (
@@ -146,9 +153,10 @@ def check_card_file(
     image_problems = _check_images(parsed, path.parent, toolkit_dir, display)
     if not image_problems:
         return parsed
-    all_problems = (*parsed.problems, *image_problems)
     card = parsed.card if not any(p.is_error for p in image_problems) else None
-    return dataclasses.replace(parsed, card=card, problems=all_problems)
+    # a card that is not shown is no example card either: its missing-source hint goes
+    kept = parsed.problems if card else tuple(p for p in parsed.problems if not is_example_hint(p))
+    return dataclasses.replace(parsed, card=card, problems=(*kept, *image_problems))
 
 
 def _check_images(
