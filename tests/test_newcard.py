@@ -96,7 +96,7 @@ def test_non_interactive_card_passes_the_check(toolkit: Path) -> None:
     assert report.problems == [] and report.files == 1
     text = path.read_text(encoding="utf-8")
     assert 'title: "Bürgerbus: Nachbarn fahren"' in text
-    assert '  - "Dessau-Roßlau"' in text  # the vocabulary's spelling
+    assert "  - Dessau-Roßlau\n" in text  # the vocabulary's spelling
     assert f"published: {dt.date.today().isoformat()}" in text
 
 
@@ -250,6 +250,6 @@ def test_interactive_prompts_offer_the_vocabulary(toolkit: Path) -> None:
     path = toolkit / "dorfladen-im-ortskern.md"
     assert check_paths([path]).problems == []
     text = path.read_text(encoding="utf-8")
-    assert 'topics:\n  - "Wohnen"\n  - "Mobilität"\n' in text
-    assert 'challenges:\n  - "Fachkräftemangel"\n' in text
-    assert 'contact:\n  name: "Dorfladen eG"\n  email: "laden@example.org"\n' in text
+    assert "topics:\n  - Wohnen\n  - Mobilität\n" in text
+    assert "challenges:\n  - Fachkräftemangel\n" in text
+    assert "contact:\n  name: Dorfladen eG\n  email: laden@example.org\n" in text
