@@ -46,6 +46,7 @@ NAV = (
     ("explore.overview", "Überblick", {"explore.overview"}),
 )
 FOOTER = (
+    ("contribute.start", "Mitmachen: Werkzeug vorschlagen"),
     ("explore.accessibility", "Barrierefreiheit"),
     ("explore.imprint", "Impressum"),
     ("explore.privacy", "Datenschutz"),
