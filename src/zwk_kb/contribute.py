@@ -77,6 +77,7 @@ SINGLE_FIELDS = frozenset(
         *COMMUNE_PROPOSAL,
         "original",
         "aktion",
+        *(f"order_{key}" for key, _ in CHOICE_FIELDS),
     }
 )
 MULTI_FIELDS = frozenset({*(key for key, _ in CHOICE_FIELDS), "link_title", "link_url"})
@@ -177,11 +178,14 @@ def parse_form(form: Mapping[str, Sequence[str]]) -> Submission:
     }
 
     def picked(key: str) -> tuple[str, ...]:
+        """The ticked values, in the card's own order where the form carries it (the boxes
+        are in vocabulary order), then the rest."""
         out: list[str] = []
         for value in many(key):
             if value.strip() and value not in out:
                 out.append(value)
-        return tuple(out)
+        order = _lines(one(f"order_{key}"))
+        return tuple(sorted(out, key=lambda v: order.index(v) if v in order else len(order)))
 
     def with_new(key: str, section: str) -> tuple[str, ...]:
         extra = [t for t in proposals.get(section, ()) if t not in picked(key)]
@@ -219,6 +223,33 @@ def parse_form(form: Mapping[str, Sequence[str]]) -> Submission:
     return Submission(values, proposals, commune, original, action)
 
 
+EXAMPLE = CardValues(
+    title="Bürgerbus: Nachbarn fahren Nachbarn",
+    summary="Ehrenamtliche fahren mit einem Kleinbus nach Fahrplan dorthin, wo kein Linienbus "
+    "mehr fährt.",
+    topics=("Bürgerschaftliches Engagement",),
+    communes=("Landkreis Uckermark",),
+    challenges=("Mobilität im ländlichen Raum",),
+    target_groups=("Ältere Menschen",),
+    status="erprobt",
+    effort="mittel",
+    tool_type="Praxisbeispiel",
+    published="2024-05-01",
+    contact=Contact(name="Koordinierungsstelle Bürgerbus", email="buergerbus@example.org"),
+    plain_summary="Im Dorf fährt kaum ein Bus. Darum fahren Menschen aus dem Dorf einen kleinen "
+    "Bus.",
+    sections=(
+        "Im Landkreis fahren viele Dörfer nur noch zweimal am Tag an. Ein Verein fährt deshalb "
+        "selbst.",
+        "1. Verein gründen\n2. Fahrzeug beschaffen\n3. Fahrplan mit dem Verkehrsbetrieb abstimmen",
+        "- Zehn bis fünfzehn Fahrerinnen und Fahrer\n- Ein Kleinbus mit acht Sitzen",
+        "Die Fahrgäste kommen gern wieder; die Fahrer brauchen feste Schichten.",
+        "- Früh mit dem Verkehrsbetrieb sprechen.",
+    ),
+)
+"""The example card of ``/mitmachen``, written as the form writes it."""
+
+
 def empty_values(today: dt.date) -> CardValues:
     """A new card's form: published today, the default licence, nothing else filled."""
     return CardValues(
@@ -251,20 +282,41 @@ def vocabulary_addition(sub: Submission, vocabulary: Vocabulary) -> str:
 
 
 def extended_vocabulary(vocabulary: Vocabulary, addition: str) -> tuple[Vocabulary, list[Problem]]:
-    """The vocabulary with the proposed terms, checked by the vocabulary's own rules."""
+    """The vocabulary with the proposed terms, checked by the vocabulary's own rules.
+
+    The addition alone lacks the sections every vocabulary must have; placeholders after it
+    fill them, and only what the addition itself says is taken (and reported)."""
     if not addition:
         return vocabulary, []
-    parsed = parse_vocabulary(addition, path=f"{TOOLKIT_DIR}/{VOCABULARY_FILE}")
+    present = {line.rstrip(":") for line in addition.split("\n") if line and line[0] != " "}
+    filler = [
+        *(f"{key}:\n  - Platzhalter" for key in ("topics", "challenges") if key not in present),
+        *(
+            ["communes:\n  Platzhalter: {state: x, cluster: x, kind: x}"]
+            if "communes" not in present
+            else []
+        ),
+    ]
+    probe = addition + "".join(f"{part}\n" for part in filler)
+    parsed = parse_vocabulary(probe, path=f"{TOOLKIT_DIR}/{VOCABULARY_FILE}")
+    last_line = addition.count("\n")
     extra = parsed.vocabulary
+
+    def terms(section: str) -> tuple[str, ...]:
+        return tuple(getattr(extra, section)) if section in present else ()
+
     merged = dataclasses.replace(
         vocabulary,
-        topics=(*vocabulary.topics, *extra.topics),
-        challenges=(*vocabulary.challenges, *extra.challenges),
-        target_groups=(*vocabulary.target_groups, *extra.target_groups),
-        tool_types=(*vocabulary.tool_types, *extra.tool_types),
-        communes={**vocabulary.communes, **extra.communes},
+        topics=(*vocabulary.topics, *terms("topics")),
+        challenges=(*vocabulary.challenges, *terms("challenges")),
+        target_groups=(*vocabulary.target_groups, *terms("target_groups")),
+        tool_types=(*vocabulary.tool_types, *terms("tool_types")),
+        communes={**vocabulary.communes, **(extra.communes if "communes" in present else {})},
     )
-    return merged, list(parsed.problems)
+    # what an empty vocabulary lacks is what the placeholders stand in for
+    lacking = {p.message for p in parse_vocabulary("{}").problems}
+    problems = [p for p in parsed.problems if p.line <= last_line and p.message not in lacking]
+    return merged, problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +393,45 @@ def _vocabulary_target(problem: Problem, addition: str) -> str:
     }.get(section, "f-new_topics")
 
 
+FORM_ORDER: tuple[str, ...] = (
+    "f-title",
+    "f-summary",
+    "f-plain_summary",
+    *(f"f-{name}" for name in SECTION_FIELDS),
+    "f-more",
+    "f-topics",
+    "f-new_topics",
+    "f-challenges",
+    "f-new_challenges",
+    "f-target_groups",
+    "f-new_target_groups",
+    "f-tool_type",
+    "f-new_tool_type",
+    "f-status",
+    "f-effort",
+    "f-communes",
+    *(f"f-{name}" for name in COMMUNE_PROPOSAL),
+    "f-reused_by",
+    "f-published",
+    "f-updated",
+    *(f"f-contact_{part}" for part in CONTACT_PARTS),
+    "f-link",
+    "f-license",
+    "f-aliases",
+)
+"""Form controls from top to bottom: the error summary lists problems in this order."""
+
+
+def _form_position(finding: Finding) -> tuple[int, int, int]:
+    target = finding.target
+    if target.startswith("f-link_"):
+        kind, _, row = target.rpartition("-")
+        row_number = int(row) if row.isdigit() else 0
+        return FORM_ORDER.index("f-link"), row_number, 0 if "title" in kind else 1
+    position = FORM_ORDER.index(target) if target in FORM_ORDER else len(FORM_ORDER)
+    return position, 0, 0
+
+
 def new_slug(title: str) -> tuple[str, str]:
     """(slug, '') for a title, or ('', why not) when it gives no file name."""
     try:
@@ -412,7 +503,7 @@ def check_submission(
     if toolkit_dir is not None and parsed.images:
         problems.extend(_check_images(parsed, toolkit_dir, toolkit_dir, path))
     findings.extend(Finding(p.message, _target(p, file), p.is_error) for p in problems)
-    findings = extra + findings
+    findings = sorted(extra + findings, key=_form_position)
     errors = tuple(f for f in findings if f.is_error)
     card = parsed.card if not errors else None
     return Checked(

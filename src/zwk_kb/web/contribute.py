@@ -159,15 +159,13 @@ def _form_page(
 
 @bp.get("/mitmachen")
 def start() -> Any:
+    from zwk_kb.cardfile import render_card_file
+    from zwk_kb.contribute import EXAMPLE
+
     settings = state().settings
-    example = None
-    toolkit = settings.toolkit
-    template = toolkit / "_template.md"
-    if template.is_file():
-        example = template.read_text(encoding="utf-8", errors="replace")
     return render_template(
         "contribute.html",
-        example=example,
+        example=render_card_file(EXAMPLE).text,
         contact_email=settings.contact_email,
         repository_url=settings.repository_url,
     )
@@ -220,11 +218,7 @@ def form() -> Any:
         return render_template("error.html", **body), 400
     if submission.original and state().engine.card(submission.original) is None:
         abort(400)
-    raw = {
-        key: values[0]
-        for key, values in submitted.items()
-        if key.startswith("new_") and values
-    }
+    raw = {key: values[0] for key, values in submitted.items() if key.startswith("new_") and values}
     if submission.action == "zeile":
         filled = [r for r in submission.values.links if r.title.strip() or r.url.strip()]
         return _form_page(
