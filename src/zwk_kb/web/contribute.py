@@ -11,6 +11,7 @@ the hand-in links lead only to the configured repository. Hence no CSRF token.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 # they are used: a server that only searches starts without them.
 
 bp = Blueprint("contribute", __name__)
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters, which HTML must not contain: typed ones come back as U+FFFD (visible,
+where the check reports them)."""
 FORM_ENDPOINT = "contribute.form"
 _vocabulary_cache: dict[str, Any] = {"key": None, "value": None}
 _vocabulary_lock = threading.Lock()
@@ -152,7 +156,7 @@ def _form_page(
         handin=handin,
         preview=preview,
     )
-    response = Response(body, status=status, mimetype="text/html")
+    response = Response(_CONTROL_RE.sub("\ufffd", body), status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
 
