@@ -62,6 +62,8 @@ PAGES: dict[str, str] = {
     "impressum": "/impressum",
     "datenschutz": "/datenschutz",
     "nicht-gefunden": "/werkzeuge/gibt-es-nicht",
+    "mitmachen": "/mitmachen",
+    "mitmachen-formular": "/mitmachen/neu",
 }
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 CSP_LISTENER = """

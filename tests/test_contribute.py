@@ -30,6 +30,7 @@ from zwk_kb.contribute import (
     handin_links,
     parse_form,
 )
+from zwk_kb.errors import ZwkKbError
 from zwk_kb.model import Toolkit
 from zwk_kb.toolkit import load_toolkit, load_vocabulary
 from zwk_kb.web import create_app
@@ -514,3 +515,9 @@ def test_other_routes_still_refuse_a_body(app: Flask) -> None:
     assert client.post("/", data={"title": "x"}).status_code == 405
     assert client.post("/mitmachen", data={"title": "x"}).status_code == 405
     assert client.post("/api/search", data="x" * 40_000).status_code in (405, 413)
+
+
+def test_an_unknown_forge_is_refused_at_start() -> None:
+    with pytest.raises(ZwkKbError, match="ZWK_KB_FORGE"):
+        Settings.from_env({"ZWK_KB_FORGE": "svn"})
+    assert Settings.from_env({"ZWK_KB_FORGE": "gitlab"}).forge == "gitlab"
