@@ -36,6 +36,8 @@ from zwk_kb.vocabulary import parse_vocabulary
 TOOLKIT_DIR = "toolkit"
 MAX_LINK_ROWS = 30
 """More link rows than this are refused (400): a card is not a link list."""
+MAX_CHOICES = 200
+"""More ticked values than this in one choice field are refused (400)."""
 MAX_PROPOSED_TERMS = 10
 """Proposed new terms per vocabulary field."""
 MAX_SINGLE_CHARS = 2_000
@@ -145,7 +147,7 @@ def parse_form(form: Mapping[str, Sequence[str]]) -> Submission:
         return list(form.get(name) or [])
 
     for key, _ in CHOICE_FIELDS:
-        if len(many(key)) > 200:
+        if len(many(key)) > MAX_CHOICES:
             raise FormRejected(f"Bei „{key}“ wurden zu viele Werte geschickt.")
     titles, urls = many("link_title"), many("link_url")
     if len(titles) != len(urls):
