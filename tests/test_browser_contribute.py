@@ -350,3 +350,35 @@ def test_the_form_keeps_the_csp_and_fits_a_phone(new_context: Any) -> None:
     visible = page.locator("#f-communes-list li:visible").all_inner_texts()
     assert [t.strip() for t in visible] == ["Barleben"]
     assert errors == []
+
+
+def test_the_real_server_takes_a_long_card_and_answers_a_too_large_form_itself(
+    site: tuple[str, Path],
+) -> None:
+    """waitress in front of the app: a form with a long card reaches the check (not waitress's
+    bare 413), and a form above the bound gets the site's own German 413."""
+    from urllib.error import HTTPError
+    from urllib.parse import urlencode
+
+    from zwk_kb.web.security import MAX_FORM_BYTES
+
+    def post(body: bytes) -> tuple[int, str, str]:
+        request = urllib.request.Request(
+            site[0] + FORM,
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.headers.get("Content-Security-Policy", ""), ""
+        except HTTPError as error:
+            text = error.read().decode("utf-8", "replace")
+            return error.code, error.headers.get("Content-Security-Policy", ""), text
+
+    long_card = urlencode({"title": "Lange Karte", "section_1": "Ein langer Abschnitt. " * 5000})
+    status, csp, _ = post(long_card.encode())
+    assert status == 422 and "default-src 'self'" in csp  # checked: topics etc. are missing
+    status, csp, text = post(b"section_1=" + b"x" * (MAX_FORM_BYTES + 1))
+    assert status == 413 and "default-src 'self'" in csp
+    assert "Eine Karte darf höchstens 256 KB Text haben" in text
