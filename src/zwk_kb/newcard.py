@@ -15,7 +15,7 @@ from pathlib import Path
 
 from zwk_kb import fields
 from zwk_kb.cardfile import CardValues, render_card_file
-from zwk_kb.cards import VOCABULARY_FILE, parse_card
+from zwk_kb.cards import DEFAULT_LICENSE, VOCABULARY_FILE, parse_card
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.model import Contact, Problem, Vocabulary
 from zwk_kb.textfold import fold
@@ -125,6 +125,7 @@ def render_card(draft: CardDraft) -> str:
         challenges=draft.challenges,
         published=draft.published.isoformat(),
         contact=Contact(name=draft.contact_name, email=draft.contact_email),
+        license=DEFAULT_LICENSE,
         sections=NEW_CARD_SECTIONS,
     )
     return render_card_file(values).text
