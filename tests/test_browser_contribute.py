@@ -346,6 +346,10 @@ def test_the_form_keeps_the_csp_and_fits_a_phone(new_context: Any) -> None:
     assert page.locator(".link-row").count() == rows + 1
     assert page.url.endswith(FORM)  # no round trip
     assert page.evaluate("document.activeElement.id") == f"f-link_title-{rows + 1}"
+    page.get_by_role("button", name=f"Link {rows + 1} entfernen").click()
+    assert page.locator(".link-row").count() == rows
+    page.locator(".link-row").first.get_by_role("button", name="Link 1 entfernen").click()
+    assert page.locator(".link-row label").first.inner_text().startswith("Link 1:")
     page.locator("#f-communes-filter").fill("Barl")
     visible = page.locator("#f-communes-list li:visible").all_inner_texts()
     assert [t.strip() for t in visible] == ["Barleben"]

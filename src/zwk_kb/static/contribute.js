@@ -44,6 +44,43 @@
     });
   }
 
+  // renumber the visible labels after a row was added or removed ("Link 2: Text")
+  function renumber(list) {
+    each(".link-row", function (row, index) {
+      each("label, .remove-row", function (element) {
+        var text = element.firstChild;
+        if (element.classList.contains("remove-row")) {
+          element.textContent = "Link " + (index + 1) + " entfernen";
+        } else if (text && text.nodeType === 3) {
+          text.textContent = text.textContent.replace(/Link \d+/, "Link " + (index + 1));
+        }
+      }, row);
+    }, list);
+  }
+
+  // a button that removes its row (empty rows are left out anyway; this only tidies up)
+  function removable(row, list, button) {
+    if (row.querySelector(".remove-row")) {
+      return;
+    }
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "kern-btn kern-btn--tertiary remove-row";
+    remove.textContent = "Link entfernen";
+    remove.addEventListener("click", function () {
+      if (list.querySelectorAll(".link-row").length <= 1) {
+        each("input", function (input) { input.value = ""; }, row);
+        row.querySelector("input").focus();
+        return;
+      }
+      row.remove();
+      renumber(list);
+      button.hidden = false;
+      button.focus();
+    });
+    row.appendChild(remove);
+  }
+
   // one more link row without a round trip (the button still works without JavaScript)
   function rows(fieldset) {
     var button = fieldset.querySelector(".add-row");
@@ -52,6 +89,8 @@
     if (!button || !list) {
       return;
     }
+    each(".link-row", function (row) { removable(row, list, button); }, list);
+    renumber(list);
     button.addEventListener("click", function (event) {
       var items = list.querySelectorAll(".link-row");
       if (!items.length || items.length >= max) {
@@ -60,7 +99,7 @@
       event.preventDefault();
       var n = items.length + 1;
       var row = items[items.length - 1].cloneNode(true);
-      each(".kern-error", function (error) { error.remove(); }, row);
+      each(".kern-error, .remove-row", function (element) { element.remove(); }, row);
       each("[id]", function (element) {
         element.id = element.id.replace(/-\d+(-|$)/, "-" + n + "$1");
       }, row);
@@ -78,6 +117,8 @@
         box.classList.remove("kern-form-input--error");
       }, row);
       list.appendChild(row);
+      removable(row, list, button);
+      renumber(list);
       row.querySelector("input").focus();
       if (n >= max) {
         button.hidden = true;
