@@ -346,10 +346,26 @@ def test_the_form_keeps_the_csp_and_fits_a_phone(new_context: Any) -> None:
     assert page.locator(".link-row").count() == rows + 1
     assert page.url.endswith(FORM)  # no round trip
     assert page.evaluate("document.activeElement.id") == f"f-link_title-{rows + 1}"
+    page.locator(f"#f-link_url-{rows + 1}").fill("ftp://x")
+    page.locator(f"#f-link_title-{rows + 1}").focus()
+    assert (
+        "Erwartet wird eine Internetadresse"
+        in page.locator(f"#f-link_url-{rows + 1}-live").inner_text()
+    )
     page.get_by_role("button", name=f"Link {rows + 1} entfernen").click()
     assert page.locator(".link-row").count() == rows
     page.locator(".link-row").first.get_by_role("button", name="Link 1 entfernen").click()
     assert page.locator(".link-row label").first.inner_text().startswith("Link 1:")
+    page.locator("#f-contact_email").fill("laden@")
+    page.locator("#f-contact_phone").focus()  # leaving the field checks it
+    live = page.locator("#f-contact_email-live")
+    assert live.is_visible()
+    assert "Die E-Mail-Adresse „laden@“ ist ungültig." in live.inner_text()
+    assert "f-contact_email-live" in (
+        page.locator("#f-contact_email").get_attribute("aria-describedby") or ""
+    )
+    page.locator("#f-contact_email").fill("laden@dorf.example.org")
+    assert not live.is_visible()
     page.locator("#f-communes-filter").fill("Barl")
     visible = page.locator("#f-communes-list li:visible").all_inner_texts()
     assert [t.strip() for t in visible] == ["Barleben"]

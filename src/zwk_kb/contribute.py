@@ -667,6 +667,21 @@ def handin_links(
     )
 
 
+def live_checks() -> dict[str, tuple[str, str]]:
+    """Form field -> (pattern, message) of the card schema, for checks while typing: the same
+    rule and words as the check (the check itself still runs on every preview)."""
+    properties = fields.card_schema()["properties"]
+    email = properties["contact"]["properties"]["email"]
+    url = fields.resolved(properties["links"])["items"]["properties"]["url"]
+    date = fields.resolved(properties["published"])
+    return {
+        "contact_email": (email["pattern"], email["x-message"]),
+        "link_url": (url["pattern"], url["x-message"]),
+        "published": (date["pattern"], date["x-message"]),
+        "updated": (date["pattern"], date["x-message"]),
+    }
+
+
 def field_limit(key: str) -> int | None:
     """The card's length limit of a text field (shown and counted in the form)."""
     rule = CARD_FIELDS_BY_KEY.get(key)

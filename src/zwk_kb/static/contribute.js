@@ -117,6 +117,7 @@
         box.classList.remove("kern-form-input--error");
       }, row);
       list.appendChild(row);
+      each("input[data-pattern]", live, row);
       removable(row, list, button);
       renumber(list);
       row.querySelector("input").focus();
@@ -124,6 +125,41 @@
         button.hidden = true;
       }
     });
+  }
+
+  // checks while typing, with the card schema's own pattern and words (data-pattern,
+  // data-message); shown when a field is left, gone as soon as the value fits
+  function live(input) {
+    var pattern;
+    try {
+      pattern = new RegExp(input.getAttribute("data-pattern"));
+    } catch (e) {
+      return;
+    }
+    var note = document.createElement("p");
+    note.className = "kern-error live-check";
+    note.id = input.id + "-live";
+    note.hidden = true;
+    input.parentNode.insertBefore(note, input);
+    function update(show) {
+      var value = input.value.trim();
+      var wrong = value !== "" && !pattern.test(value);
+      if (!wrong) {
+        note.hidden = true;
+      } else if (show) {
+        note.textContent = "Bitte prüfen: " +
+          input.getAttribute("data-message").replace("{value}", "\u201e" + value + "\u201c");
+        note.hidden = false;
+      }
+      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(
+        function (id) { return id && id !== note.id; });
+      if (!note.hidden) {
+        described.push(note.id);
+      }
+      input.setAttribute("aria-describedby", described.join(" "));
+    }
+    input.addEventListener("change", function () { update(true); });
+    input.addEventListener("input", function () { update(false); });
   }
 
   // "Text kopieren" next to the file
@@ -151,6 +187,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     each(".card-form .counter", counter);
     each(".card-form .list-filter", filter);
+    each(".card-form input[data-pattern]", live);
     each(".card-form .link-rows", rows);
     each(".copy-button", copy);
     var summary = document.getElementById("fehler") || document.getElementById("ergebnis");

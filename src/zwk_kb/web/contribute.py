@@ -117,7 +117,7 @@ def _form_page(
     status: int = 200,
 ) -> Any:
     from zwk_kb.cardfile import SECTIONS
-    from zwk_kb.contribute import MAX_LINK_ROWS, field_limit, handin_links
+    from zwk_kb.contribute import MAX_LINK_ROWS, field_limit, handin_links, live_checks
 
     settings = state().settings
     vocab = vocabulary()
@@ -151,6 +151,7 @@ def _form_page(
         rows=rows,
         max_rows=MAX_LINK_ROWS,
         limits={key: field_limit(key) for key in ("title", "summary", "plain_summary")},
+        live=live_checks(),
         checked=checked,
         field_errors=_by_target(checked),
         handin=handin,
