@@ -521,3 +521,15 @@ def test_an_unknown_forge_is_refused_at_start() -> None:
     with pytest.raises(ZwkKbError, match="ZWK_KB_FORGE"):
         Settings.from_env({"ZWK_KB_FORGE": "svn"})
     assert Settings.from_env({"ZWK_KB_FORGE": "gitlab"}).forge == "gitlab"
+
+
+def test_images_of_the_body_are_checked_in_the_toolkit_folder(vocabulary: Any) -> None:
+    sub = parse_form(form(section_3="![Der Laden](bilder/gibt-es-nicht.png)"))
+    checked = check_submission(sub, vocabulary, nobody, BUNDLED)
+    assert [(f.target, f.message) for f in checked.errors] == [
+        (
+            "f-section_3",
+            "Das Bild „bilder/gibt-es-nicht.png“ gibt es nicht. Bitte die Datei hochladen oder "
+            "den Namen prüfen (Groß-/Kleinschreibung zählt).",
+        )
+    ]
