@@ -439,6 +439,7 @@ def test_the_preview_is_the_card_page_and_the_file_is_handed_in(
         download.headers["Content-Disposition"]
         == 'attachment; filename="ein-laden-fuer-das-dorf.md"'
     )
+    assert download.headers["Content-Type"] == "text/markdown; charset=utf-8"
     copy = tmp_path / "toolkit"
     shutil.copytree(toolkit_dir, copy)
     card = copy / "ein-laden-fuer-das-dorf.md"

@@ -16,7 +16,16 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 
 from zwk_kb.errors import ZwkKbError
@@ -190,8 +199,6 @@ def edit(slug: str) -> Any:
     if state().engine.card(slug) is None:
         target = state().engine.slug_for_alias(slug)
         if target:
-            from flask import redirect
-
             return redirect(url_for("contribute.edit", slug=target), code=301)
         abort(404)
     from zwk_kb.cardfile import values_from_card
@@ -238,7 +245,6 @@ def form() -> Any:
     )
     if submission.action == "herunterladen" and checked.card is not None:
         response = Response(checked.file.text, mimetype="text/markdown")
-        response.charset = "utf-8"
         response.headers["Content-Disposition"] = f'attachment; filename="{checked.slug}.md"'
         response.headers["Cache-Control"] = "no-store"
         return response
