@@ -371,6 +371,9 @@ def test_the_empty_form_offers_the_vocabulary_and_today(
     for term in (*toolkit.vocabulary.topics, *toolkit.vocabulary.communes):
         assert f'value="{term}"' in html, term
     assert '<legend class="kern-label">Themen</legend>' in html
+    state_box = html[html.index('id="f-new_commune_state"') :]
+    state_box = state_box[: state_box.index("</select>")]
+    assert state_box.count("<option>") == 16 and "<option>Thüringen</option>" in state_box
     # every control has a label
     for control_id in parsed.ids:
         if control_id.startswith("f-") and not control_id.endswith(("-hint", "-list")):

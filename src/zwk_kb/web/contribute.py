@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,24 +47,14 @@ where the check reports them)."""
 FORM_ENDPOINT = "contribute.form"
 _vocabulary_cache: dict[str, Any] = {"key": None, "value": None}
 _vocabulary_lock = threading.Lock()
-GERMAN_STATES = (
-    "Baden-Württemberg",
-    "Bayern",
-    "Berlin",
-    "Brandenburg",
-    "Bremen",
-    "Hamburg",
-    "Hessen",
-    "Mecklenburg-Vorpommern",
-    "Niedersachsen",
-    "Nordrhein-Westfalen",
-    "Rheinland-Pfalz",
-    "Saarland",
-    "Sachsen",
-    "Sachsen-Anhalt",
-    "Schleswig-Holstein",
-    "Thüringen",
-)
+
+
+@cache
+def german_states() -> tuple[str, ...]:
+    """The 16 Bundesländer (from the map data of the overview page), for a proposed commune."""
+    from zwk_kb.charts import state_names
+
+    return tuple(state_names())
 
 
 def vocabulary() -> Vocabulary:
@@ -156,7 +147,7 @@ def _form_page(
         vocab=vocab,
         kinds=vocab.kinds,
         clusters=vocab.clusters,
-        states=GERMAN_STATES,
+        states=german_states(),
         rows=rows,
         max_rows=MAX_LINK_ROWS,
         limits={key: field_limit(key) for key in ("title", "summary", "plain_summary")},
