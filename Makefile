@@ -63,9 +63,11 @@ relevance: $(STAMP)
 bench: $(STAMP) bytecode
 	$(BIN)/python -m zwk_kb.bench
 
-# Screenshots of the main pages at 1280 px and 360 px width into screenshots/ (headless Chromium)
+# Screenshots of the main pages at 1280 px and 360 px width into screenshots/ (headless Chromium),
+# and of the contribution form with errors and its preview at 360 px
 screenshots: $(STAMP) $(NODE_STAMP)
-	ZWK_KB_SCREENSHOTS=screenshots $(BIN)/python -m pytest tests/test_browser.py -k screenshots
+	ZWK_KB_SCREENSHOTS=screenshots $(BIN)/python -m pytest tests/test_browser.py \
+		tests/test_browser_contribute.py -k "screenshots or 360-js"
 
 clean:
 	rm -rf $(VENV) .zwk-index .pytest_cache .ruff_cache .bench

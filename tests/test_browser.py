@@ -127,6 +127,8 @@ PAGES: dict[str, str] = {
     "suche-breit": "/?q=Grundst%C3%BCcksverkehrsgenehmigung&sort=title",
     "auswahl": "/auswahl?w=generationencafe&w=seniorenbeirat&titel=Vortrag+im+Rat&q=Dorf",
     "folien": "/auswahl/folien?w=generationencafe&w=seniorenbeirat&titel=Vortrag+im+Rat",
+    "mitmachen": "/mitmachen",
+    "mitmachen-formular": "/mitmachen/neu",
 }
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 CSP_LISTENER = """

@@ -9,6 +9,7 @@ Referrer-Policy, no server version). Redirects stay on this site.
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -330,3 +331,147 @@ def test_405_keeps_the_allow_header_and_the_site_headers(hostile_client: FlaskCl
         assert response.status_code == 405
         assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}
         check_headers(response)
+
+
+# ---- the contribution form: the one route that takes a request body ----------------------------
+
+FORM_PATH = "/mitmachen/neu"
+VALID_FORM: dict[str, str] = {
+    "title": "Sprachcafé im Dorf",
+    "summary": "Ein Treffpunkt zum Deutschlernen.",
+    "topics": "Integration",
+    "communes": "Zerbst",
+    "challenges": "Vereinsamung",
+    "published": "2024-05-01",
+    "section_1": "Text.",
+    "section_2": "Mehr Text.",
+}
+FORM_PAYLOADS: dict[str, bytes] = {
+    "xss": XSS.encode(),
+    "xss-attribute": b'"><img src=x onerror=alert(1)>',
+    "xss-url": b"javascript:alert(1)",
+    "template": b"{{ 7*7 }}{% raw %}${7*7}<%= 7*7 %>",
+    "control": "a\x00b\x07c\x1b[31md\u202ee\ufeff\r\n--- \n".encode(),
+    "invalid-utf8": b"\xff\xfe\xc0\xaf\xed\xa0\x80",
+    "oversized": b"x" * 120_000,
+}
+
+
+CHOSEN_FIELDS = {
+    "topics",
+    "challenges",
+    "target_groups",
+    "communes",
+    "reused_by",
+    "status",
+    "effort",
+    "tool_type",
+    "new_commune_state",
+    "new_commune_kind",
+    "new_commune_cluster",
+}
+"""Fields chosen from lists: a value outside the list is checked, but not shown as typed."""
+
+
+def _form_fields() -> list[str]:
+    from zwk_kb.contribute import MULTI_FIELDS, SINGLE_FIELDS
+
+    return sorted((SINGLE_FIELDS | MULTI_FIELDS) - {"aktion"})
+
+
+def _body(fields: dict[str, bytes | str]) -> bytes:
+    parts = []
+    for name, value in fields.items():
+        raw = value.encode() if isinstance(value, str) else value
+        parts.append(quote(name).encode() + b"=" + quote(raw, safe="").encode())
+    return b"&".join(parts)
+
+
+def _post(client: FlaskClient, body: bytes, **kwargs: Any) -> TestResponse:
+    return client.post(
+        FORM_PATH, data=body, content_type="application/x-www-form-urlencoded", **kwargs
+    )
+
+
+@pytest.mark.parametrize("payload", sorted(FORM_PAYLOADS))
+@pytest.mark.parametrize("field_name", _form_fields())
+def test_every_form_field_survives_hostile_values(
+    hostile_client: FlaskClient, field_name: str, payload: str
+) -> None:
+    fields: dict[str, bytes | str] = {**VALID_FORM, field_name: FORM_PAYLOADS[payload]}
+    if field_name in ("link_title", "link_url"):
+        other = "link_url" if field_name == "link_title" else "link_title"
+        fields[other] = ""
+    started = time.monotonic()
+    response = _post(hostile_client, _body(fields))
+    assert time.monotonic() - started < MAX_SECONDS
+    assert response.status_code in {200, 400, 422}, response.status_code
+    check_headers(response)
+    check_no_echo(response)
+    body = response.get_data(as_text=True)
+    typed = field_name not in CHOSEN_FIELDS and not field_name.startswith("order_")
+    if payload == "template" and response.status_code != 400 and typed:
+        assert "{{ 7*7 }}" in body  # shown as typed, never evaluated
+    if payload == "control":
+        assert "\x00" not in body and "\x1b" not in body
+
+
+def test_a_hostile_valid_card_is_previewed_escaped(hostile_client: FlaskClient) -> None:
+    fields = {
+        **VALID_FORM,
+        "title": '"><img src=x onerror=alert(1)>',
+        "summary": XSS,
+        "plain_summary": "<iframe src=x>",
+        "contact_name": "<b>fett</b>",
+        "section_1": f"{XSS}\n\n[Link](javascript:alert(1)) <svg onload=alert(1)>",
+        "link_title": XSS,
+        "link_url": "https://example.org/weg?a=1&b=2",
+    }
+    response = _post(hostile_client, _body(fields))
+    assert response.status_code == 200
+    check_headers(response)
+    check_no_echo(response)
+    assert 'class="preview-frame"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "status"),
+    [
+        ("10000-link-rows", b"&".join([b"link_title=&link_url="] * 10_000), {400}),
+        ("unknown-field", _body({**VALID_FORM, "__class__": "x"}), {400}),
+        ("repeated-title", _body(VALID_FORM) + b"&title=zwei", {400}),
+        ("repeated-action", _body(VALID_FORM) + b"&aktion=pruefen&aktion=zeile", {400}),
+        ("1000-topics", b"&".join([b"topics=Wohnen"] * 1000), {400}),
+        ("edit-unknown-card", _body({**VALID_FORM, "original": "gibt-es-nicht"}), {400}),
+        ("edit-traversal", _body({**VALID_FORM, "original": "../../etc/passwd"}), {400}),
+        ("nul-in-name", b"tit%00le=x", {400}),
+        ("no-equals", b"title&&&=&=x", {200, 400, 422}),
+    ],
+)
+def test_malformed_form_requests_get_a_german_400(
+    hostile_client: FlaskClient, name: str, body: bytes, status: set[int]
+) -> None:
+    response = _post(hostile_client, body)
+    assert response.status_code in status, (name, response.status_code)
+    check_headers(response)
+    check_no_echo(response)
+    if response.status_code == 400:
+        assert "Die Anfrage ist ungültig" in response.get_data(as_text=True)
+
+
+def test_form_body_above_the_bound_is_413_and_a_file_upload_is_400(
+    hostile_client: FlaskClient,
+) -> None:
+    from zwk_kb.web.security import MAX_FORM_BYTES
+
+    response = _post(hostile_client, b"section_1=" + b"x" * MAX_FORM_BYTES)
+    assert response.status_code == 413
+    check_headers(response)
+    assert "Anfrage zu groß" in response.get_data(as_text=True)
+    upload = hostile_client.post(
+        FORM_PATH,
+        data={"title": "x", "datei": (io.BytesIO(b"x"), "karte.md")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 400
+    check_headers(upload)

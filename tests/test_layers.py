@@ -30,6 +30,8 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "checks",
         "newcard",
         "starter",
+        "cardfile",
+        "contribute",
     ),
     ("analysis", "documents", "spelling", "impacts", "postings_pool", "index"),
     # baseline: plain Whoosh, the yardstick of `zwk-kb eval`
@@ -81,7 +83,8 @@ THIRD_PARTY: dict[str, set[str]] = {
     "segno": {"qr"},
     "pptx": {"slides_pptx"},
     "fpdf": {"handout_pdf"},
-    "yaml": {"yamlnodes", "cards", "vocabulary", "evaluation"},  # evaluation: judgments file
+    # evaluation: judgments file; cardfile: reads a plain value back to decide on quotes
+    "yaml": {"yamlnodes", "cards", "vocabulary", "evaluation", "cardfile"},
 }
 # cli may start the web server, but only inside the ``serve`` command, never at import time
 LAZY_ONLY: dict[str, set[str]] = {"cli": {"flask", "werkzeug", "waitress", "web"}}

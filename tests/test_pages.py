@@ -135,16 +135,10 @@ def test_card_page_offers_permalink_short_link_and_qr_downloads(client: FlaskCli
     )
 
 
-def test_edit_link_only_when_a_repository_is_configured(
-    client: FlaskClient, settings: Settings
-) -> None:
-    assert "Diese Karte bearbeiten" not in html_of(client, "/werkzeuge/sprachcafe")
-    app: Flask = create_app(
-        settings.replace(repository_url="https://git.example.org/zwk/edit/main/")
-    )
-    html = html_of(app.test_client(), "/werkzeuge/sprachcafe")
-    assert 'href="https://git.example.org/zwk/edit/main/toolkit/sprachcafe.md"' in html
-    assert "Diese Karte bearbeiten" in html
+def test_edit_link_opens_the_contribution_form_filled_from_the_card(client: FlaskClient) -> None:
+    html = html_of(client, "/werkzeuge/sprachcafe")
+    assert '<a href="/mitmachen/bearbeiten/sprachcafe">Diese Karte bearbeiten</a>' in html
+    assert '<a href="/mitmachen">Fehlt ein Werkzeug? Schlagen Sie es vor.</a>' in html
 
 
 def test_card_names_communes_with_kind_state_cluster_and_as_contact(client: FlaskClient) -> None:

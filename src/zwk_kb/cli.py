@@ -390,6 +390,7 @@ def serve_command(
     from waitress import serve
 
     from zwk_kb.web import create_app
+    from zwk_kb.web.security import MAX_FORM_BYTES
 
     app = create_app(settings)
     click.echo(started)
@@ -406,8 +407,10 @@ def serve_command(
         port=settings.port,
         threads=settings.threads,
         ident="zwk-kb",
-        # a read-only site: tiny bodies, bounded headers, idle connections closed soon
-        max_request_body_size=16 * 1024,
+        # bodies only for the contribution form: a little above its bound, so the app itself
+        # answers a too large form (German 413 with the site's headers); bounded headers, idle
+        # connections closed soon
+        max_request_body_size=MAX_FORM_BYTES + 64 * 1024,
         max_request_header_size=32 * 1024,
         channel_timeout=30,
         connection_limit=200,

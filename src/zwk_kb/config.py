@@ -18,6 +18,8 @@ SERVERS = ("auto", "waitress", "gunicorn")
 MAX_AUTO_WORKERS = 8
 """Upper bound for the automatic number of server processes: each opens the whole index
 (~150 MB at 10,000 cards), so a 64-core server should not start 64 of them unasked."""
+FORGES = ("github", "gitea", "forgejo", "gitlab")
+"""Repository servers whose new-file and edit pages the contribution form links to."""
 
 
 def _default_toolkit() -> Path:
@@ -69,7 +71,22 @@ class Settings:
         metadata={"help": "Öffentliche Adresse der Seite, z. B. https://werkzeuge.example.de"},
     )
     repository_url: str = field(
-        default="", metadata={"help": "Adresse des Repositorys (für 'Diese Karte bearbeiten')"}
+        default="",
+        metadata={
+            "help": "Adresse des Repositorys, z. B. https://github.com/verein/werkzeuge (für "
+            "Vorschläge und Änderungen über /mitmachen)"
+        },
+    )
+    repository_branch: str = field(
+        default="main",
+        metadata={"help": "Zweig des Repositorys, auf dem neue Karten vorgeschlagen werden"},
+    )
+    forge: str = field(
+        default="",
+        metadata={
+            "help": "Art des Repository-Servers: github, gitea, forgejo oder gitlab (leer: aus "
+            "der Adresse erraten; gitlab kann neue Dateien nicht vorausfüllen)"
+        },
     )
     site_name: str = field(default="ZWK-Werkzeugkoffer", metadata={"help": "Name der Seite"})
     operator: str = field(
@@ -99,6 +116,11 @@ class Settings:
             raise ZwkKbError(
                 f"Die Höchstdauer einer Suche ({ENV_PREFIX}SEARCH_TIME_LIMIT) muss zwischen 0 "
                 f"und 600 Sekunden liegen, nicht {self.search_time_limit}."
+            )
+        if self.forge not in ("", *FORGES):
+            raise ZwkKbError(
+                f"Unbekannte Art des Repository-Servers {self.forge!r} ({ENV_PREFIX}FORGE): "
+                f"möglich sind {', '.join(FORGES)}."
             )
         if self.workers < 0:
             raise ZwkKbError(

@@ -7,7 +7,6 @@ Pure helpers (slug, choice parsing, rendering) plus ``write_card``; the promptin
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -15,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zwk_kb import fields
-from zwk_kb.cards import VOCABULARY_FILE, parse_card
+from zwk_kb.cardfile import CardValues, render_card_file
+from zwk_kb.cards import DEFAULT_LICENSE, VOCABULARY_FILE, parse_card
 from zwk_kb.errors import ZwkKbError
-from zwk_kb.model import Problem, Vocabulary
+from zwk_kb.model import Contact, Link, Problem, Vocabulary
 from zwk_kb.textfold import fold
 from zwk_kb.toolkit import (
     card_slug,
@@ -107,60 +107,34 @@ class CardDraft:
     """Where the tool is publicly described; without it the card is shown as an example."""
 
 
-def _q(value: str) -> str:
-    """A YAML double-quoted string (JSON string syntax is valid YAML)."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _list(key: str, values: Sequence[str]) -> list[str]:
-    return [f"{key}:", *(f"  - {_q(v)}" for v in values)]
+NEW_CARD_SECTIONS: tuple[str, ...] = (
+    "Beschreiben Sie hier in zwei, drei Sätzen, welches Problem das Werkzeug löst.",
+    "1. Erster Schritt\n2. Zweiter Schritt",
+    "- Personal, Zeit, Geld, Partner",
+    "Was hat gut geklappt, was würden Sie heute anders machen?",
+    "- Ein Tipp für Kommunen, die das Werkzeug übernehmen möchten.",
+)
+"""What a new card's sections say until their author replaces it."""
 
 
 def render_card(draft: CardDraft) -> str:
-    """The Markdown file of a new card: front matter plus a body with the recommended sections."""
-    lines = [
-        "---",
-        f"title: {_q(draft.title)}",
-        f"summary: {_q(draft.summary)}",
-        *_list("topics", draft.topics),
-        *_list("communes", draft.communes),
-        *_list("challenges", draft.challenges),
-        f"published: {draft.published.isoformat()}",
-    ]
-    if draft.contact_name or draft.contact_email:
-        lines.append("contact:")
-        if draft.contact_name:
-            lines.append(f"  name: {_q(draft.contact_name)}")
-        if draft.contact_email:
-            lines.append(f"  email: {_q(draft.contact_email)}")
-    if draft.source_title or draft.source_url:
-        lines += [
-            "sources:",
-            f"  - title: {_q(draft.source_title)}",
-            f"    url: {_q(draft.source_url)}",
-        ]
-    lines += [
-        "---",
-        "",
-        "## Worum geht es?",
-        "",
-        "Beschreiben Sie hier in zwei, drei Sätzen, welches Problem das Werkzeug löst.",
-        "",
-        "## So funktioniert es",
-        "",
-        "1. Erster Schritt",
-        "2. Zweiter Schritt",
-        "",
-        "## Was braucht man?",
-        "",
-        "- Personal, Zeit, Geld, Partner",
-        "",
-        "## Erfahrungen",
-        "",
-        "Was hat gut geklappt, was würden Sie heute anders machen?",
-        "",
-    ]
-    return "\n".join(lines)
+    """The Markdown file of a new card: front matter plus a body with the recommended sections
+    (written by the one card writer that the website's form uses too)."""
+    values = CardValues(
+        title=draft.title,
+        summary=draft.summary,
+        topics=draft.topics,
+        communes=draft.communes,
+        challenges=draft.challenges,
+        published=draft.published.isoformat(),
+        contact=Contact(name=draft.contact_name, email=draft.contact_email),
+        sources=(Link(draft.source_title, draft.source_url),)
+        if draft.source_title or draft.source_url
+        else (),
+        license=DEFAULT_LICENSE,
+        sections=NEW_CARD_SECTIONS,
+    )
+    return render_card_file(values).text
 
 
 def card_path(toolkit_dir: Path, title: str) -> Path:

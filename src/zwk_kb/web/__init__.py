@@ -132,13 +132,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     state = AppState(settings, pool, SearchEngine(pool, time_limit=settings.search_time_limit))
     app.extensions["zwk_kb"] = state
 
-    from zwk_kb.web import api, errors, explore, pages, security, share, talks
+    from zwk_kb.web import api, contribute, errors, explore, pages, security, share, talks
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(share.bp)  # issue 5: QR codes, collections, feeds, export
     app.register_blueprint(explore.bp)  # issue 5: challenges, overview, legal pages
     app.register_blueprint(talks.bp)  # selection, slides, PowerPoint and handout files
+    app.register_blueprint(contribute.bp)
     errors.register(app)
     security.register(app)
     _freeze_startup_objects()

@@ -54,7 +54,13 @@ def register(app: Flask) -> None:
         headers = {}
         if status == 405 and exc.get_response().headers.get("Allow"):
             headers["Allow"] = exc.get_response().headers["Allow"]
-        return _respond(status, headers=headers)
+        detail = None
+        if status == 413 and request.path.startswith("/mitmachen"):
+            detail = (
+                "Die Karte ist zu groß. Eine Karte darf höchstens 256 KB Text haben. Bitte "
+                "kürzen Sie den Text oder verlinken Sie lange Anhänge."
+            )
+        return _respond(status, detail, headers=headers)
 
     @app.errorhandler(BadSearchRequest)
     def bad_request(exc: BadSearchRequest) -> Any:

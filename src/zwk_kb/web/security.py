@@ -3,7 +3,8 @@ request bounds, conditional GET (ETag / 304), cache headers and the ``/healthz``
 
 Request bounds answered here (with the site's own headers and error pages) rather than by the
 WSGI server, whose own 4xx replies are bare text: over-long query strings (414), too many
-parameters (400), request bodies on a read-only site (413 via ``MAX_CONTENT_LENGTH``).
+parameters (400), request bodies (413 via ``MAX_CONTENT_LENGTH``; only the contribution form
+takes one, bounded by the size of the largest card).
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ MAX_QUERY_STRING_BYTES = 16 * 1024
 each of nine facets, percent-encoded) stays below it."""
 MAX_PARAMETERS = 200
 MAX_BODY_BYTES = 16 * 1024
+FORM_ENDPOINTS = frozenset({"contribute.form"})
+"""The only routes that take a request body: the contribution form (check, preview, file)."""
+MAX_FORM_BYTES = 3 * 256 * 1024 + 16 * 1024
+"""A form with a card of the largest allowed size (``cards.MAX_CARD_BYTES``, 256 KB; a test
+keeps both in step), percent-encoded: one character of German text takes one to nine bytes
+there. More gets 413. (Not imported from ``cards``: the server starts without card parsing.)"""
 STATIC_MAX_AGE = 3600
 PAGE_CACHE_CONTROL = "public, max-age=60"
 """Card pages, search pages and API answers: shared caches may keep them a minute; after that
@@ -76,7 +83,12 @@ def check_request() -> None:
         abort(414)
     if sum(len(values) for values in request.args.listvalues()) > MAX_PARAMETERS:
         abort(400)
-    if request.content_length and request.content_length > MAX_BODY_BYTES:
+    limit = MAX_BODY_BYTES
+    if request.endpoint in FORM_ENDPOINTS and request.method == "POST":
+        limit = MAX_FORM_BYTES
+        request.max_content_length = MAX_FORM_BYTES
+        request.max_form_memory_size = MAX_FORM_BYTES
+    if request.content_length and request.content_length > limit:
         abort(413)
 
 

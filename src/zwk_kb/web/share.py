@@ -46,6 +46,7 @@ NAV = (
     ("talks.selection", "Auswahl", {"talks.selection"}),
 )
 FOOTER = (
+    ("contribute.start", "Mitmachen: Werkzeug vorschlagen"),
     ("explore.accessibility", "Barrierefreiheit"),
     ("explore.imprint", "Impressum"),
     ("explore.privacy", "Datenschutz"),
