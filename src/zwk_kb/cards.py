@@ -461,8 +461,9 @@ def parse_card(
     values, aliases = _validate_fields(root, vocabulary, report, vocabulary_hint)
     _check_characters(split.body, split.body_line, report, body=True)
     images = _check_body(split.body, split.body_line, report)
-    if report.has_errors:
-        return ParsedCard(None, tuple(report.problems), aliases, images)
+    if report.has_errors:  # a card that is not shown is no example card either
+        kept = tuple(p for p in report.problems if not is_example_hint(p))
+        return ParsedCard(None, kept, aliases, images)
     card = Card(
         slug=slug,
         body=split.body.strip("\n"),
