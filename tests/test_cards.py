@@ -95,7 +95,7 @@ def test_schema_keys_are_exactly_the_card_fields() -> None:
     schema = _schema()
     assert set(schema["properties"]) == set(CARD_FIELDS_BY_KEY)
     assert {r.key for r in CARD_FIELDS if r.required} == set(schema["required"])
-    # every key of the contract table in issue 2 is there
+    # every key of the card contract table is there
     assert set(CARD_FIELDS_BY_KEY) == {
         "title",
         "summary",

@@ -1,4 +1,4 @@
-"""The pages of issue 5 through Flask's test client: card sharing, challenges, legal pages, layout.
+"""Pages through Flask's test client: card sharing, challenges, legal pages, layout.
 
 The real-browser checks (axe-core, keyboard, print, 360 px) are in ``test_browser.py``.
 """

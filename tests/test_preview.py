@@ -1,4 +1,4 @@
-"""Preview for contributors (issue 4): `zwk-kb serve --dev` shows card changes on reload.
+"""Preview for contributors: `zwk-kb serve --dev` shows card changes on reload.
 
 A contributor edits, adds or deletes a card file and reloads the page; no restart. A card that
 fails validation shows its errors on its own page instead of disappearing silently.

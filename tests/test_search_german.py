@@ -1,4 +1,4 @@
-"""German search behaviour (issue 3) on a small toolkit written here, not the bundled one.
+"""German search behaviour on a small toolkit written here, not the bundled one.
 
 Each test names the class of query it covers: inflection, umlauts, compounds, synonyms,
 gendered forms, typos, phrases and operators, ranking, why-it-matched, related tools.

@@ -345,7 +345,7 @@ def api_card(page: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-# ---- issue 5: sharing, challenges, commune profiles, collections, overview ---------------------
+# ---- sharing, challenges, commune profiles, collections, overview ---------------------
 
 SHORT_PATH = "/w/"
 COLLECTIONS_PATH = "/sammlungen"

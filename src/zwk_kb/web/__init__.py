@@ -136,8 +136,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(share.bp)  # issue 5: QR codes, collections, feeds, export
-    app.register_blueprint(explore.bp)  # issue 5: challenges, overview, legal pages
+    app.register_blueprint(share.bp)  # QR codes, collections, feeds, export
+    app.register_blueprint(explore.bp)  # challenges, overview, legal pages
     app.register_blueprint(talks.bp)  # selection, slides, PowerPoint and handout files
     app.register_blueprint(contribute.bp)
     errors.register(app)
