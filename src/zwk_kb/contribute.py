@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -421,12 +422,21 @@ def control_id(place: str) -> str:
     return f"f-{place}"
 
 
+_MISSING_PART_RE = re.compile(r"Die Angabe „(title|url)“ fehlt\.$")
+"""The check's words for a row without title or address."""
+
+
 def _target(problem: Problem, file: CardFile) -> str:
     place = file.lines.get(problem.line, "")
     field = problem.field
     in_body = field == "body" and (place.startswith("sections.") or place == "more")
     if field and not (place == field or place.startswith(field + ".")) and not in_body:
         place = field
+    key, _, row = place.partition(".")
+    missing = _MISSING_PART_RE.search(problem.message)
+    if key in ROW_FIELDS_BY_KEY and missing and row:
+        # the missing part of a row is pinned to its own control, not to the part written
+        place = f"{key}.{row.partition('.')[0]}.{missing.group(1)}"
     return control_id(place or field)
 
 
