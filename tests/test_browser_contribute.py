@@ -342,7 +342,7 @@ def test_the_form_keeps_the_csp_and_fits_a_phone(new_context: Any) -> None:
     page.locator("#f-title").fill("x" * 130)
     assert "130 von 120 Zeichen" in page.locator("#f-title-hint .counter").inner_text()
     rows = page.locator(".link-row").count()
-    page.locator(".add-row").click()
+    page.locator(".link-rows .add-row").click()
     assert page.locator(".link-row").count() == rows + 1
     assert page.url.endswith(FORM)  # no round trip
     assert page.evaluate("document.activeElement.id") == f"f-link_title-{rows + 1}"

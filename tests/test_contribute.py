@@ -537,3 +537,56 @@ def test_images_of_the_body_are_checked_in_the_toolkit_folder(vocabulary: Any) -
             "den Namen prüfen (Groß-/Kleinschreibung zählt).",
         )
     ]
+
+
+def test_a_source_row_is_checked_at_its_own_fields(vocabulary: Any) -> None:
+    sub = parse_form(
+        form(
+            source_title=["Seite des Modellprojekts", "Kaputt", "", ""],
+            source_url=["https://example.org/quelle", "ftp://x", "https://example.org/o", ""],
+        )
+    )
+    checked = check_submission(sub, vocabulary, nobody)
+    assert [(f.target, f.message) for f in checked.errors] == [
+        (
+            "f-source_url-2",
+            "Quelle 2 (url): Erwartet wird eine Internetadresse, die mit https:// oder http:// "
+            "beginnt, gefunden: „ftp://x“.",
+        ),
+        ("f-source_title-3", "Quelle 3: Die Angabe „title“ fehlt."),
+    ]
+    valid = check_submission(
+        parse_form(form(source_title=["Seite"], source_url=["https://example.org/q"])),
+        vocabulary,
+        nobody,
+    )
+    assert valid.errors == () and valid.card is not None
+    assert valid.card.sources[0].url == "https://example.org/q"
+    assert not any("Beispielkarte" in f.message for f in valid.warnings)
+    example = check_submission(parse_form(form()), vocabulary, nobody)
+    assert [f.target for f in example.warnings if "Beispielkarte" in f.message] == [
+        "f-source_title-1"
+    ]
+
+
+def test_sources_come_back_with_errors_and_get_one_more_row(client: FlaskClient) -> None:
+    data = form(summary="", source_title=["Seite"], source_url=["ftp://x"])
+    html = client.post("/mitmachen/neu", data=data).get_data(as_text=True)
+    parsed = fields_of(html)
+    assert parsed.fields["source_url"][0] == "ftp://x"
+    assert 'href="#f-source_url-1"' in html and "f-source_url-1-error1" in html
+    more = client.post(
+        "/mitmachen/neu",
+        data=form(
+            aktion="zeile-quelle",
+            **{"source_title": ["Seite"], "source_url": ["https://example.org/q"]},
+        ),
+    )
+    fields = fields_of(more.get_data(as_text=True)).fields
+    assert fields["source_url"] == ["https://example.org/q", "", ""]
+    assert fields["link_url"] == ["https://example.org/bus", ""]
+    assert "Ohne Quelle erscheint die Karte als Beispielkarte." in more.get_data(as_text=True)
+    too_many = client.post(
+        "/mitmachen/neu", data={"source_title": [""] * 10_000, "source_url": [""] * 10_000}
+    )
+    assert too_many.status_code == 400 and "Quellen-Zeilen" in too_many.get_data(as_text=True)

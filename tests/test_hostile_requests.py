@@ -399,9 +399,10 @@ def test_every_form_field_survives_hostile_values(
     hostile_client: FlaskClient, field_name: str, payload: str
 ) -> None:
     fields: dict[str, bytes | str] = {**VALID_FORM, field_name: FORM_PAYLOADS[payload]}
-    if field_name in ("link_title", "link_url"):
-        other = "link_url" if field_name == "link_title" else "link_title"
-        fields[other] = ""
+    for prefix in ("link", "source"):
+        pair = (f"{prefix}_title", f"{prefix}_url")
+        if field_name in pair:
+            fields[pair[1 - pair.index(field_name)]] = ""
     started = time.monotonic()
     response = _post(hostile_client, _body(fields))
     assert time.monotonic() - started < MAX_SECONDS
@@ -426,6 +427,8 @@ def test_a_hostile_valid_card_is_previewed_escaped(hostile_client: FlaskClient) 
         "section_1": f"{XSS}\n\n[Link](javascript:alert(1)) <svg onload=alert(1)>",
         "link_title": XSS,
         "link_url": "https://example.org/weg?a=1&b=2",
+        "source_title": XSS,
+        "source_url": "https://example.org/quelle?a=1&b=2",
     }
     response = _post(hostile_client, _body(fields))
     assert response.status_code == 200
@@ -438,6 +441,7 @@ def test_a_hostile_valid_card_is_previewed_escaped(hostile_client: FlaskClient) 
     ("name", "body", "status"),
     [
         ("10000-link-rows", b"&".join([b"link_title=&link_url="] * 10_000), {400}),
+        ("10000-source-rows", b"&".join([b"source_title=&source_url="] * 10_000), {400}),
         ("unknown-field", _body({**VALID_FORM, "__class__": "x"}), {400}),
         ("repeated-title", _body(VALID_FORM) + b"&title=zwei", {400}),
         ("repeated-action", _body(VALID_FORM) + b"&aktion=pruefen&aktion=zeile", {400}),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ from zwk_kb.vocabulary import parse_vocabulary
 TOOLKIT_DIR = "toolkit"
 MAX_LINK_ROWS = 30
 """More link rows than this are refused (400): a card is not a link list."""
+MAX_SOURCE_ROWS = 10
+"""More source rows than this are refused (400): a few public descriptions name the tool."""
 MAX_CHOICES = 200
 """More ticked values than this in one choice field are refused (400)."""
 MAX_PROPOSED_TERMS = 10
@@ -44,7 +47,45 @@ MAX_SINGLE_CHARS = 2_000
 """Longest value of a one-line field the form accepts at all (the card's own limits are
 shorter and reported by the check)."""
 EXTRA_LINK_ROWS = 2
-"""Empty link rows offered below the filled ones."""
+"""Empty rows offered below the filled ones (links and sources)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowField:
+    """A card key that is a list of ``{title, url}`` (``links``, ``sources``): in the form a
+    group of repeatable rows, each a title and an address, with a button for one more row."""
+
+    key: str
+    """The card key (and ``CardValues`` attribute)."""
+    prefix: str
+    """Form fields ``<prefix>_title`` and ``<prefix>_url`` (repeated, one pair per row); the
+    controls of row n have the ids ``f-<prefix>_title-n`` and ``f-<prefix>_url-n``."""
+    label: str
+    """One entry in words, numbered in the labels: „Link 2: Text“."""
+    plural: str
+    row_word: str
+    """A row of the form in words: „Weitere Link-Zeile“."""
+    action: str
+    """Value of ``aktion`` that asks for one more row of this group."""
+    max_rows: int
+
+    @property
+    def fields(self) -> tuple[str, str]:
+        return f"{self.prefix}_title", f"{self.prefix}_url"
+
+    @property
+    def rows_label(self) -> str:
+        return f"{self.row_word}n"
+
+
+ROW_FIELDS: tuple[RowField, ...] = (
+    RowField(
+        "sources", "source", "Quelle", "Quellen", "Quellen-Zeile", "zeile-quelle", MAX_SOURCE_ROWS
+    ),
+    RowField("links", "link", "Link", "Links", "Link-Zeile", "zeile", MAX_LINK_ROWS),
+)
+"""The row groups, in the order of the form."""
+ROW_FIELDS_BY_KEY = {group.key: group for group in ROW_FIELDS}
 
 CHOICE_FIELDS: tuple[tuple[str, str], ...] = (
     ("topics", "topics"),
@@ -64,8 +105,8 @@ PROPOSAL_FIELDS = {
 }
 COMMUNE_PROPOSAL = ("new_commune", "new_commune_state", "new_commune_cluster", "new_commune_kind")
 SECTION_FIELDS = tuple(f"section_{n}" for n in range(1, len(SECTIONS) + 1))
-ACTIONS = ("pruefen", "zeile", "herunterladen")
-"""What the pressed button asks for: check and preview, one more link row, the file."""
+ACTIONS = ("pruefen", *(group.action for group in ROW_FIELDS), "herunterladen")
+"""What the pressed button asks for: check and preview, one more row of a group, the file."""
 
 SINGLE_FIELDS = frozenset(
     {
@@ -82,7 +123,9 @@ SINGLE_FIELDS = frozenset(
         *(f"order_{key}" for key, _ in CHOICE_FIELDS),
     }
 )
-MULTI_FIELDS = frozenset({*(key for key, _ in CHOICE_FIELDS), "link_title", "link_url"})
+MULTI_FIELDS = frozenset(
+    {*(key for key, _ in CHOICE_FIELDS), *(name for group in ROW_FIELDS for name in group.fields)}
+)
 LONG_FIELDS = frozenset(
     {
         *SECTION_FIELDS,
@@ -151,16 +194,19 @@ def parse_form(form: Mapping[str, Sequence[str]]) -> Submission:
     for key, _ in CHOICE_FIELDS:
         if len(many(key)) > MAX_CHOICES:
             raise FormRejected(f"Bei „{key}“ wurden zu viele Werte geschickt.")
-    titles, urls = many("link_title"), many("link_url")
-    if len(titles) != len(urls):
-        raise FormRejected(
-            "Die Link-Zeilen sind unvollständig (Titel und Adresse gehören zusammen)."
-        )
-    if len(titles) > MAX_LINK_ROWS + EXTRA_LINK_ROWS + 1:
-        raise FormRejected(
-            f"Es wurden {len(titles)} Link-Zeilen geschickt; eine Karte hat höchstens "
-            f"{MAX_LINK_ROWS} Links."
-        )
+    rows: dict[str, tuple[Link, ...]] = {}
+    for group in ROW_FIELDS:
+        titles, urls = (many(name) for name in group.fields)
+        if len(titles) != len(urls):
+            raise FormRejected(
+                f"Die {group.rows_label} sind unvollständig (Titel und Adresse gehören zusammen)."
+            )
+        if len(titles) > group.max_rows + EXTRA_LINK_ROWS + 1:
+            raise FormRejected(
+                f"Es wurden {len(titles)} {group.rows_label} geschickt; eine Karte hat höchstens "
+                f"{group.max_rows} {group.plural}."
+            )
+        rows[group.key] = tuple(Link(t, u) for t, u in zip(titles, urls, strict=True))
     action = one("aktion") or "pruefen"
     if action not in ACTIONS:
         raise FormRejected("Unbekannte Aktion.")
@@ -216,7 +262,8 @@ def parse_form(form: Mapping[str, Sequence[str]]) -> Submission:
         published=one("published").strip(),
         updated=one("updated").strip(),
         contact=Contact(**{part: one(f"contact_{part}") for part in CONTACT_PARTS}),
-        links=tuple(Link(t, u) for t, u in zip(titles, urls, strict=True)),
+        links=rows["links"],
+        sources=rows["sources"],
         plain_summary=one("plain_summary"),
         reused_by=picked("reused_by"),
         aliases=_lines(one("aliases").replace(",", "\n")),
@@ -355,11 +402,13 @@ def control_id(place: str) -> str:
         return f"f-contact_{place.split('.', 1)[1]}"
     if place == "contact":
         return "f-contact_name"
-    if place.startswith("links."):
-        _, row, part = place.split(".")
-        return f"f-link_{part}-{row}"
-    if place == "links":
-        return "f-link_title-1"
+    key, _, rest = place.partition(".")
+    if key in ROW_FIELDS_BY_KEY:
+        prefix = ROW_FIELDS_BY_KEY[key].prefix
+        row, _, part = rest.partition(".")
+        if row.isdigit() and part in ("title", "url"):
+            return f"f-{prefix}_{part}-{row}"
+        return f"f-{prefix}_title-1"
     if place.startswith("sections."):
         return f"f-section_{place.split('.', 1)[1]}"
     if place == "body":
@@ -373,12 +422,21 @@ def control_id(place: str) -> str:
     return f"f-{place}"
 
 
+_MISSING_PART_RE = re.compile(r"Die Angabe „(title|url)“ fehlt\.$")
+"""The check's words for a row without title or address."""
+
+
 def _target(problem: Problem, file: CardFile) -> str:
     place = file.lines.get(problem.line, "")
     field = problem.field
     in_body = field == "body" and (place.startswith("sections.") or place == "more")
     if field and not (place == field or place.startswith(field + ".")) and not in_body:
         place = field
+    key, _, row = place.partition(".")
+    missing = _MISSING_PART_RE.search(problem.message)
+    if key in ROW_FIELDS_BY_KEY and missing and row:
+        # the missing part of a row is pinned to its own control, not to the part written
+        place = f"{key}.{row.partition('.')[0]}.{missing.group(1)}"
     return control_id(place or field)
 
 
@@ -419,7 +477,7 @@ FORM_ORDER: tuple[str, ...] = (
     "f-published",
     "f-updated",
     *(f"f-contact_{part}" for part in CONTACT_PARTS),
-    "f-link",
+    *(f"f-{group.prefix}" for group in ROW_FIELDS),
     "f-license",
     "f-aliases",
 )
@@ -428,10 +486,11 @@ FORM_ORDER: tuple[str, ...] = (
 
 def _form_position(finding: Finding) -> tuple[int, int, int]:
     target = finding.target
-    if target.startswith("f-link_"):
-        kind, _, row = target.rpartition("-")
-        row_number = int(row) if row.isdigit() else 0
-        return FORM_ORDER.index("f-link"), row_number, 0 if "title" in kind else 1
+    for group in ROW_FIELDS:
+        if target.startswith(f"f-{group.prefix}_"):
+            kind, _, row = target.rpartition("-")
+            row_number = int(row) if row.isdigit() else 0
+            return FORM_ORDER.index(f"f-{group.prefix}"), row_number, 0 if "title" in kind else 1
     position = FORM_ORDER.index(target) if target in FORM_ORDER else len(FORM_ORDER)
     return position, 0, 0
 
@@ -672,11 +731,14 @@ def live_checks() -> dict[str, tuple[str, str]]:
     rule and words as the check (the check itself still runs on every preview)."""
     properties = fields.card_schema()["properties"]
     email = properties["contact"]["properties"]["email"]
-    url = fields.resolved(properties["links"])["items"]["properties"]["url"]
     date = fields.resolved(properties["published"])
+    urls = {
+        f"{group.prefix}_url": fields.resolved(properties[group.key])["items"]["properties"]["url"]
+        for group in ROW_FIELDS
+    }
     return {
         "contact_email": (email["pattern"], email["x-message"]),
-        "link_url": (url["pattern"], url["x-message"]),
+        **{name: (url["pattern"], url["x-message"]) for name, url in urls.items()},
         "published": (date["pattern"], date["x-message"]),
         "updated": (date["pattern"], date["x-message"]),
     }

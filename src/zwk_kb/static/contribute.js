@@ -1,5 +1,6 @@
 // zwk-kb contribution form: optional niceties. The form works fully without this file (counts
-// are shown after "Vorschau und prüfen", a new link row comes with "Weitere Link-Zeile").
+// are shown after "Vorschau und prüfen", a new row comes with "Weitere Link-Zeile" or
+// "Weitere Quellen-Zeile").
 (function () {
   "use strict";
 
@@ -44,55 +45,64 @@
     });
   }
 
-  // renumber the visible labels after a row was added or removed ("Link 2: Text")
-  function renumber(list) {
-    each(".link-row", function (row, index) {
+  // A row group (links, sources): rows of title and address. Its fieldset names one entry in
+  // data-label ("Link", "Quelle"), which numbers the labels: "Link 2: Text".
+  function numbered(label) {
+    return new RegExp(label + " \\d+");  // the labels are plain words of the site
+  }
+
+  // renumber the visible labels after a row was added or removed
+  function renumber(list, label) {
+    var number = numbered(label);
+    each(".url-row", function (row, index) {
       each("label, .remove-row", function (element) {
         var text = element.firstChild;
         if (element.classList.contains("remove-row")) {
-          element.textContent = "Link " + (index + 1) + " entfernen";
+          element.textContent = label + " " + (index + 1) + " entfernen";
         } else if (text && text.nodeType === 3) {
-          text.textContent = text.textContent.replace(/Link \d+/, "Link " + (index + 1));
+          text.textContent = text.textContent.replace(number, label + " " + (index + 1));
         }
       }, row);
     }, list);
   }
 
   // a button that removes its row (empty rows are left out anyway; this only tidies up)
-  function removable(row, list, button) {
+  function removable(row, list, button, label) {
     if (row.querySelector(".remove-row")) {
       return;
     }
     var remove = document.createElement("button");
     remove.type = "button";
     remove.className = "kern-btn kern-btn--tertiary remove-row";
-    remove.textContent = "Link entfernen";
+    remove.textContent = label + " entfernen";
     remove.addEventListener("click", function () {
-      if (list.querySelectorAll(".link-row").length <= 1) {
+      if (list.querySelectorAll(".url-row").length <= 1) {
         each("input", function (input) { input.value = ""; }, row);
         row.querySelector("input").focus();
         return;
       }
       row.remove();
-      renumber(list);
+      renumber(list, label);
       button.hidden = false;
       button.focus();
     });
     row.appendChild(remove);
   }
 
-  // one more link row without a round trip (the button still works without JavaScript)
+  // one more row without a round trip (the button still works without JavaScript)
   function rows(fieldset) {
     var button = fieldset.querySelector(".add-row");
     var list = fieldset.querySelector(".rows");
-    var max = parseInt(fieldset.getAttribute("data-max-rows"), 10) || 30;
+    var max = parseInt(fieldset.getAttribute("data-max-rows"), 10) || 10;
+    var label = fieldset.getAttribute("data-label") || "Link";
+    var number = numbered(label);
     if (!button || !list) {
       return;
     }
-    each(".link-row", function (row) { removable(row, list, button); }, list);
-    renumber(list);
+    each(".url-row", function (row) { removable(row, list, button, label); }, list);
+    renumber(list, label);
     button.addEventListener("click", function (event) {
-      var items = list.querySelectorAll(".link-row");
+      var items = list.querySelectorAll(".url-row");
       if (!items.length || items.length >= max) {
         return;
       }
@@ -103,9 +113,10 @@
       each("[id]", function (element) {
         element.id = element.id.replace(/-\d+(-|$)/, "-" + n + "$1");
       }, row);
-      each("label[for]", function (label) {
-        label.setAttribute("for", label.getAttribute("for").replace(/-\d+$/, "-" + n));
-        label.firstChild.textContent = label.firstChild.textContent.replace(/Link \d+/, "Link " + n);
+      each("label[for]", function (element) {
+        element.setAttribute("for", element.getAttribute("for").replace(/-\d+$/, "-" + n));
+        element.firstChild.textContent = element.firstChild.textContent.replace(
+          number, label + " " + n);
       }, row);
       each("input", function (input) {
         input.value = "";
@@ -118,8 +129,8 @@
       }, row);
       list.appendChild(row);
       each("input[data-pattern]", live, row);
-      removable(row, list, button);
-      renumber(list);
+      removable(row, list, button, label);
+      renumber(list, label);
       row.querySelector("input").focus();
       if (n >= max) {
         button.hidden = true;
@@ -188,7 +199,7 @@
     each(".card-form .counter", counter);
     each(".card-form .list-filter", filter);
     each(".card-form input[data-pattern]", live);
-    each(".card-form .link-rows", rows);
+    each(".card-form .url-rows", rows);
     each(".copy-button", copy);
     var summary = document.getElementById("fehler") || document.getElementById("ergebnis");
     if (summary) {

@@ -113,18 +113,22 @@ def _form_page(
     original: str = "",
     raw: dict[str, str] | None = None,
     checked: Checked | None = None,
-    extra_rows: int = 2,
+    extra_rows: int | dict[str, int] = 2,
     status: int = 200,
 ) -> Any:
+    """The form page; ``extra_rows`` empty rows below the filled ones of each row group (one
+    number for all groups, or per card key)."""
     from zwk_kb.cardfile import SECTIONS
-    from zwk_kb.contribute import MAX_LINK_ROWS, field_limit, handin_links, live_checks
+    from zwk_kb.contribute import ROW_FIELDS, field_limit, handin_links, live_checks
 
     settings = state().settings
     vocab = vocabulary()
-    links = [link for link in values.links if link.title.strip() or link.url.strip()]
-    rows = links + [Link("", "")] * max(0, min(extra_rows, MAX_LINK_ROWS - len(links)))
-    if not rows:
-        rows = [Link("", "")]
+    row_groups = []
+    for group in ROW_FIELDS:
+        extra = extra_rows if isinstance(extra_rows, int) else extra_rows.get(group.key, 1)
+        filled = [row for row in getattr(values, group.key) if row.title.strip() or row.url.strip()]
+        rows = filled + [Link("", "")] * max(0, min(extra, group.max_rows - len(filled)))
+        row_groups.append((group, rows or [Link("", "")]))
     handin = None
     preview = None
     if checked is not None and checked.card is not None:
@@ -148,8 +152,7 @@ def _form_page(
         kinds=vocab.kinds,
         clusters=vocab.clusters,
         states=german_states(),
-        rows=rows,
-        max_rows=MAX_LINK_ROWS,
+        row_groups=row_groups,
         limits={key: field_limit(key) for key in ("title", "summary", "plain_summary")},
         live=live_checks(),
         checked=checked,
@@ -207,7 +210,7 @@ def edit(slug: str) -> Any:
 
 @bp.post("/mitmachen/neu")
 def form() -> Any:
-    from zwk_kb.contribute import FormRejected, check_submission, parse_form
+    from zwk_kb.contribute import ROW_FIELDS, FormRejected, check_submission, parse_form
 
     if request.files:
         abort(400)
@@ -222,13 +225,16 @@ def form() -> Any:
     if submission.original and state().engine.card(submission.original) is None:
         abort(400)
     raw = {key: values[0] for key, values in submitted.items() if key.startswith("new_") and values}
-    if submission.action == "zeile":
-        filled = [r for r in submission.values.links if r.title.strip() or r.url.strip()]
+    groups = {group.action: group for group in ROW_FIELDS}
+    if submission.action in groups:
+        extra: dict[str, int] = {}
+        for group in ROW_FIELDS:
+            sent = getattr(submission.values, group.key)
+            filled = [r for r in sent if r.title.strip() or r.url.strip()]
+            more = 1 if group is groups[submission.action] else 0
+            extra[group.key] = max(1, len(sent) - len(filled)) + more
         return _form_page(
-            submission.values,
-            original=submission.original,
-            raw=raw,
-            extra_rows=max(1, len(submission.values.links) - len(filled)) + 1,
+            submission.values, original=submission.original, raw=raw, extra_rows=extra
         )
     toolkit: Path = state().settings.toolkit
     checked = check_submission(
