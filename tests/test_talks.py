@@ -352,7 +352,8 @@ def test_facets_pages_and_sort_keep_the_selection(web: FlaskClient) -> None:
     carried = "w=sprachcafe&w=kindergarten-im-dorf&titel=Rat"
     html = web.get(f"/?per_page=1&{carried}").get_data(as_text=True)
     next_page = re.search(r'<a href="([^"]*)" rel="next">', html)
-    assert next_page and next_page.group(1).replace("&amp;", "&") == f"/?page=2&per_page=1&{carried}"
+    assert next_page
+    assert next_page.group(1).replace("&amp;", "&") == f"/?page=2&per_page=1&{carried}"
     facet = _form_url(html, "facet-form", topic="Bildung")
     assert carried in facet
     html = web.get(facet).get_data(as_text=True)

@@ -141,6 +141,7 @@ def search_page(
 
     def here(next_selection: Selection) -> str:
         return search_url(replace(request, keep=tuple(next_selection.params())), path)
+
     facets: dict[str, list[dict[str, Any]]] = {}
     facet_blocks = []
     active = []
