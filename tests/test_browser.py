@@ -713,6 +713,7 @@ def test_facilitator_builds_a_selection_by_keyboard_and_presents_it(
     assert page.locator("[role=status]").last.inner_text().endswith("5 Werkzeuge.")
     menu = page.locator('.site-nav a[href^="/auswahl"]')
     assert menu.inner_text() == "Auswahl (5)"
+    assert page.locator("a[data-selection-link]").inner_text() == "Auswahl ansehen (5)"
     menu.focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -782,6 +783,34 @@ def test_facilitator_builds_a_selection_by_keyboard_and_presents_it(
             if v["impact"] in {"serious", "critical"}
         ]
         assert not bad, (path, bad)
+
+
+def test_selection_travels_in_the_address_without_javascript(new_context: Any) -> None:
+    page = _page(new_context, java_script_enabled=False)
+    page.goto(SELECTION_SEARCH)
+    picked: list[str] = []
+    for _ in range(2):
+        link = page.locator("a[data-select]:not(.is-chosen)").first
+        picked.append(str(link.get_attribute("data-select")))
+        with page.expect_navigation():
+            link.click()
+    assert page.locator("a[data-selection-link]").inner_text() == "Auswahl ansehen (2)"
+    assert page.locator(f'a[data-select="{picked[0]}"]').inner_text().startswith(
+        "Aus der Auswahl entfernen"
+    )
+    hit = page.locator(".hit").filter(has=page.locator("a[data-select]:not(.is-chosen)")).first
+    third = str(hit.locator("a[data-select]").get_attribute("data-select"))
+    with page.expect_navigation():
+        hit.locator("h3 a").click()
+    assert page.url.split("?", 1)[0].endswith(f"/werkzeuge/{third}")
+    with page.expect_navigation():
+        page.locator(f'a[data-select="{third}"]').click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Auswahl ansehen (3)").click()
+    shown = page.locator(".selection-title a").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert shown == [f"/werkzeuge/{slug}" for slug in [*picked, third]]
 
 
 def test_slides_work_without_javascript_and_print_one_slide_per_page(

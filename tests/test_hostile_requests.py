@@ -197,6 +197,14 @@ CASES: list[Case] = [
     ),
     Case("huge-cookie", "/", kwargs={"headers": {"Cookie": "a=" + "b" * 20000}}),
     Case("accept-json", "/werkzeuge/nope", kwargs={"headers": {"Accept": "application/json"}}),
+    # the facilitator's selection carried along on search and card pages
+    Case("carried-many-w", "/?q=Dorf&" + "w=a&" * 3500),
+    Case("carried-many-w-card", "/werkzeuge/sprachcafe?" + "w=sprachcafe&" * 3500),
+    Case("carried-150-w-card", "/werkzeuge/sprachcafe?" + "w=sprachcafe&" * 150),
+    Case("carried-xss-w", "/werkzeuge/sprachcafe?w=" + quote(XSS) + "&w=" + quote('"><svg on=')),
+    Case("carried-path-w", "/?w=..%2F..%2Fetc%2Fpasswd&w=%2Fetc&w=sprachcafe%00"),
+    Case("carried-xss-titel", "/?w=sprachcafe&titel=" + quote(XSS + "\x00\u202e")),
+    Case("carried-huge-titel", "/werkzeuge/sprachcafe?titel=" + "t" * 9000),
 ]
 
 
@@ -479,3 +487,13 @@ def test_form_body_above_the_bound_is_413_and_a_file_upload_is_400(
     )
     assert upload.status_code == 400
     check_headers(upload)
+
+
+def test_carried_selection_is_bounded_and_escaped(hostile_client: FlaskClient) -> None:
+    many = "&".join(f"w=x{n}" for n in range(150))  # under the request bounds (MAX_PARAMETERS)
+    response = hostile_client.get(f"/?q=Dorf&w=sprachcafe&{many}&titel=" + quote(XSS))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'name="w" value="sprachcafe"' in html
+    assert 'name="w" value="x0"' not in html  # unknown slugs are not carried along
+    assert XSS not in html and 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in html

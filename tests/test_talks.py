@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 import pytest
 import zxingcpp
@@ -266,15 +266,124 @@ def test_too_many_tools_answer_400_in_german(web: FlaskClient) -> None:
 
 def test_add_links_on_results_cards_and_collections(web: FlaskClient) -> None:
     search = web.get("/?q=Kindergarten").get_data(as_text=True)
-    assert "/auswahl?w=kindergarten-im-dorf" in _hrefs(search, r"^/auswahl")
+    assert "/?q=Kindergarten&w=kindergarten-im-dorf" in _hrefs(search, r"w=")
     assert "Zur Auswahl hinzufügen" in search
     card = web.get("/werkzeuge/sprachcafe").get_data(as_text=True)
-    assert "/auswahl?w=sprachcafe" in _hrefs(card, r"^/auswahl")
+    assert "/werkzeuge/sprachcafe?w=sprachcafe" in _hrefs(card, r"w=")
     page = web.get(f"/sammlungen/{COLLECTION}").get_data(as_text=True)
     whole = selection_path(COLLECTION_SLUGS, "Vortrag im Rat")
     assert whole in _hrefs(page, r"^/auswahl")
     for suffix in ("/folien", "/folien.pptx", "/handzettel.pdf"):
         assert f"/sammlungen/{COLLECTION}{suffix}" in _hrefs(page, "^/sammlungen/")
+
+
+# ---- the selection travels in the address while browsing without JavaScript ---------------
+
+
+def _select_href(html: str, slug: str) -> tuple[str, str]:
+    """(href, label) of the add/remove link of ``slug``."""
+    match = re.search(
+        rf'<a href="([^"]*)" data-select="{re.escape(slug)}"[^>]*><span data-select-label>([^<]*)<',
+        html,
+    )
+    assert match, f"no add/remove link for {slug}"
+    return match.group(1).replace("&amp;", "&"), match.group(2)
+
+
+def _bar(html: str) -> tuple[str, str]:
+    match = re.search(r'<a href="([^"]*)" data-selection-link[^>]*>([^<]*)</a>', html)
+    assert match, "no link to the selection"
+    return match.group(1).replace("&amp;", "&"), match.group(2)
+
+
+def _form_url(html: str, form_class: str, **fields: str) -> str:
+    """The address a GET form of the page submits to (hidden inputs plus ``fields``)."""
+    form = re.search(rf'<form class="{form_class}"[^>]*action="([^"]*)".*?</form>', html, re.S)
+    assert form
+    pairs = [
+        (k, v.replace("&amp;", "&"))
+        for k, v in re.findall(r'type="hidden" name="([^"]*)" value="([^"]*)"', form.group(0))
+    ]
+    pairs += list(fields.items())
+    return form.group(1) + "?" + urlencode(pairs)
+
+
+def test_a_selection_is_built_by_following_links_only(web: FlaskClient) -> None:
+    html = web.get("/?q=Kindergarten").get_data(as_text=True)
+    href, label = _select_href(html, "kindergarten-im-dorf")
+    assert label == "Zur Auswahl hinzufügen"
+    html = web.get(href).get_data(as_text=True)
+    assert _select_href(html, "kindergarten-im-dorf")[1] == "Aus der Auswahl entfernen"
+    assert _bar(html) == ("/auswahl?w=kindergarten-im-dorf", "Auswahl ansehen (1)")
+
+    # the search form keeps the selection; a result leads to its card with it
+    html = web.get(_form_url(html, "search-form", q="Sprachcafé")).get_data(as_text=True)
+    card_link = next(h for h in _hrefs(html, r"^/werkzeuge/sprachcafe\?"))
+    assert card_link == "/werkzeuge/sprachcafe?w=kindergarten-im-dorf"
+    html = web.get(card_link).get_data(as_text=True)
+    href, label = _select_href(html, "sprachcafe")
+    assert label == "Zur Auswahl hinzufügen"
+    html = web.get(href).get_data(as_text=True)
+    assert _bar(html) == ("/auswahl?w=kindergarten-im-dorf&w=sprachcafe", "Auswahl ansehen (2)")
+
+    # "Vorgestellt in" leads to the collection, still carrying both
+    collection = next(h for h in _hrefs(html, rf"^/sammlungen/{COLLECTION}\?"))
+    html = web.get(collection).get_data(as_text=True)
+    assert _select_href(html, "sprachcafe")[1] == "Aus der Auswahl entfernen"
+    href, label = _select_href(html, PLAIN_CARD)
+    assert label == "Zur Auswahl hinzufügen"
+    html = web.get(href).get_data(as_text=True)
+    selection, label = _bar(html)
+    assert label == "Auswahl ansehen (3)"
+
+    page = web.get(selection).get_data(as_text=True)
+    titles = re.findall(r'<p class="selection-title"><a href="[^"]*">([^<]*)</a>', page)
+    assert titles == [TITLES["kindergarten-im-dorf"], TITLES["sprachcafe"], TITLES[PLAIN_CARD]]
+
+
+def test_remove_link_takes_the_tool_out_and_keeps_the_order(web: FlaskClient) -> None:
+    html = web.get("/werkzeuge/sprachcafe?w=wohnen-fuer-hilfe&w=sprachcafe&w=kindergarten-im-dorf")
+    href, label = _select_href(html.get_data(as_text=True), "sprachcafe")
+    assert label == "Aus der Auswahl entfernen"
+    assert href == "/werkzeuge/sprachcafe?w=wohnen-fuer-hilfe&w=kindergarten-im-dorf"
+
+
+def test_facets_pages_and_sort_keep_the_selection(web: FlaskClient) -> None:
+    carried = "w=sprachcafe&w=kindergarten-im-dorf&titel=Rat"
+    html = web.get(f"/?per_page=1&{carried}").get_data(as_text=True)
+    next_page = re.search(r'<a href="([^"]*)" rel="next">', html)
+    assert next_page
+    assert next_page.group(1).replace("&amp;", "&") == f"/?page=2&per_page=1&{carried}"
+    facet = _form_url(html, "facet-form", topic="Bildung")
+    assert carried in facet
+    html = web.get(facet).get_data(as_text=True)
+    removes = [h for h in _hrefs(html, r"^/\?") if "topic=Bildung" not in h and "q=" not in h]
+    assert f"/?per_page=1&{carried}" in removes
+    sort = _form_url(html, "search-form", q="Dorf", sort="title")
+    assert "w=sprachcafe&w=kindergarten-im-dorf&titel=Rat" in sort
+    html = web.get(sort).get_data(as_text=True)
+    assert _bar(html) == ("/auswahl?" + carried, "Auswahl ansehen (2)")
+
+
+def test_canonical_addresses_leave_the_selection_out(web: FlaskClient) -> None:
+    carried = "w=sprachcafe&titel=Rat"
+    for path, canonical in (
+        (f"/?q=Dorf&{carried}", "/?q=Dorf"),
+        (f"/werkzeuge/sprachcafe?{carried}", "/werkzeuge/sprachcafe"),
+        (f"/sammlungen/{COLLECTION}?{carried}", f"/sammlungen/{COLLECTION}"),
+    ):
+        html = web.get(path).get_data(as_text=True)
+        found = re.findall(r'<link rel="canonical" href="([^"]*)"', html)
+        assert found and found[0].endswith(canonical) and "w=" not in found[0], path
+
+
+def test_carried_selection_drops_unknown_slugs_and_stops_at_the_limit(web: FlaskClient) -> None:
+    many = "&".join(f"w=x{n}" for n in range(MAX_TOOLS * 3))
+    response = web.get(f"/?q=Dorf&w=sprachcafe&w=..%2Fetc&w=%3Cb%3E&{many}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert _bar(html) == ("/auswahl?w=sprachcafe", "Auswahl ansehen (1)")
+    assert "<b>" not in html and "x1" not in html.split("<main", 1)[1]
 
 
 def test_card_page_names_the_collections_it_was_presented_in(web: FlaskClient) -> None:

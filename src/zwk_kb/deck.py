@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from zwk_kb.present import card_url, collection_url, german_date
+from zwk_kb.present import card_url, collection_url, german_date, select_link
 from zwk_kb.qr import MAX_URL_CHARS
 from zwk_kb.query import clean_text
 from zwk_kb.selection import MAX_TOOLS, TITLE_MAX, Parsed, Selection
@@ -213,23 +213,6 @@ def card_talk(card: Mapping[str, Any], base_url: str, site_name: str) -> dict[st
 # ---- the selection page --------------------------------------------------------------------
 
 
-def select_link(selection: Selection, slug: str, title: str) -> dict[str, Any]:
-    """The add or remove link of one tool, as the next state of the selection."""
-    chosen = slug in selection.slugs
-    if chosen:
-        url, label = selection.removed(slug).url(), "Aus der Auswahl entfernen"
-    elif selection.full:
-        url, label = None, f"Die Auswahl ist voll ({MAX_TOOLS} Werkzeuge)"
-    else:
-        url, label = selection.added(slug).url(), "Zur Auswahl hinzufügen"
-    return {"slug": slug, "title": text(title, 200), "url": url, "label": label, "chosen": chosen}
-
-
-def add_url(slug: str) -> str:
-    """The link on results, card and collection pages (JavaScript adds the kept selection)."""
-    return Selection((slug,)).url()
-
-
 def selection_page(
     parsed: Parsed,
     cards: Mapping[str, Mapping[str, Any]],
@@ -272,7 +255,7 @@ def selection_page(
     talk_dict = selection_talk(selection, cards, base_url, site_name) if slugs else None
     results = [
         {
-            **select_link(selection, str(hit["slug"]), str(hit.get("title") or "")),
+            **select_link(selection, str(hit["slug"]), text(hit.get("title"), 200)),
             "card_url": card_url(str(hit["slug"])),
             "summary": text(hit.get("summary")),
         }

@@ -6,6 +6,7 @@ is computed here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -13,9 +14,10 @@ from urllib.parse import quote, urlencode
 from zwk_kb.facets import EXAMPLE, FACETS, FACETS_BY_NAME
 from zwk_kb.query import SORTS, SearchRequest
 from zwk_kb.search import SearchResult
-from zwk_kb.selection import MAX_TOOLS, Selection, clean_title
+from zwk_kb.selection import MAX_TOOLS, SELECTION_PATH, Selection, clean_title
 
 SEARCH_PATH = "/"
+NO_SELECTION = Selection()
 CARD_PATH = "/werkzeuge/"
 MAX_FACET_VALUES_SHOWN = 12
 MAX_FACET_VALUES_LISTED = 50
@@ -33,6 +35,45 @@ def search_url(request: SearchRequest, path: str = SEARCH_PATH) -> str:
     return f"{path}?{qs}" if qs else path
 
 
+def with_selection(url: str, selection: Selection) -> str:
+    """``url`` carrying the facilitator's selection (``w``, ``titel``), so that it survives
+    browsing without JavaScript; ``url`` unchanged for an empty selection."""
+    qs = selection.query_string()
+    if not qs:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{qs}"
+
+
+def select_link(
+    selection: Selection,
+    slug: str,
+    title: str,
+    at: Callable[[Selection], str] = Selection.url,
+) -> dict[str, Any]:
+    """The add or remove link of one tool: ``at`` the next state of the selection (the same
+    page carrying it, or the selection page); no link when a full selection cannot take it."""
+    chosen = slug in selection.slugs
+    url: str | None
+    if chosen:
+        url, label = at(selection.removed(slug)), "Aus der Auswahl entfernen"
+    elif selection.full:
+        url, label = None, f"Die Auswahl ist voll ({MAX_TOOLS} Werkzeuge)"
+    else:
+        url, label = at(selection.added(slug)), "Zur Auswahl hinzufügen"
+    return {"slug": slug, "title": title, "url": url, "label": label, "chosen": chosen}
+
+
+def selection_bar(selection: Selection) -> dict[str, Any]:
+    """The "Auswahl ansehen (n)" link of pages that carry the selection."""
+    count = len(selection.slugs)
+    return {
+        "url": selection.url(SELECTION_PATH),
+        "count": count,
+        "label": f"Auswahl ansehen ({count})",
+        "slugs": " ".join(selection.slugs),
+    }
+
+
 def absolute_url(path: str, base_url: str = "") -> str:
     """``path`` under the configured public address; path-absolute without one (an address built
     from the request's Host header would be whatever the client sent)."""
@@ -46,22 +87,30 @@ def canonical_search_url(request: SearchRequest, pages: int, path: str = SEARCH_
     result list. Unknown parameters never get in."""
     plain = request.sort == "relevance" and request.per_page == request.default_per_page
     page = request.page if plain and request.page <= pages else 1
-    canonical = replace(request, sort="relevance", per_page=request.default_per_page, page=page)
+    canonical = replace(
+        request, sort="relevance", per_page=request.default_per_page, page=page, keep=()
+    )
     return search_url(canonical, path)
 
 
-def filter_url(facet_name: str, value: str, path: str = SEARCH_PATH) -> str:
+def filter_url(
+    facet_name: str, value: str, path: str = SEARCH_PATH, selection: Selection = NO_SELECTION
+) -> str:
     """The search filtered by one facet value (links from a card's metadata)."""
-    return f"{path}?{urlencode([(FACETS_BY_NAME[facet_name].param, value)])}"
+    url = f"{path}?{urlencode([(FACETS_BY_NAME[facet_name].param, value)])}"
+    return with_selection(url, selection)
 
 
-def hit_dict(hit: Any) -> dict[str, Any]:
+def hit_dict(
+    hit: Any, selection: Selection = NO_SELECTION, at: Callable[[Selection], str] = Selection.url
+) -> dict[str, Any]:
     card = hit.card
+    select = select_link(selection, hit.slug, card["title"], at)
     return {
         "slug": hit.slug,
         "title": card["title"],
         "summary": card["summary"],
-        "url": card_url(hit.slug),
+        "url": with_selection(card_url(hit.slug), selection),
         "topics": card["topics"],
         "communes": card["communes"],
         "challenges": card["challenges"],
@@ -76,13 +125,23 @@ def hit_dict(hit: Any) -> dict[str, Any]:
         "snippet_html": hit.snippet,
         "title_html": hit.title_html,
         "reasons": list(hit.reasons),
-        "select_url": Selection((hit.slug,)).url(),
+        "select_url": select["url"],
+        "select_label": select["label"],
+        "chosen": select["chosen"],
     }
 
 
-def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]:
-    """Everything the search page and ``/api/search`` show."""
-    request = result.request
+def search_page(
+    result: SearchResult, path: str = SEARCH_PATH, selection: Selection = NO_SELECTION
+) -> dict[str, Any]:
+    """Everything the search page and ``/api/search`` show. The facilitator's ``selection``
+    travels in every link and form of the page (``request.keep``); add/remove links lead to
+    this same page with the next selection."""
+    request = replace(result.request, keep=tuple(selection.params()))
+
+    def here(next_selection: Selection) -> str:
+        return search_url(replace(request, keep=tuple(next_selection.params())), path)
+
     facets: dict[str, list[dict[str, Any]]] = {}
     facet_blocks = []
     active = []
@@ -122,7 +181,7 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
         "per_page": request.per_page,
         "pages": pages,
         "sort": request.sort,
-        "results": [hit_dict(h) for h in result.hits],
+        "results": [hit_dict(h, selection, here) for h in result.hits],
         "facets": facets,
         "suggestion": result.suggestion,
         "suggestion_url": suggestion_url,
@@ -155,12 +214,15 @@ def search_page(result: SearchResult, path: str = SEARCH_PATH) -> dict[str, Any]
             (k, v) for k, v in request.params(include_page=False) if k not in {"q", "sort"}
         ],
         "facet_form_params": [
-            (k, v) for k, v in request.params(include_page=False) if k in {"q", "sort", "per_page"}
+            (k, v)
+            for k, v in request.params(include_page=False)
+            if k in {"q", "sort", "per_page", "w", "titel"}
         ],
         "self_url": search_url(request, path),
         "canonical_path": canonical_search_url(request, pages, path),
         "sort_options": sort_options(request),
-        **export_links(request),
+        "selection": selection_bar(selection),
+        **export_links(replace(request, keep=())),
     }
 
 
@@ -253,9 +315,17 @@ def _page_window(page: int, pages: int, width: int = 2) -> list[int]:
 
 
 def card_page(
-    card: dict[str, Any], related: list[dict[str, Any]], *, repository_url: str = ""
+    card: dict[str, Any],
+    related: list[dict[str, Any]],
+    *,
+    repository_url: str = "",
+    selection: Selection = NO_SELECTION,
 ) -> dict[str, Any]:
-    """Everything the card page and ``/api/werkzeuge/<slug>`` show."""
+    """Everything the card page and ``/api/werkzeuge/<slug>`` show; links to searches and
+    other cards carry the facilitator's ``selection``."""
+    here = card_url(card["slug"])
+    select = select_link(selection, card["slug"], card["title"], lambda s: with_selection(here, s))
+    sel = selection
     meta = []
     for facet_name, label in (
         ("topics", "Themen"),
@@ -267,21 +337,31 @@ def card_page(
             meta.append(
                 {
                     "label": label,
-                    "values": [{"value": v, "url": filter_url(facet_name, v)} for v in values],
+                    "values": [
+                        {"value": v, "url": filter_url(facet_name, v, selection=sel)}
+                        for v in values
+                    ],
                 }
             )
     for facet_name, label in (("tool_type", "Art"), ("status", "Stand"), ("effort", "Aufwand")):
         value = card.get(facet_name)
         if value:
             meta.append(
-                {"label": label, "values": [{"value": value, "url": filter_url(facet_name, value)}]}
+                {
+                    "label": label,
+                    "values": [
+                        {"value": value, "url": filter_url(facet_name, value, selection=sel)}
+                    ],
+                }
             )
     communes = [
         {
             **c,
-            "url": filter_url("communes", c["name"]),
-            "state_url": filter_url("state", c["state"]) if c["state"] else None,
-            "cluster_url": filter_url("cluster", c["cluster"]) if c["cluster"] else None,
+            "url": filter_url("communes", c["name"], selection=sel),
+            "state_url": filter_url("state", c["state"], selection=sel) if c["state"] else None,
+            "cluster_url": filter_url("cluster", c["cluster"], selection=sel)
+            if c["cluster"]
+            else None,
         }
         for c in card.get("commune_details", [])
     ]
@@ -291,22 +371,27 @@ def card_page(
         "meta": meta,
         "communes_linked": communes,
         "reused_by_linked": [
-            {"value": v, "url": filter_url("communes", v)} for v in card.get("reused_by", [])
+            {"value": v, "url": filter_url("communes", v, selection=sel)}
+            for v in card.get("reused_by", [])
         ],
         "related": [
             {
                 "slug": r["slug"],
                 "title": r["title"],
                 "summary": r["summary"],
-                "url": card_url(r["slug"]),
+                "url": with_selection(card_url(r["slug"]), sel),
             }
             for r in related
         ],
         "show_toc": len(card.get("headings", [])) >= 4,
-        "select_url": Selection((card["slug"],)).url(),
+        "select_url": select["url"],
+        "select_label": select["label"],
+        "chosen": select["chosen"],
+        "selection": selection_bar(sel),
+        "search_url": with_selection(SEARCH_PATH, sel),
         "pptx_url": card_url(card["slug"]) + "/folien.pptx",
         "is_example": not card.get("sources"),
-        "examples_url": filter_url("source", EXAMPLE),
+        "examples_url": filter_url("source", EXAMPLE, selection=sel),
         **share_links(card["slug"], repository_url),
     }
 
@@ -517,25 +602,32 @@ def collection_summary(collection: Any) -> dict[str, Any]:
     }
 
 
-def collection_page(collection: Any, cards: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """/sammlungen/<name>: the collection's cards in the curated order (missing ones left out)."""
+def collection_page(
+    collection: Any, cards: dict[str, dict[str, Any]], selection: Selection = NO_SELECTION
+) -> dict[str, Any]:
+    """/sammlungen/<name>: the collection's cards in the curated order (missing ones left out);
+    links to cards and the add/remove links carry the facilitator's ``selection``."""
+    here = collection_url(collection.name)
     items = []
     for slug in collection.slugs:
         card = cards.get(slug)
         if card is None:
             continue
+        select = select_link(selection, slug, card["title"], lambda s: with_selection(here, s))
         items.append(
             {
                 "slug": slug,
                 "title": card["title"],
                 "summary": card["summary"],
-                "url": card_url(slug),
+                "url": with_selection(card_url(slug), selection),
                 "short_url": SHORT_PATH + quote(slug),
                 "origin": _origin(card),
                 "topics": card.get("topics", []),
                 "reused_by": card.get("reused_by", []),
                 "contact": card.get("contact"),
-                "select_url": Selection((slug,)).url(),
+                "select_url": select["url"],
+                "select_label": select["label"],
+                "chosen": select["chosen"],
             }
         )
     base = collection_url(collection.name)
@@ -546,6 +638,8 @@ def collection_page(collection: Any, cards: dict[str, dict[str, Any]]) -> dict[s
             tuple(i["slug"] for i in items[:MAX_TOOLS]), clean_title(collection.title)
         ).url(),
         "selection_cut": len(items) > MAX_TOOLS,
+        "selection": selection_bar(selection),
+        "search_url": with_selection(SEARCH_PATH, selection),
         "max_tools": MAX_TOOLS,
         "slides_url": base + "/folien",
         "pptx_url": base + "/folien.pptx",

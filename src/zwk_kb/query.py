@@ -50,6 +50,9 @@ class SearchRequest:
     sort: str = "relevance"
     default_per_page: int = field(default=DEFAULT_PER_PAGE, compare=False, repr=False)
     """The site's page size (``ZWK_KB_PER_PAGE``): links leave ``per_page`` out only for it."""
+    keep: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    """Parameters every link of the page carries along without searching by them: the
+    facilitator's selection (``w``, ``titel``), parsed and checked by ``selection``."""
 
     @property
     def is_browse(self) -> bool:
@@ -90,6 +93,7 @@ class SearchRequest:
             pairs.append(("page", str(self.page)))
         if self.per_page != self.default_per_page:
             pairs.append(("per_page", str(self.per_page)))
+        pairs.extend(self.keep)
         return pairs
 
     def to_query_string(self) -> str:

@@ -67,6 +67,10 @@ class Selection:
     def removed(self, slug: str) -> Selection:
         return replace(self, slugs=tuple(s for s in self.slugs if s != slug))
 
+    def toggled(self, slug: str) -> Selection:
+        """The next state behind a tool's add/remove link (a full selection stays as it is)."""
+        return self.removed(slug) if slug in self.slugs else self.added(slug)
+
     def moved(self, slug: str, step: int) -> Selection:
         """``step`` -1 moves the tool one place up, +1 one place down (no-op at the ends)."""
         slugs = list(self.slugs)
@@ -98,17 +102,24 @@ def clean_title(value: str) -> str:
 
 
 def parse_selection(
-    args: Mapping[str, Sequence[str]], resolve: Callable[[str], str | None]
+    args: Mapping[str, Sequence[str]],
+    resolve: Callable[[str], str | None],
+    *,
+    refuse_too_many: bool = True,
 ) -> Parsed:
     """The selection in the URL parameters ``w`` (repeated) and ``titel``.
 
     ``resolve(slug)`` returns the slug of the card it names (itself, or the current slug for a
     former one), or ``None`` for none. Raises ``TooManyTools`` for more than ``MAX_TOOLS``
-    different values of ``w``.
+    different values of ``w``; with ``refuse_too_many=False`` (the selection carried along
+    on search, card and collection pages, which must answer anyway) only the first
+    ``MAX_TOOLS`` are looked at.
     """
     raw = list(dict.fromkeys(v.strip() for v in args.get("w", ()) if v.strip()))
     if len(raw) > MAX_TOOLS:
-        raise TooManyTools(len(raw))
+        if refuse_too_many:
+            raise TooManyTools(len(raw))
+        raw = raw[:MAX_TOOLS]
     slugs: list[str] = []
     unknown: list[str] = []
     renamed: list[tuple[str, str]] = []

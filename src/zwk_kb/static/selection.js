@@ -1,8 +1,10 @@
 // zwk-kb: keeps a facilitator's selection in this browser (local storage) between pages.
-// Without this file every "Zur Auswahl hinzufügen" link opens /auswahl with that tool, and the
-// selection page builds the rest; the server never stores a selection. With it, the links on
-// results, cards and collections add or remove a tool in place, and "Auswahl" in the menu opens
-// the kept selection. The selection page itself writes what its address holds into the storage.
+// Without this file the selection travels in the address (w=…): every "Zur Auswahl hinzufügen"
+// link is the same page with the next selection, and every other link keeps it; the server
+// never stores a selection. With it, the storage is the selection: the links on results, cards
+// and collections add or remove a tool in place, and "Auswahl" in the menu and "Auswahl
+// ansehen" open the kept selection. A selection carried in the address is taken over only when
+// this browser keeps none yet. The selection page writes what its address holds into storage.
 (function () {
   "use strict";
   var KEY = "zwk-kb-auswahl";
@@ -64,6 +66,19 @@
     main.appendChild(status);
     var menu = document.querySelector('.site-nav a[href="/auswahl"]');
     var links = document.querySelectorAll("a[data-select]");
+    var bars = document.querySelectorAll("a[data-selection-link]");
+    var stored = null;
+    try {
+      stored = window.localStorage.getItem(KEY);
+    } catch (e) {
+      stored = null;
+    }
+    if (stored === null && bars.length) {
+      var carried = (bars[0].getAttribute("data-carried") || "").split(" ").filter(Boolean);
+      if (carried.length) {
+        save({ w: carried.slice(0, MAX_TOOLS), titel: "" });
+      }
+    }
 
     function refresh() {
       var selection = load();
@@ -76,6 +91,11 @@
         }
         link.setAttribute("href", address(toggled(selection, slug)));
         link.classList.toggle("is-chosen", chosen);
+      });
+      Array.prototype.forEach.call(bars, function (bar) {
+        bar.setAttribute("href", address(selection));
+        bar.textContent = "Auswahl ansehen (" + selection.w.length + ")";
+        bar.parentNode.hidden = !selection.w.length;
       });
       if (menu) {
         menu.setAttribute("href", address(selection));

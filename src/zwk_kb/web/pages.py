@@ -9,7 +9,14 @@ from flask import Blueprint, abort, redirect, render_template, send_from_directo
 
 from zwk_kb.facets import FACETS
 from zwk_kb.markdown import IMAGE_SUFFIXES
-from zwk_kb.web.views import canonical_redirect, canonical_url, card_data, search_data, state
+from zwk_kb.web.views import (
+    canonical_redirect,
+    canonical_url,
+    card_data,
+    carried_selection,
+    search_data,
+    state,
+)
 
 bp = Blueprint("pages", __name__)
 bp.before_app_request(canonical_redirect)  # every route, HTML and API: one address each
@@ -49,9 +56,14 @@ def card(slug: str) -> Any:
         return redirect(url_for("pages.card", slug=target), code=301)
     problems = state().problems_by_path.get(slug, [])
     from zwk_kb.deck import presented_in
+    from zwk_kb.present import with_selection
     from zwk_kb.web.share import load_collections
 
-    collections = presented_in(load_collections(), slug)
+    carried = carried_selection()
+    collections = [
+        {**c, "url": with_selection(c["url"], carried)}
+        for c in presented_in(load_collections(), slug)
+    ]
     return render_template("card.html", card=data, problems=problems, presented_in=collections)
 
 

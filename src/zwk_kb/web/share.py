@@ -27,7 +27,7 @@ from markupsafe import Markup
 from zwk_kb.index import COLLECTIONS_FILE, current_generation
 from zwk_kb.present import collection_page, collection_summary, search_url
 from zwk_kb.query import DEFAULT_PER_PAGE, parse_search_args
-from zwk_kb.web.views import SLUG_IN_URL_RE, state
+from zwk_kb.web.views import SLUG_IN_URL_RE, carried_selection, state
 
 if TYPE_CHECKING:
     from zwk_kb.collections import Collection
@@ -197,7 +197,8 @@ def collection(name: str) -> Any:
     found = _collection(name)
     engine = state().engine
     cards = {slug: card for slug in found.slugs if (card := engine.card(slug)) is not None}
-    return render_template("collection.html", collection=collection_page(found, cards))
+    page = collection_page(found, cards, carried_selection())
+    return render_template("collection.html", collection=page)
 
 
 @bp.get("/sammlungen/<name>/qr.svg")

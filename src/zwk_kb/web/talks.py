@@ -20,7 +20,7 @@ from zwk_kb.selection import (
     search_text,
 )
 from zwk_kb.web.share import _card_or_redirect, _collection, base_url
-from zwk_kb.web.views import state
+from zwk_kb.web.views import resolve_slug, state
 
 bp = Blueprint("talks", __name__)
 
@@ -32,17 +32,10 @@ def _site_name() -> str:
     return str(current_app.extensions["zwk_kb"].settings.site_name)
 
 
-def _resolve(slug: str) -> str | None:
-    engine = state().engine
-    if engine.card(slug) is not None:
-        return slug
-    return engine.slug_for_alias(slug)
-
-
 def _parsed() -> Parsed:
     args = {key: request.args.getlist(key) for key in ("w", "titel", "q")}
     try:
-        return parse_selection(args, _resolve)
+        return parse_selection(args, resolve_slug)
     except TooManyTools as exc:
         body = render_template("error.html", error="Zu viele Werkzeuge", message=str(exc))
         abort(Response(body, status=400, mimetype="text/html"))

@@ -12,6 +12,7 @@ from werkzeug.routing import BuildError, RequestRedirect
 
 from zwk_kb.present import absolute_url, card_page, search_page
 from zwk_kb.query import parse_search_args
+from zwk_kb.selection import Selection, parse_selection
 from zwk_kb.web import AppState
 from zwk_kb.web.security import MAX_QUERY_STRING_BYTES
 
@@ -95,13 +96,31 @@ def state() -> AppState:
     return app_state
 
 
+def resolve_slug(slug: str) -> str | None:
+    """The current slug of the card ``slug`` names (itself or a former name), else None."""
+    engine = state().engine
+    if engine.card(slug) is not None:
+        return slug
+    return engine.slug_for_alias(slug)
+
+
+def carried_selection() -> Selection:
+    """The facilitator's selection this search, card or collection page carries along in its
+    address (``w``, ``titel``): checked as on ``/auswahl``, but never refused; unknown slugs
+    and those beyond the limit are left out quietly."""
+    if "w" not in request.args and "titel" not in request.args:
+        return Selection()
+    args = {"w": request.args.getlist("w"), "titel": request.args.getlist("titel")[:1]}
+    return parse_selection(args, resolve_slug, refuse_too_many=False).selection
+
+
 def search_data(path: str = "/") -> dict[str, Any]:
     app_state = state()
     args = {key: request.args.getlist(key) for key in request.args}
     search_request = parse_search_args(
         args, per_page=app_state.settings.per_page, max_per_page=app_state.settings.max_per_page
     )
-    return search_page(app_state.engine.search(search_request), path)
+    return search_page(app_state.engine.search(search_request), path, carried_selection())
 
 
 def card_data(slug: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -129,4 +148,7 @@ def card_data(slug: str) -> tuple[dict[str, Any] | None, str | None]:
             )
         abort(404)
     repository_url = app_state.settings.repository_url
-    return card_page(card, engine.related(slug), repository_url=repository_url), None
+    page = card_page(
+        card, engine.related(slug), repository_url=repository_url, selection=carried_selection()
+    )
+    return page, None
