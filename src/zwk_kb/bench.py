@@ -775,15 +775,6 @@ def bench_size(workdir: Path, n: int) -> list[Row]:
                 note="(ab Start des Index-Laufs)",
             )
         )
-        rows.append(
-            Row(
-                n,
-                "… zwk-kb index gesamt (Laden + Abgleich, geschätzt)",
-                load_seconds + update_seconds,
-                "s",
-                note="(Laden aller Karten + update)",
-            )
-        )
         started = time.perf_counter()
         changes = update(many, product_dir)
         many_seconds = time.perf_counter() - started
