@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 import urllib.request
@@ -30,13 +29,13 @@ from test_browser import (
     AXE,
     AXE_TAGS,
     BUNDLED,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     CSP_LISTENER,
     ROOT,
     Guard,
     _free_port,
     _missing,
+    chromium_browser,
+    served,
 )
 from zwk_kb.checks import check_paths
 from zwk_kb.contribute import check_submission, parse_form
@@ -56,45 +55,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZWK_KB_")}
     env.update(ZWK_KB_REPOSITORY_URL=REPOSITORY, ZWK_KB_CONTACT_EMAIL=EDITORS)
-    log = (work / "server.log").open("w")
     command = [sys.executable, "-m", "zwk_kb", "serve", "--dev", "--port", str(port)]
     command += ["--toolkit", str(toolkit), "--index", str(work / "index")]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + FORM, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError("Server did not start:\n" + (work / "server.log").read_text())
-            time.sleep(0.2)
+    with served(command, work, env, f"http://127.0.0.1:{port}", FORM) as base:
         yield base, toolkit
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} fehlt (apt-get install chromium)")
-    import playwright.sync_api as sync_api
-
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
