@@ -141,9 +141,10 @@ def test_edit_link_opens_the_contribution_form_filled_from_the_card(client: Flas
     assert '<a href="/mitmachen">Fehlt ein Werkzeug? Schlagen Sie es vor.</a>' in html
 
 
-def test_card_names_communes_with_kind_state_cluster_and_as_contact(client: FlaskClient) -> None:
+def test_card_names_communes_with_kind_state_cluster_and_its_origin(client: FlaskClient) -> None:
     html = html_of(client, "/werkzeuge/sprachcafe")
-    assert "Ansprechpartner ist Stadt Dessau-Roßlau und Stadt Bad Säckingen." in html
+    assert "Entstanden oder erprobt in Stadt Dessau-Roßlau und Stadt Bad Säckingen." in html
+    assert "Ansprechpartner ist" not in html  # the communes are the origin, not the contact
     assert 'href="/?state=Sachsen-Anhalt"' in html and 'href="/?cluster=S%C3%BCd"' in html
 
 

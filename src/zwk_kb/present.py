@@ -6,7 +6,7 @@ is computed here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -226,6 +226,21 @@ def search_page(
     }
 
 
+def origin_text(communes: Sequence[Mapping[str, Any]]) -> str:
+    """Where the tool comes from, as one sentence ("Entstanden oder erprobt in Stadt A und
+    Gemeinde B."): the card's communes are where it was built or used, not its contact."""
+    names = [
+        f"{c['kind']} {c['name']}"
+        if c.get("kind") and not c["name"].startswith(c["kind"])
+        else c["name"]
+        for c in communes
+    ]
+    if not names:
+        return ""
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " und " + names[-1]
+    return f"Entstanden oder erprobt in {joined}."
+
+
 def match_note(result: SearchResult) -> str | None:
     """The sentence telling that not every hit has all the search words (page and CLI), or
     None when they all do (or there are no words)."""
@@ -370,6 +385,7 @@ def card_page(
         "url": card_url(card["slug"]),
         "meta": meta,
         "communes_linked": communes,
+        "origin_text": origin_text(communes),
         "reused_by_linked": [
             {"value": v, "url": filter_url("communes", v, selection=sel)}
             for v in card.get("reused_by", [])
