@@ -242,18 +242,19 @@ class Guard:
             route.abort()
 
 
-@pytest.fixture
-def new_context(browser: Any, server: str) -> Iterator[Any]:
-    """Factory for browser contexts; each one is guarded, and none may reach another host."""
+@contextlib.contextmanager
+def guarded_contexts(browser: Any, base: str, timeout_ms: int, **defaults: Any) -> Iterator[Any]:
+    """Factory for browser contexts on ``base``; each one is guarded, and when the factory is
+    closed none may have reached another host."""
     contexts: list[tuple[Any, Guard]] = []
 
     def make(**options: Any) -> Any:
-        options.setdefault("viewport", {"width": 1280, "height": 900})
-        options.setdefault("locale", "de-DE")
-        context = browser.new_context(base_url=server, **options)
-        guard = Guard(server)
+        for key, value in {"locale": "de-DE", **defaults}.items():
+            options.setdefault(key, value)
+        context = browser.new_context(base_url=base, **options)
+        guard = Guard(base)
         context.route("**/*", guard)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(timeout_ms)
         contexts.append((context, guard))
         return context
 
@@ -262,6 +263,13 @@ def new_context(browser: Any, server: str) -> Iterator[Any]:
     for context, _ in contexts:
         context.close()
     assert external == [], f"Anfragen an andere Server: {external}"
+
+
+@pytest.fixture
+def new_context(browser: Any, server: str) -> Iterator[Any]:
+    """Factory for browser contexts; each one is guarded, and none may reach another host."""
+    with guarded_contexts(browser, server, 10_000, viewport={"width": 1280, "height": 900}) as make:
+        yield make
 
 
 def _page(new_context: Any, **options: Any) -> Any:

@@ -31,10 +31,10 @@ from test_browser import (
     BUNDLED,
     CSP_LISTENER,
     ROOT,
-    Guard,
     _free_port,
     _missing,
     chromium_browser,
+    guarded_contexts,
     served,
 )
 from zwk_kb.checks import check_paths
@@ -76,22 +76,8 @@ def axe_source() -> str:
 
 @pytest.fixture
 def new_context(browser: Any, site: tuple[str, Path]) -> Iterator[Any]:
-    contexts: list[tuple[Any, Guard]] = []
-
-    def make(**options: Any) -> Any:
-        options.setdefault("locale", "de-DE")
-        context = browser.new_context(base_url=site[0], accept_downloads=True, **options)
-        guard = Guard(site[0])
-        context.route("**/*", guard)
-        context.set_default_timeout(15_000)
-        contexts.append((context, guard))
-        return context
-
-    yield make
-    external = [url for _, guard in contexts for url in guard.external]
-    for context, _ in contexts:
-        context.close()
-    assert external == [], f"Anfragen an andere Server: {external}"
+    with guarded_contexts(browser, site[0], 15_000, accept_downloads=True) as make:
+        yield make
 
 
 TAB_STOPS_AHEAD = """s => {
