@@ -61,7 +61,7 @@ relevance: $(STAMP)
 # Benchmark: 1,000 and 10,000 generated cards, zwk-kb vs. plain Whoosh, targets with PASS/MISS
 # (corpora and indexes are kept in .bench/; takes a few minutes)
 bench: $(STAMP) bytecode
-	$(BIN)/python -m zwk_kb.bench
+	$(BIN)/python -m zwk_kb.devtools.bench
 
 # Screenshots of the main pages at 1280 px and 360 px width into screenshots/ (headless Chromium),
 # and of the contribution form with errors and its preview at 360 px

@@ -23,8 +23,8 @@ from flask.testing import FlaskClient
 
 from zwk_kb import degradations
 from zwk_kb.config import Settings
-from zwk_kb.index import build
 from zwk_kb.model import Toolkit
+from zwk_kb.search.index import build
 from zwk_kb.toolkit import load_toolkit
 from zwk_kb.web import create_app
 

@@ -21,8 +21,8 @@ from whoosh.formats import Positions
 from whoosh.qparser import QueryParser
 
 from conftest import ROOT
-from zwk_kb import analysis
-from zwk_kb.analysis import (
+from zwk_kb.analysis import pipeline as analysis
+from zwk_kb.analysis.pipeline import (
     OnePassPositions,
     SynonymTable,
     exact_analyzer,
@@ -512,7 +512,7 @@ def test_analyzer_pickles_small_without_the_dictionary(analyzer):
 
 def test_dictionary_cold_load_is_fast():
     code = (
-        "import time; t = time.perf_counter(); import zwk_kb.analysis as a; "
+        "import time; t = time.perf_counter(); import zwk_kb.analysis.pipeline as a; "
         "t1 = time.perf_counter(); n = len(a._lexicon()); t2 = time.perf_counter(); "
         "print(f'{t1 - t:.3f} {t2 - t1:.3f} {n}')"
     )
@@ -836,7 +836,7 @@ _PER_CHARACTER_WORD = r"[^\W_](?:[^\W_]|[\u0300-\u036f\u00ad])*"
 def test_token_patterns_match_what_the_per_character_pattern_matches(text):
     """Cards and snippets are tokenized with the faster form of the word pattern; it must
     find exactly the tokens of the plain form, marks, soft hyphens and gender suffixes included."""
-    from zwk_kb.analysis import _GENDER_SUFFIX, _HYPHEN, EXACT_TOKEN_PATTERN, TOKEN_PATTERN
+    from zwk_kb.analysis.pipeline import _GENDER_SUFFIX, _HYPHEN, EXACT_TOKEN_PATTERN, TOKEN_PATTERN
 
     word = _PER_CHARACTER_WORD
     plain_token = rf"{word}(?:{_HYPHEN}{word})*{_GENDER_SUFFIX}?"

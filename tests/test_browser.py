@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from zwk_kb.textfold import fold
+from zwk_kb.analysis.folding import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path(os.environ.get("ZWK_KB_CHROMIUM", "/usr/bin/chromium"))

@@ -37,8 +37,8 @@ from test_browser import (
     guarded_contexts,
     served,
 )
+from zwk_kb.authoring.contribute import check_submission, parse_form
 from zwk_kb.checks import check_paths
-from zwk_kb.contribute import check_submission, parse_form
 from zwk_kb.toolkit import load_vocabulary
 
 REPOSITORY = "https://github.com/zwk/werkzeugkoffer"

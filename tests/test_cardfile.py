@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from zwk_kb.cardfile import (
+from zwk_kb.authoring.cardfile import (
     KEY_ORDER,
     SECTIONS,
     CardValues,

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from conftest import FIXTURE_CARDS, VOCABULARY, expected_slugs
-from zwk_kb.charts import bar_chart_svg, germany_map_svg, map_levels, state_names
+from zwk_kb.outputs.charts import bar_chart_svg, germany_map_svg, map_levels, state_names
 
 SVG = "{http://www.w3.org/2000/svg}"
 STATES = {

@@ -12,7 +12,7 @@ import yaml
 from flask.testing import FlaskClient
 
 from conftest import BUNDLED_TOOLKIT, FIXTURE_CARDS
-from zwk_kb.collections import (
+from zwk_kb.card_collections import (
     Collection,
     collections_json,
     load_collections,
@@ -20,7 +20,7 @@ from zwk_kb.collections import (
     read_collections_json,
 )
 from zwk_kb.config import Settings
-from zwk_kb.index import COLLECTIONS_FILE, build, current_generation
+from zwk_kb.search.index import COLLECTIONS_FILE, build, current_generation
 from zwk_kb.toolkit import load_toolkit
 from zwk_kb.web import create_app
 

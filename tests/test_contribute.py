@@ -1,8 +1,8 @@
 """Contributing a card from the browser, without a browser: the form's fields -> the card file ->
 the verdict of ``zwk-kb check``, the preview, the hand-in links and the round trip of editing.
 
-The pure parts (``zwk_kb.contribute``) are tested without Flask; the pages with the test client
-on the fixture toolkit and on the bundled one.
+The pure parts (``zwk_kb.authoring.contribute``) are tested without Flask; the pages with the test
+client on the fixture toolkit and on the bundled one.
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from zwk_kb.cards import parse_card
-from zwk_kb.checks import check_paths
-from zwk_kb.config import Settings
-from zwk_kb.contribute import (
+from zwk_kb.authoring.contribute import (
     MAX_LINK_ROWS,
     FormRejected,
     check_submission,
@@ -30,6 +27,9 @@ from zwk_kb.contribute import (
     handin_links,
     parse_form,
 )
+from zwk_kb.cards import parse_card
+from zwk_kb.checks import check_paths
+from zwk_kb.config import Settings
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.model import Toolkit
 from zwk_kb.toolkit import load_toolkit, load_vocabulary

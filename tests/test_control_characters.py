@@ -28,15 +28,15 @@ import yaml
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from zwk_kb.charts import bar_chart_svg, germany_map_svg
 from zwk_kb.checks import CheckReport, check_paths, format_github, format_json, format_text
 from zwk_kb.cli import main
 from zwk_kb.config import Settings
-from zwk_kb.export import to_csv, to_json_data
-from zwk_kb.feeds import FEED_ENTRIES, atom_feed, opensearch, sitemap
-from zwk_kb.index import build
 from zwk_kb.model import Card, Contact, Link, Problem, Toolkit
-from zwk_kb.qr import qr_inline_svg, qr_svg
+from zwk_kb.outputs.charts import bar_chart_svg, germany_map_svg
+from zwk_kb.outputs.export import to_csv, to_json_data
+from zwk_kb.outputs.feeds import FEED_ENTRIES, atom_feed, opensearch, sitemap
+from zwk_kb.outputs.qr import qr_inline_svg, qr_svg
+from zwk_kb.search.index import build
 from zwk_kb.toolkit import load_toolkit, load_vocabulary
 from zwk_kb.web import create_app
 

@@ -14,9 +14,10 @@ from whoosh import query as wq
 from whoosh import reading
 from whoosh.searching import Searcher
 
-from zwk_kb import degradations, search
-from zwk_kb.analysis import GermanAnalyzer, SynonymTable
-from zwk_kb.scoring import ScoreCache
+from zwk_kb import degradations
+from zwk_kb.analysis.pipeline import GermanAnalyzer, SynonymTable
+from zwk_kb.engine.scoring import ScoreCache
+from zwk_kb.search import service as search
 
 SECRET = "Frau Müller, Hauptstraße 5"
 """Stands for personal text of a query: it must never reach the log."""

@@ -6,7 +6,9 @@ import json
 import re
 
 from conftest import FIXTURE_CARDS, VOCABULARY
-from zwk_kb.documents import (
+from zwk_kb.facets import FACETS
+from zwk_kb.model import Toolkit
+from zwk_kb.search.schema import (
     BODY,
     CARD,
     SLUG,
@@ -16,8 +18,6 @@ from zwk_kb.documents import (
     facet_term,
     facet_value,
 )
-from zwk_kb.facets import FACETS
-from zwk_kb.model import Toolkit
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -11,8 +11,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from conftest import FIXTURE_CARDS, expected_slugs
-from zwk_kb.export import safe_cell, to_csv
-from zwk_kb.feeds import atom_feed, opensearch, robots, sitemap
+from zwk_kb.outputs.export import safe_cell, to_csv
+from zwk_kb.outputs.feeds import atom_feed, opensearch, robots, sitemap
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from zwk_kb.generate import (
+from zwk_kb.devtools.generate import (
     MAX_WORDS,
     MIN_WORDS,
     N_COMMUNES,

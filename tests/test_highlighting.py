@@ -1,8 +1,8 @@
 """Fast snippets: the same words marked as the index analysis would, escaped, well cut.
 
-The per-token shortcut (:func:`zwk_kb.analysis.index_terms_of`) and the piece-wise tokenizing
-in :mod:`zwk_kb.highlighting` are checked against running the real Whoosh analyzer; the rest
-is what a reader of the result list notices.
+The per-token shortcut (:func:`zwk_kb.analysis.pipeline.index_terms_of`) and the piece-wise
+tokenizing in :mod:`zwk_kb.search.highlighting` are checked against running the real Whoosh
+analyzer; the rest is what a reader of the result list notices.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from whoosh.analysis import RegexTokenizer, StandardAnalyzer
 
 from conftest import BUNDLED_TOOLKIT
-from zwk_kb.analysis import (
+from zwk_kb.analysis.folding import fold
+from zwk_kb.analysis.pipeline import (
     MAX_TOKEN_CHARS,
     STOP_WORDS,
     TOKEN_PATTERN,
@@ -27,8 +28,8 @@ from zwk_kb.analysis import (
     index_terms,
     index_terms_of,
 )
-from zwk_kb.documents import TITLE, build_schema
-from zwk_kb.highlighting import (
+from zwk_kb.model import Toolkit
+from zwk_kb.search.highlighting import (
     MARK_CLOSE,
     MARK_OPEN,
     TermMatcher,
@@ -36,8 +37,7 @@ from zwk_kb.highlighting import (
     matched_surface_forms,
     whole_html,
 )
-from zwk_kb.model import Toolkit
-from zwk_kb.textfold import fold
+from zwk_kb.search.schema import TITLE, build_schema
 
 CARD_FILES = sorted(BUNDLED_TOOLKIT.glob("*.md"))
 MARKED = re.compile(re.escape(MARK_OPEN) + r"(.*?)" + re.escape(MARK_CLOSE))

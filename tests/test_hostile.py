@@ -22,9 +22,9 @@ from flask.testing import FlaskClient
 
 from zwk_kb.checks import check_paths, format_github, format_text
 from zwk_kb.config import Settings
-from zwk_kb.documents import card_data
-from zwk_kb.index import build
 from zwk_kb.model import Problem, Toolkit
+from zwk_kb.search.index import build
+from zwk_kb.search.schema import card_data
 from zwk_kb.toolkit import load_toolkit
 from zwk_kb.web import create_app
 

@@ -21,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from zwk_kb.query import MAX_PARTS, MAX_QUERY_CHARS
+from zwk_kb.search.request import MAX_PARTS, MAX_QUERY_CHARS
 
 MAX_SECONDS = 3.0
 XSS = "<script>alert(1)</script>"
@@ -382,7 +382,7 @@ CHOSEN_FIELDS = {
 
 
 def _form_fields() -> list[str]:
-    from zwk_kb.contribute import MULTI_FIELDS, SINGLE_FIELDS
+    from zwk_kb.authoring.contribute import MULTI_FIELDS, SINGLE_FIELDS
 
     return sorted((SINGLE_FIELDS | MULTI_FIELDS) - {"aktion"})
 

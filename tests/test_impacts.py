@@ -13,12 +13,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from zwk_kb import impacts
-from zwk_kb.impacts import IMPACTS_EXT, segment_impacts
-from zwk_kb.index import WRITER_OPTIONS, SearcherPool, build, current_generation, update
+from zwk_kb.engine import sidefile as impacts
+from zwk_kb.engine.sidefile import IMPACTS_EXT, segment_impacts
 from zwk_kb.model import Toolkit
-from zwk_kb.query import parse_search_args
-from zwk_kb.search import SearchEngine
+from zwk_kb.search.index import WRITER_OPTIONS, SearcherPool, build, current_generation, update
+from zwk_kb.search.request import parse_search_args
+from zwk_kb.search.service import SearchEngine
 
 QUERIES = (
     "kita personal",
@@ -127,7 +127,7 @@ def test_same_answers_with_missing_or_damaged_side_files(
 def test_positions_narrowed_to_two_bytes_keep_their_values() -> None:
     from array import array
 
-    from zwk_kb.impacts import _narrow
+    from zwk_kb.engine.sidefile import _narrow
 
     values = array("I", [0, 1, 255, 256, 4097, 65535, 300])
     assert _narrow(values) == array("H", values).tobytes()

@@ -10,7 +10,8 @@ import pytest
 
 from conftest import BROKEN_CARD_SLUG, BROKEN_TOPIC, FIXTURE_CARDS, write_card
 from zwk_kb.errors import IndexBusy, IndexMissing, ToolkitError
-from zwk_kb.index import (
+from zwk_kb.model import Toolkit
+from zwk_kb.search.index import (
     CURRENT_FILE,
     KEEP_GENERATIONS,
     SearcherPool,
@@ -22,9 +23,8 @@ from zwk_kb.index import (
     update,
     write_lock,
 )
-from zwk_kb.model import Toolkit
-from zwk_kb.query import SearchRequest
-from zwk_kb.search import SearchEngine
+from zwk_kb.search.request import SearchRequest
+from zwk_kb.search.service import SearchEngine
 from zwk_kb.toolkit import iter_card_paths, load_toolkit
 
 
@@ -257,7 +257,7 @@ def test_cli_search_with_toolkit_parses_nothing_when_nothing_changed(
 def test_an_incremental_load_still_rebuilds_everything_when_the_code_changed(
     fresh_toolkit_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from zwk_kb import index as zindex
+    from zwk_kb.search import index as zindex
 
     index_dir = tmp_path / "index"
     build(load_toolkit(fresh_toolkit_dir), index_dir)

@@ -16,78 +16,56 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "zwk_kb"
 
 # Stages in order. A module may import modules of its own stage or of earlier stages, never of a
-# later one. ``web`` stands for the whole ``web/`` package (its modules import each other).
+# later one. A subpackage is one unit (its modules import each other), except the few modules
+# named in SPLIT_UNITS, which earlier stages use: ``analysis.folding`` is pure and read by the
+# card parser, while the rest of ``analysis`` builds Whoosh analyzers.
 STAGES: tuple[tuple[str, ...], ...] = (
-    ("errors", "degradations", "model", "characters", "textfold", "facets", "config"),
+    ("errors", "degradations", "model", "characters", "analysis.folding", "facets", "config"),
     (
         "yamlnodes",
         "fields",
         "vocabulary",
         "cards",
-        "collections",
+        "card_collections",
         "markdown",
         "toolkit",
         "checks",
-        "newcard",
-        "starter",
-        "cardfile",
-        "contribute",
+        "authoring",
     ),
-    ("analysis", "documents", "spelling", "impacts", "postings_pool", "index"),
-    # baseline: plain Whoosh, the yardstick of `zwk-kb eval`
+    ("analysis", "engine"),
+    ("search",),
     # selection: the facilitator's selection in the URL, parsed like a search request
-    ("query", "highlighting", "scoring", "search", "baseline", "selection"),
-    # deck: the talk dicts; slides_pptx and handout_pdf: the two files made from them
-    (
-        "present",
-        "export",
-        "feeds",
-        "charts",
-        "qr",
-        "deck",
-        "slides_pptx",
-        "handout_pdf",
-        "web",
-        "evaluation",
-        "generate",
-        "cli",
-        "bench",
-    ),
+    ("selection",),
+    ("outputs", "web", "devtools", "cli"),
 )
+SPLIT_UNITS = {"analysis.folding"}
 ORDER: dict[str, int] = {name: n for n, stage in enumerate(STAGES) for name in stage}
 TOP_LEVEL = {"__init__", "__main__"}  # __init__ imports nothing; __main__ only calls cli.main
 
 # third-party import (top-level name) -> modules allowed to import it
 THIRD_PARTY: dict[str, set[str]] = {
     "flask": {"web"},
+    "numpy": {"engine", "search"},
     "werkzeug": {"web"},
     "jinja2": {"web"},
     "waitress": {"cli"},
     "gunicorn": {"web"},  # web/gunicorn_server.py, imported by cli only inside `serve`
     "click": {"cli"},
-    "whoosh": {
-        "analysis",
-        "documents",
-        "spelling",
-        "impacts",
-        "postings_pool",
-        "index",
-        "scoring",
-        "search",
-        "baseline",
-    },
+    "whoosh": {"analysis", "engine", "search", "devtools"},
     "Stemmer": {"analysis"},
     "wordfreq": {"analysis"},
     "frontmatter": {"cards"},
     "markdown_it": {"markdown"},
-    "segno": {"qr"},
-    "pptx": {"slides_pptx"},
-    "fpdf": {"handout_pdf"},
-    # evaluation: judgments file; cardfile: reads a plain value back to decide on quotes
-    "yaml": {"yamlnodes", "cards", "vocabulary", "evaluation", "cardfile"},
+    "segno": {"outputs"},
+    "pptx": {"outputs"},
+    "fpdf": {"outputs"},
+    # devtools: the judgments file; authoring: reads a plain value back to decide on quotes
+    "yaml": {"yamlnodes", "cards", "vocabulary", "devtools", "authoring"},
 }
 # cli may start the web server, but only inside the ``serve`` command, never at import time
-LAZY_ONLY: dict[str, set[str]] = {"cli": {"flask", "werkzeug", "waitress", "web"}}
+LAZY_ONLY: dict[str, set[str]] = {
+    "cli": {"flask", "werkzeug", "waitress", "web", "devtools"},
+}
 
 
 @dataclass(frozen=True)
@@ -101,7 +79,8 @@ class Import:
 
 def unit_of(path: Path) -> str:
     relative = path.relative_to(PACKAGE).with_suffix("")
-    return relative.parts[0]
+    split = ".".join(relative.parts[:2])
+    return split if split in SPLIT_UNITS else relative.parts[0]
 
 
 def dotted_name(path: Path) -> str:
@@ -152,6 +131,9 @@ def own_unit(target: str) -> str | None:
     parts = target.split(".")
     if parts[0] != "zwk_kb":
         return None
+    split = ".".join(parts[1:3])
+    if split in SPLIT_UNITS:
+        return split
     return parts[1] if len(parts) > 1 else "__init__"
 
 
@@ -206,9 +188,19 @@ def test_cli_imports_the_web_server_only_when_serving() -> None:
     assert not bad, "Der Web-Server darf nur in `serve` geladen werden:\n" + "\n".join(bad)
 
 
+def test_the_site_never_imports_the_developer_tools() -> None:
+    bad = [
+        where(imp)
+        for imp in ALL_IMPORTS
+        if own_unit(imp.target) == "devtools" and imp.module not in {"devtools", "cli"}
+    ]
+    assert not bad, "devtools gehört nicht zur Seite:\n" + "\n".join(bad)
+
+
 def test_the_layer_check_sees_imports() -> None:
     """Guard against a walker that silently finds nothing (the other tests would pass vacuously)."""
     targets = {(imp.module, imp.target) for imp in ALL_IMPORTS}
     assert ("web", "flask") in targets
-    assert ("search", "zwk_kb.query") in targets
+    assert ("search", "zwk_kb.engine.scoring") in targets
+    assert ("fields", "zwk_kb.analysis.folding") in targets
     assert ("cli", "zwk_kb.web") in targets  # relative and absolute forms both resolved

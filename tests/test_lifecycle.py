@@ -31,11 +31,12 @@ from typing import Any
 import pytest
 
 from zwk_kb import cli
-from zwk_kb import index as zindex
 from zwk_kb.config import Settings
+from zwk_kb.devtools.generate import add_cards, change_card, write_toolkit
 from zwk_kb.errors import IndexBusy, ZwkKbError
-from zwk_kb.generate import add_cards, change_card, write_toolkit
-from zwk_kb.index import (
+from zwk_kb.model import Toolkit
+from zwk_kb.search import index as zindex
+from zwk_kb.search.index import (
     CURRENT_FILE,
     IndexWriteError,
     SearcherPool,
@@ -44,9 +45,8 @@ from zwk_kb.index import (
     read_meta,
     update,
 )
-from zwk_kb.model import Toolkit
-from zwk_kb.query import SearchRequest
-from zwk_kb.search import SearchEngine
+from zwk_kb.search.request import SearchRequest
+from zwk_kb.search.service import SearchEngine
 from zwk_kb.toolkit import load_toolkit
 
 WORDS = (30, 60)  # short generated cards keep these tests fast
@@ -230,7 +230,7 @@ def test_a_running_app_picks_up_a_new_generation_without_restart(
 KILLED_BUILD = """
     import sys, time
     from pathlib import Path
-    from zwk_kb.index import build
+    from zwk_kb.search.index import build
     from zwk_kb.toolkit import load_toolkit
 
     def progress(n):
@@ -304,7 +304,7 @@ def test_stale_leftovers_of_crashed_runs_are_removed_by_the_next_run(
 HOLD_LOCK = """
     import sys, time
     from pathlib import Path
-    from zwk_kb.index import write_lock
+    from zwk_kb.search.index import write_lock
 
     with write_lock(Path(sys.argv[1])):
         print("LOCKED", flush=True)
@@ -385,7 +385,7 @@ LIMITED_RUN = """
     import sys
     from pathlib import Path
     from zwk_kb.errors import ZwkKbError
-    from zwk_kb.index import build, update
+    from zwk_kb.search.index import build, update
     from zwk_kb.toolkit import load_toolkit
 
     toolkit = load_toolkit(Path(sys.argv[1]))
@@ -595,7 +595,7 @@ KILL_POINTS = """
     from dataclasses import replace
     from pathlib import Path
     import whoosh.index
-    from zwk_kb import index as zindex
+    from zwk_kb.search import index as zindex
     from zwk_kb.toolkit import load_toolkit
 
     KILLED = 9

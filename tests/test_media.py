@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from conftest import FIXTURE_CARDS, write_card
 from zwk_kb.config import Settings
-from zwk_kb.index import build
+from zwk_kb.search.index import build
 from zwk_kb.toolkit import load_toolkit
 from zwk_kb.web import create_app
 

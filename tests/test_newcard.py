@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from zwk_kb.authoring.newcard import parse_choices, slugify
 from zwk_kb.checks import check_paths
 from zwk_kb.cli import main
-from zwk_kb.newcard import parse_choices, slugify
 
 VOCABULARY = """\
 topics: [Wohnen, Mobilität, Öffentlichkeitsarbeit]
@@ -279,7 +279,7 @@ def test_interactive_prompts_offer_the_vocabulary(toolkit: Path) -> None:
 def test_new_writes_cards_as_the_websites_form_does(toolkit: Path) -> None:
     """One writer: the file of `zwk-kb new`, read and written again by the form's writer, is
     the same text (key order, quoting, sections)."""
-    from zwk_kb.cardfile import render_card_file, values_from_card
+    from zwk_kb.authoring.cardfile import render_card_file, values_from_card
     from zwk_kb.cards import parse_card
     from zwk_kb.toolkit import load_vocabulary
 

@@ -20,9 +20,9 @@ from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import PostingPool, SegmentWriter
 
-from zwk_kb import index
+from zwk_kb.engine.postings_pool import BYTES_PER_POSTING, TermPool
 from zwk_kb.model import Toolkit
-from zwk_kb.postings_pool import BYTES_PER_POSTING, TermPool
+from zwk_kb.search import index
 
 FIELDS = ("body", "summary", "title")
 TERMS = (b"arbeit", b"buerger", b"bus", b"dorf", b"laden", b"rad")

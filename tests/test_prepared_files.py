@@ -12,18 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from zwk_kb import analysis
-from zwk_kb.analysis import SynonymTable
-from zwk_kb.index import (
+from zwk_kb.analysis import pipeline as analysis
+from zwk_kb.analysis.pipeline import SynonymTable
+from zwk_kb.model import Toolkit
+from zwk_kb.search.index import (
     SYNONYMS_FILE,
     SearcherPool,
     build,
     current_generation,
     read_synonyms,
 )
-from zwk_kb.model import Toolkit
-from zwk_kb.query import parse_search_args
-from zwk_kb.search import SearchEngine
+from zwk_kb.search.request import parse_search_args
+from zwk_kb.search.service import SearchEngine
 
 
 def _generation(path: Path) -> Path:

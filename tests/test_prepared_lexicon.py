@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from zwk_kb.index import LEXICON_FILE, build, current_generation
 from zwk_kb.model import Toolkit
+from zwk_kb.search.index import LEXICON_FILE, build, current_generation
 
 
 def _fresh_process(code: str) -> str:
@@ -29,8 +29,8 @@ def test_grouped_word_list_equals_the_shipped_one(bundled_toolkit: Toolkit, tmp_
     generation = current_generation(tmp_path)
     assert generation is not None
     code = (
-        "import json, sys; from pathlib import Path; from zwk_kb import analysis as a; "
-        "from zwk_kb.index import load_lexicon; "
+        "import json, sys; from pathlib import Path; from zwk_kb.analysis import pipeline as a; "
+        "from zwk_kb.search.index import load_lexicon; "
         f"adopted = load_lexicon(Path({str(generation)!r})); "
         "lazy = a._lexicon(); full = a._load_lexicon(); "
         "probe = list(full)[::97] + ['dorf', 'laden', 'xyzzy', 'ab', 'q']; "
@@ -52,8 +52,8 @@ def test_grouped_word_list_of_another_word_list_is_not_used(
     other = marshal.dumps((form, "another word list", size, groups))
     (generation / LEXICON_FILE).write_bytes(other)
     code = (
-        "from pathlib import Path; from zwk_kb import analysis as a; "
-        "from zwk_kb.index import load_lexicon; "
+        "from pathlib import Path; from zwk_kb.analysis import pipeline as a; "
+        "from zwk_kb.search.index import load_lexicon; "
         f"print(load_lexicon(Path({str(generation)!r})), type(a._lexicon()).__name__)"
     )
     assert _fresh_process(code).split() == ["False", "dict"]

@@ -3,12 +3,12 @@ selected filter."""
 
 from __future__ import annotations
 
-from zwk_kb.present import search_page, search_url
-from zwk_kb.query import parse_search_args
+from zwk_kb.outputs.present import search_page, search_url
+from zwk_kb.search.request import parse_search_args
 
 
 def test_removing_a_filter_links_to_the_same_search_without_it() -> None:
-    from zwk_kb.search import FacetValue, SearchResult
+    from zwk_kb.search.service import FacetValue, SearchResult
 
     request = parse_search_args(
         {"q": ["bürgerbus"], "topic": ["Wohnen", "A & B = C+D"], "state": ["Bayern"]}
@@ -35,7 +35,7 @@ def _args(url: str) -> dict[str, list[str]]:
 
 
 def test_long_facets_list_fifty_values_and_always_the_selected_one() -> None:
-    from zwk_kb.search import FacetValue, SearchResult
+    from zwk_kb.search.service import FacetValue, SearchResult
 
     request = parse_search_args({"commune": ["Kommune 119"]})
     values = tuple(FacetValue(f"Kommune {i}", 200 - i, selected=(i == 119)) for i in range(120))

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from conftest import BROKEN_CARD_SLUG, FIXTURE_CARDS, write_card
 from zwk_kb.config import Settings
-from zwk_kb.index import build
+from zwk_kb.search.index import build
 from zwk_kb.toolkit import load_toolkit
 from zwk_kb.web import DEV_CHECK_SECONDS, create_app
 

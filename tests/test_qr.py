@@ -8,7 +8,7 @@ import pytest
 import segno
 from flask.testing import FlaskClient
 
-from zwk_kb.qr import qr_inline_svg, qr_png, qr_svg
+from zwk_kb.outputs.qr import qr_inline_svg, qr_png, qr_svg
 
 URL = "https://werkzeuge.example.de/werkzeuge/sprachcafe"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zwk_kb.query import (
+from zwk_kb.search.request import (
     MAX_PAGE,
     MAX_QUERY_CHARS,
     SearchRequest,

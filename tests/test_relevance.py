@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from zwk_kb.evaluation import Evaluation, evaluate, format_table, load_judgments
+from zwk_kb.devtools.evaluation import Evaluation, evaluate, format_table, load_judgments
 from zwk_kb.toolkit import load_toolkit
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,11 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
 
-from zwk_kb.evaluation import load_judgments
-from zwk_kb.index import SearcherPool, build, update
-from zwk_kb.model import Toolkit
-from zwk_kb.query import parse_search_args
-from zwk_kb.scoring import (
+from zwk_kb.devtools.evaluation import load_judgments
+from zwk_kb.engine.scoring import (
     DisMax,
     ScoreCache,
     _dismax,
@@ -32,7 +29,10 @@ from zwk_kb.scoring import (
     _without_deleted,
     best_of,
 )
-from zwk_kb.search import SearchEngine
+from zwk_kb.model import Toolkit
+from zwk_kb.search.index import SearcherPool, build, update
+from zwk_kb.search.request import parse_search_args
+from zwk_kb.search.service import SearchEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRA_QUERIES = (
@@ -178,8 +178,8 @@ def test_excluded_word_removes_every_card_containing_it(bundled_settings: Any) -
 def test_field_lengths_read_in_one_go_equal_whoosh_per_document(
     bundled_toolkit: Toolkit, tmp_path: Path
 ) -> None:
-    from zwk_kb.documents import TEXT_FIELD_BOOSTS
-    from zwk_kb.scoring import _read_lengths
+    from zwk_kb.engine.scoring import _read_lengths
+    from zwk_kb.search.schema import TEXT_FIELD_BOOSTS
 
     pool = _index_with_deletions(bundled_toolkit, tmp_path, plain_summary="")
     cards = bundled_toolkit.cards
@@ -238,7 +238,7 @@ def test_cached_query_matches_answer_facet_clicks_and_pages_like_a_fresh_engine(
 def test_query_match_cache_stays_within_its_budget(
     bundled_settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import zwk_kb.search as search_module
+    import zwk_kb.search.service as search_module
 
     monkeypatch.setattr(search_module, "MATCH_CACHE_DOCS", 40)
     pool = SearcherPool(bundled_settings.index)
@@ -257,10 +257,10 @@ def test_browse_orders_and_facet_sets_equal_whoosh_with_segments_and_deletions(
 ) -> None:
     from whoosh import query as wq
 
-    from zwk_kb.documents import CHANGED, TITLE_ORDER
+    from zwk_kb.engine.sidefile import segment_impacts
     from zwk_kb.facets import FACETS
-    from zwk_kb.impacts import segment_impacts
-    from zwk_kb.search import _column_order, _field_postings, _live_docs
+    from zwk_kb.search.schema import CHANGED, TITLE_ORDER
+    from zwk_kb.search.service import _column_order, _field_postings, _live_docs
 
     pool = _index_with_deletions(bundled_toolkit, tmp_path)
     searcher = pool.searcher()
@@ -288,7 +288,7 @@ def test_browse_orders_and_facet_sets_equal_whoosh_with_segments_and_deletions(
 def test_snippets_of_a_cached_query_stay_bounded_and_equal_fresh_ones(
     bundled_settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import zwk_kb.search as search_module
+    import zwk_kb.search.service as search_module
 
     monkeypatch.setattr(search_module, "EXPLAINED_PER_QUERY", 3)
     pool = SearcherPool(bundled_settings.index)

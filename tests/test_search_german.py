@@ -16,9 +16,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zwk_kb.index import SearcherPool, build
-from zwk_kb.query import SearchRequest, parse_search_args
-from zwk_kb.search import SearchEngine, SearchResult
+from zwk_kb.search.index import SearcherPool, build
+from zwk_kb.search.request import SearchRequest, parse_search_args
+from zwk_kb.search.service import SearchEngine, SearchResult
 from zwk_kb.toolkit import load_toolkit
 
 VOCABULARY = {

@@ -26,8 +26,8 @@ from click.testing import CliRunner
 
 from zwk_kb.cli import main
 from zwk_kb.config import MAX_AUTO_WORKERS, Settings
-from zwk_kb.generate import change_card, write_toolkit
-from zwk_kb.index import build
+from zwk_kb.devtools.generate import change_card, write_toolkit
+from zwk_kb.search.index import build
 from zwk_kb.toolkit import load_toolkit
 
 N_CARDS = 25

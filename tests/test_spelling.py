@@ -8,12 +8,12 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from zwk_kb.documents import spelling_analyzer
-from zwk_kb.index import SearcherPool, build, current_generation, update
 from zwk_kb.model import Toolkit
-from zwk_kb.query import parse_search_args
-from zwk_kb.search import SearchEngine
-from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, card_words, load_dictionary
+from zwk_kb.search.index import SearcherPool, build, current_generation, update
+from zwk_kb.search.request import parse_search_args
+from zwk_kb.search.schema import spelling_analyzer
+from zwk_kb.search.service import SearchEngine
+from zwk_kb.search.spelling import SPELLING_FILE, SpellingDictionary, card_words, load_dictionary
 
 
 def _dictionary(**counts: int) -> SpellingDictionary:
@@ -71,7 +71,7 @@ def test_a_broken_file_gives_an_empty_dictionary_not_an_error(tmp_path: Path) ->
 
 
 def spelling_analyzer_for_tests():  # the analyzer with an empty vocabulary
-    from zwk_kb.analysis import exact_analyzer
+    from zwk_kb.analysis.pipeline import exact_analyzer
 
     return exact_analyzer()
 
@@ -81,7 +81,7 @@ def spelling_analyzer_for_tests():  # the analyzer with an empty vocabulary
 
 def _counted(toolkit: Toolkit) -> Counter[str]:
     """The dictionary counted directly from the cards, as an index run must find it."""
-    from zwk_kb.documents import SPELL, card_to_document
+    from zwk_kb.search.schema import SPELL, card_to_document
 
     analyzer = spelling_analyzer(toolkit.vocabulary)
     total: Counter[str] = Counter()

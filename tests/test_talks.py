@@ -26,9 +26,9 @@ from pptx import Presentation
 
 from conftest import FIXTURE_CARDS, write_card
 from zwk_kb.config import Settings
-from zwk_kb.deck import one_sentence
-from zwk_kb.handout_pdf import pdf_text
-from zwk_kb.index import build
+from zwk_kb.outputs.deck import one_sentence
+from zwk_kb.outputs.handout_pdf import pdf_text
+from zwk_kb.search.index import build
 from zwk_kb.selection import (
     MAX_TOOLS,
     TITLE_MAX,

@@ -7,9 +7,9 @@ import pytest
 
 from zwk_kb.config import Settings
 from zwk_kb.errors import ZwkKbError
-from zwk_kb.index import SearcherPool
-from zwk_kb.query import parse_search_args
-from zwk_kb.search import SearchEngine
+from zwk_kb.search.index import SearcherPool
+from zwk_kb.search.request import parse_search_args
+from zwk_kb.search.service import SearchEngine
 from zwk_kb.web import create_app
 
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from conftest import FIXTURE_CARDS, VOCABULARY, expected_slugs
+from zwk_kb.analysis.folding import fold
 from zwk_kb.config import Settings
-from zwk_kb.textfold import fold
 from zwk_kb.web import create_app
 
 

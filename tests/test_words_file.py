@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zwk_kb import analysis
-from zwk_kb.analysis import _additions_of, _analyse_uncached
-from zwk_kb.documents import TITLE
-from zwk_kb.index import WORDS_FILE, SearcherPool, build, current_generation, load_words
+from zwk_kb.analysis import pipeline as analysis
+from zwk_kb.analysis.pipeline import _additions_of, _analyse_uncached
 from zwk_kb.model import Toolkit
-from zwk_kb.query import parse_search_args
-from zwk_kb.search import SearchEngine
+from zwk_kb.search.index import WORDS_FILE, SearcherPool, build, current_generation, load_words
+from zwk_kb.search.request import parse_search_args
+from zwk_kb.search.schema import TITLE
+from zwk_kb.search.service import SearchEngine
 
 
 def _generation(toolkit: Toolkit, path: Path) -> tuple[Path, object]:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zwk_kb.card_collections import COLLECTIONS_DIR, collection_paths, load_collections
 from zwk_kb.cards import VOCABULARY_FILE, ParsedCard
 from zwk_kb.characters import printable
-from zwk_kb.collections import COLLECTIONS_DIR, collection_paths, load_collections
 from zwk_kb.errors import ToolkitError
 from zwk_kb.model import SEVERITY_WARNING, Problem, Vocabulary
 from zwk_kb.toolkit import (

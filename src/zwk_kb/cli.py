@@ -17,11 +17,11 @@ from zwk_kb import __version__
 from zwk_kb.config import SERVERS, Settings, choose_server
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.facets import FACETS
-from zwk_kb.index import SearcherPool, build, is_stale, known_files, update
 from zwk_kb.model import Toolkit
-from zwk_kb.present import api_search, search_page
-from zwk_kb.query import request_from_options
-from zwk_kb.search import SearchEngine
+from zwk_kb.outputs.present import api_search, search_page
+from zwk_kb.search.index import SearcherPool, build, is_stale, known_files, update
+from zwk_kb.search.request import request_from_options
+from zwk_kb.search.service import SearchEngine
 from zwk_kb.toolkit import load_toolkit
 
 PROGRESS_MIN_CARDS = 500
@@ -177,7 +177,7 @@ def search_command(
         if is_stale(settings.toolkit, settings.index):  # compares file metadata only
             index_toolkit(settings)
         pool = SearcherPool(settings.index)
-        from zwk_kb.index import current_generation, read_meta
+        from zwk_kb.search.index import current_generation, read_meta
 
         generation = current_generation(settings.index)
         meta = read_meta(generation) if generation else {}
@@ -259,7 +259,7 @@ def init_command(
     into_existing: bool,
 ) -> None:
     """Einen neuen Werkzeugkoffer als Repository anlegen (überschreibt nie etwas)."""
-    from zwk_kb.starter import default_software, init_toolkit
+    from zwk_kb.authoring.starter import default_software, init_toolkit
 
     try:
         written, kept = init_toolkit(
@@ -336,7 +336,7 @@ def serve_command(
     url_prefix: str,
 ) -> None:
     """Die Website starten (baut den Index, wenn er fehlt oder veraltet ist)."""
-    from zwk_kb.index import current_generation
+    from zwk_kb.search.index import current_generation
 
     settings = _settings(
         toolkit=toolkit,
@@ -433,7 +433,7 @@ def serve_command(
 )
 def eval_command(toolkit: Path | None, judgments: Path, misses: bool) -> None:
     """Suchqualität messen: MRR, nDCG@10, Recall@10 je Klasse, neben reinem Whoosh."""
-    from zwk_kb.evaluation import evaluate, format_table, load_judgments
+    from zwk_kb.devtools.evaluation import evaluate, format_table, load_judgments
 
     settings = _settings(toolkit=toolkit)
     try:
@@ -479,7 +479,7 @@ def _ask_choices(
     label: str, what: str, choices: tuple[str, ...], given: tuple[str, ...]
 ) -> list[str]:
     """Values from flags, or asked for with the vocabulary as a numbered list."""
-    from zwk_kb.newcard import numbered, parse_choices
+    from zwk_kb.authoring.newcard import numbered, parse_choices
 
     if given:
         picked, errors = parse_choices(", ".join(given), choices, what)
@@ -531,7 +531,7 @@ def new_command(
     source_title: str | None,
 ) -> None:
     """Eine neue Karte anlegen: fragt Titel, Themen, Kommunen und Herausforderungen ab."""
-    from zwk_kb.newcard import CardDraft, card_path, write_card
+    from zwk_kb.authoring.newcard import CardDraft, card_path, write_card
     from zwk_kb.toolkit import load_vocabulary
 
     settings = _settings(toolkit=toolkit)

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 from zwk_kb import characters
-from zwk_kb.textfold import fold
+from zwk_kb.analysis.folding import fold
 from zwk_kb.yamlnodes import Node, ScalarNode, SequenceNode, clean_for_message
 
 SCHEMA_RESOURCE = ("data", "card.schema.json")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from zwk_kb.textfold import fold
+from zwk_kb.analysis.folding import fold
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt

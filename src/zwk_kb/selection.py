@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import quote, urlencode
 
-from zwk_kb.query import MAX_QUERY_CHARS, clean_text
-from zwk_kb.textfold import fold_letters
+from zwk_kb.analysis.folding import fold_letters
+from zwk_kb.search.request import MAX_QUERY_CHARS, clean_text
 
 SELECTION_PATH = "/auswahl"
 MAX_TOOLS = 20

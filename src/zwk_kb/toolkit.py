@@ -296,7 +296,7 @@ LOADER_MODULES = (
     "model",
     "facets",
     "errors",
-    "textfold",
+    "analysis/folding",
 )
 """Source files that decide what reading a card file finds: a remembered outcome is used only
 with the same code."""
@@ -330,7 +330,7 @@ def _table_key(directory: Path) -> str:
 
 def _input_stamps(directory: Path) -> tuple[tuple[str, int, int, int], ...]:
     """Metadata of the other files an index depends on: the vocabulary and the collections."""
-    from zwk_kb.collections import collection_paths  # only where collections matter
+    from zwk_kb.card_collections import collection_paths  # only where collections matter
 
     found = []
     for path in [directory / VOCABULARY_FILE, *collection_paths(directory)]:

@@ -21,8 +21,8 @@ from jinja2.bccache import Bucket, FileSystemBytecodeCache  # noqa: E402
 
 from zwk_kb.config import Settings  # noqa: E402
 from zwk_kb.errors import ZwkKbError  # noqa: E402
-from zwk_kb.index import SearcherPool, current_generation, read_meta  # noqa: E402
-from zwk_kb.search import SearchEngine  # noqa: E402
+from zwk_kb.search.index import SearcherPool, current_generation, read_meta  # noqa: E402
+from zwk_kb.search.service import SearchEngine  # noqa: E402
 
 log = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ class AppState:
         if self.settings.dev:
             # card parsing (YAML, Markdown) only in dev mode: a server that only reads the
             # index starts without it
-            from zwk_kb.index import is_stale, known_files, update
+            from zwk_kb.search.index import is_stale, known_files, update
             from zwk_kb.toolkit import load_toolkit
 
             now = time.monotonic()

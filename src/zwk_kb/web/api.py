@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, redirect, url_for
 
-from zwk_kb.present import api_card, api_search
+from zwk_kb.outputs.present import api_card, api_search
 from zwk_kb.web.views import card_data, search_data
 
 bp = Blueprint("api", __name__, url_prefix="/api")

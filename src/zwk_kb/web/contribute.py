@@ -34,8 +34,8 @@ from zwk_kb.model import Link, Vocabulary
 from zwk_kb.web.views import SLUG_IN_URL_RE, state
 
 if TYPE_CHECKING:
-    from zwk_kb.cardfile import CardValues
-    from zwk_kb.contribute import Checked
+    from zwk_kb.authoring.cardfile import CardValues
+    from zwk_kb.authoring.contribute import Checked
 
 # Card writing and checking (YAML, front matter, Markdown) are imported by these views when
 # they are used: a server that only searches starts without them.
@@ -52,7 +52,7 @@ _vocabulary_lock = threading.Lock()
 @cache
 def german_states() -> tuple[str, ...]:
     """The 16 Bundesländer (from the map data of the overview page), for a proposed commune."""
-    from zwk_kb.charts import state_names
+    from zwk_kb.outputs.charts import state_names
 
     return tuple(state_names())
 
@@ -87,8 +87,8 @@ def _taken(slug: str) -> str | None:
 
 def _preview(checked: Checked) -> Markup:
     """The card as its page will show it: the main block of the card page's own template."""
-    from zwk_kb.documents import card_data
-    from zwk_kb.present import card_page
+    from zwk_kb.outputs.present import card_page
+    from zwk_kb.search.schema import card_data
 
     assert checked.card is not None
     data = card_page(card_data(checked.card, checked.vocabulary), [])
@@ -118,8 +118,8 @@ def _form_page(
 ) -> Any:
     """The form page; ``extra_rows`` empty rows below the filled ones of each row group (one
     number for all groups, or per card key)."""
-    from zwk_kb.cardfile import SECTIONS
-    from zwk_kb.contribute import ROW_FIELDS, field_limit, handin_links, live_checks
+    from zwk_kb.authoring.cardfile import SECTIONS
+    from zwk_kb.authoring.contribute import ROW_FIELDS, field_limit, handin_links, live_checks
 
     settings = state().settings
     vocab = vocabulary()
@@ -167,8 +167,8 @@ def _form_page(
 
 @bp.get("/mitmachen")
 def start() -> Any:
-    from zwk_kb.cardfile import render_card_file
-    from zwk_kb.contribute import EXAMPLE
+    from zwk_kb.authoring.cardfile import render_card_file
+    from zwk_kb.authoring.contribute import EXAMPLE
 
     settings = state().settings
     return render_template(
@@ -181,7 +181,7 @@ def start() -> Any:
 
 @bp.get("/mitmachen/neu")
 def new() -> Any:
-    from zwk_kb.contribute import empty_values
+    from zwk_kb.authoring.contribute import empty_values
 
     return _form_page(empty_values(dt.date.today()))
 
@@ -195,7 +195,7 @@ def edit(slug: str) -> Any:
         if target:
             return redirect(url_for("contribute.edit", slug=target), code=301)
         abort(404)
-    from zwk_kb.cardfile import values_from_card
+    from zwk_kb.authoring.cardfile import values_from_card
     from zwk_kb.toolkit import check_card_file
 
     toolkit: Path = state().settings.toolkit
@@ -210,7 +210,7 @@ def edit(slug: str) -> Any:
 
 @bp.post("/mitmachen/neu")
 def form() -> Any:
-    from zwk_kb.contribute import ROW_FIELDS, FormRejected, check_submission, parse_form
+    from zwk_kb.authoring.contribute import ROW_FIELDS, FormRejected, check_submission, parse_form
 
     if request.files:
         abort(400)

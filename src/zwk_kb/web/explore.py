@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from zwk_kb.present import PROFILE_FIELDS, challenge_page, commune_table, overview_blocks
-from zwk_kb.query import MAX_VALUE_CHARS, MAX_VALUES_PER_FACET, SearchRequest, clean_text
+from zwk_kb.outputs.present import PROFILE_FIELDS, challenge_page, commune_table, overview_blocks
+from zwk_kb.search.request import MAX_VALUE_CHARS, MAX_VALUES_PER_FACET, SearchRequest, clean_text
 from zwk_kb.web.views import canonical_url, state
 
 bp = Blueprint("explore", __name__)
@@ -69,7 +69,7 @@ def challenges() -> Any:
 
 @bp.get("/ueberblick")
 def overview() -> Any:
-    from zwk_kb.charts import bar_chart_svg, germany_map_svg, state_names  # this page only
+    from zwk_kb.outputs.charts import bar_chart_svg, germany_map_svg, state_names  # this page only
 
     result = state().engine.search(SearchRequest(per_page=1))
     blocks = overview_blocks(result)

@@ -55,8 +55,8 @@ def card(slug: str) -> Any:
     if target:
         return redirect(url_for("pages.card", slug=target), code=301)
     problems = state().problems_by_path.get(slug, [])
-    from zwk_kb.deck import presented_in
-    from zwk_kb.present import with_selection
+    from zwk_kb.outputs.deck import presented_in
+    from zwk_kb.outputs.present import with_selection
     from zwk_kb.web.share import load_collections
 
     carried = carried_selection()

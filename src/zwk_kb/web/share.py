@@ -24,13 +24,13 @@ from flask import (
 )
 from markupsafe import Markup
 
-from zwk_kb.index import COLLECTIONS_FILE, current_generation
-from zwk_kb.present import collection_page, collection_summary, search_url
-from zwk_kb.query import DEFAULT_PER_PAGE, parse_search_args
+from zwk_kb.outputs.present import collection_page, collection_summary, search_url
+from zwk_kb.search.index import COLLECTIONS_FILE, current_generation
+from zwk_kb.search.request import DEFAULT_PER_PAGE, parse_search_args
 from zwk_kb.web.views import SLUG_IN_URL_RE, carried_selection, state
 
 if TYPE_CHECKING:
-    from zwk_kb.collections import Collection
+    from zwk_kb.card_collections import Collection
 
 # QR codes (segno), collections (YAML), feeds and exports are imported by the views that use
 # them: the search page, the first page a fresh server answers, needs none of them.
@@ -97,7 +97,7 @@ def share_context() -> dict[str, Any]:
 @bp.app_template_global("qr_code")
 def qr_code(path: str, label: str) -> Markup:
     """Inline SVG QR code of the absolute address of ``path`` (for pages and print)."""
-    from zwk_kb.qr import qr_inline_svg
+    from zwk_kb.outputs.qr import qr_inline_svg
 
     return Markup(qr_inline_svg(base_url() + path, label))
 
@@ -133,7 +133,7 @@ def card_qr_svg(slug: str) -> Any:
     moved = _card_or_redirect(slug, "share.card_qr_svg")
     if moved is not None:
         return moved
-    from zwk_kb.qr import qr_svg
+    from zwk_kb.outputs.qr import qr_svg
 
     url = base_url() + url_for("pages.card", slug=slug)
     return _file(qr_svg(url), "image/svg+xml", f"qr-{slug}.svg", QR_CACHE)
@@ -144,7 +144,7 @@ def card_qr_png(slug: str) -> Any:
     moved = _card_or_redirect(slug, "share.card_qr_png")
     if moved is not None:
         return moved
-    from zwk_kb.qr import qr_png
+    from zwk_kb.outputs.qr import qr_png
 
     url = base_url() + url_for("pages.card", slug=slug)
     return _file(qr_png(url), "image/png", f"qr-{slug}.png", QR_CACHE)
@@ -166,7 +166,7 @@ def load_collections() -> list[Collection]:
     with _collections_lock:
         if _collections_cache["key"] == key:
             return list(_collections_cache["value"])
-    from zwk_kb.collections import read_collections_json
+    from zwk_kb.card_collections import read_collections_json
 
     try:
         collections = read_collections_json(path.read_text(encoding="utf-8"))
@@ -203,7 +203,7 @@ def collection(name: str) -> Any:
 
 @bp.get("/sammlungen/<name>/qr.svg")
 def collection_qr_svg(name: str) -> Any:
-    from zwk_kb.qr import qr_svg
+    from zwk_kb.outputs.qr import qr_svg
 
     found = _collection(name)
     url = base_url() + url_for("share.collection", name=found.name)
@@ -212,7 +212,7 @@ def collection_qr_svg(name: str) -> Any:
 
 @bp.get("/sammlungen/<name>/qr.png")
 def collection_qr_png(name: str) -> Any:
-    from zwk_kb.qr import qr_png
+    from zwk_kb.outputs.qr import qr_png
 
     found = _collection(name)
     url = base_url() + url_for("share.collection", name=found.name)
@@ -228,7 +228,7 @@ def _site_name() -> str:
 
 @bp.get("/feed.xml")
 def feed() -> Any:
-    from zwk_kb.feeds import ATOM_TYPE, atom_feed
+    from zwk_kb.outputs.feeds import ATOM_TYPE, atom_feed
 
     cards = state().engine.all_cards()
     return _file(
@@ -238,7 +238,7 @@ def feed() -> Any:
 
 @bp.get("/sitemap.xml")
 def sitemap_xml() -> Any:
-    from zwk_kb.feeds import SITEMAP_TYPE, sitemap
+    from zwk_kb.outputs.feeds import SITEMAP_TYPE, sitemap
 
     cards = state().engine.all_cards()
     names = [c.name for c in load_collections()]
@@ -247,14 +247,14 @@ def sitemap_xml() -> Any:
 
 @bp.get("/opensearch.xml")
 def opensearch_xml() -> Any:
-    from zwk_kb.feeds import OPENSEARCH_TYPE, opensearch
+    from zwk_kb.outputs.feeds import OPENSEARCH_TYPE, opensearch
 
     return _file(opensearch(base_url(), site_name=_site_name()), OPENSEARCH_TYPE)
 
 
 @bp.get("/robots.txt")
 def robots_txt() -> Any:
-    from zwk_kb.feeds import robots
+    from zwk_kb.outputs.feeds import robots
 
     return _file(robots(base_url()), "text/plain; charset=utf-8")
 
@@ -263,7 +263,7 @@ def robots_txt() -> Any:
 
 
 def _export() -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    from zwk_kb.export import MAX_EXPORT, export_rows
+    from zwk_kb.outputs.export import MAX_EXPORT, export_rows
 
     app_state = state()
     args = {key: request.args.getlist(key) for key in request.args}
@@ -286,7 +286,7 @@ def _export_name(suffix: str) -> str:
 
 @bp.get("/export.csv")
 def export_csv() -> Any:
-    from zwk_kb.export import CSV_TYPE, to_csv
+    from zwk_kb.outputs.export import CSV_TYPE, to_csv
 
     rows, _ = _export()
     response = _file(to_csv(rows), CSV_TYPE)
@@ -296,7 +296,7 @@ def export_csv() -> Any:
 
 @bp.get("/export.json")
 def export_json() -> Any:
-    from zwk_kb.export import to_json_data
+    from zwk_kb.outputs.export import to_json_data
 
     rows, meta = _export()
     body = json.dumps(to_json_data(rows, **meta), ensure_ascii=False, indent=1)

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from zwk_kb.query import SearchRequest
+from zwk_kb.search.request import SearchRequest
 from zwk_kb.selection import (
     Parsed,
     TooManyTools,
@@ -58,7 +58,7 @@ def _download(data: bytes, mimetype: str, title: str, suffix: str, fallback: str
 
 @bp.get("/auswahl")
 def selection() -> Any:
-    from zwk_kb.deck import selection_page
+    from zwk_kb.outputs.deck import selection_page
 
     parsed = _parsed()
     query = search_text({"q": request.args.getlist("q")})
@@ -78,7 +78,7 @@ def selection() -> Any:
 
 
 def _selection_talk() -> tuple[dict[str, Any], str]:
-    from zwk_kb.deck import selection_talk
+    from zwk_kb.outputs.deck import selection_talk
 
     selection = _parsed().selection
     cards = _cards(selection.slugs)
@@ -96,7 +96,7 @@ def _selection_talk() -> tuple[dict[str, Any], str]:
 @bp.get("/auswahl/qr.svg")
 def selection_qr_svg() -> Any:
     """The QR code of the selection's address, for a facilitator's own slides."""
-    from zwk_kb.qr import MAX_URL_CHARS, qr_svg
+    from zwk_kb.outputs.qr import MAX_URL_CHARS, qr_svg
 
     selection = _parsed().selection
     url = base_url() + selection.url()
@@ -129,7 +129,7 @@ def selection_pdf() -> Any:
 
 
 def _collection_talk(name: str) -> tuple[dict[str, Any], str]:
-    from zwk_kb.deck import collection_talk
+    from zwk_kb.outputs.deck import collection_talk
 
     found = _collection(name)
     return collection_talk(found, _cards(found.slugs), base_url(), _site_name()), "sammlung"
@@ -153,7 +153,7 @@ def collection_pdf(name: str) -> Any:
 
 @bp.get("/werkzeuge/<slug>/folien.pptx")
 def card_pptx(slug: str) -> Any:
-    from zwk_kb.deck import card_talk
+    from zwk_kb.outputs.deck import card_talk
 
     moved = _card_or_redirect(slug, "talks.card_pptx")
     if moved is not None:
@@ -168,14 +168,14 @@ def card_pptx(slug: str) -> Any:
 
 
 def _pptx(talk: dict[str, Any], fallback: str, single: bool = False) -> Response:
-    from zwk_kb.slides_pptx import PPTX_TYPE, talk_pptx
+    from zwk_kb.outputs.slides_pptx import PPTX_TYPE, talk_pptx
 
     data = talk_pptx(talk, single=single)
     return _download(data, PPTX_TYPE, f"Folien {talk['title']}", "pptx", fallback)
 
 
 def _pdf(talk: dict[str, Any], fallback: str) -> Response:
-    from zwk_kb.handout_pdf import PDF_TYPE, talk_pdf
+    from zwk_kb.outputs.handout_pdf import PDF_TYPE, talk_pdf
 
     data = talk_pdf(talk)
     return _download(data, PDF_TYPE, f"Handzettel {talk['title']}", "pdf", fallback)

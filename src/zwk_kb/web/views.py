@@ -10,8 +10,8 @@ from flask import Response, abort, current_app, redirect, render_template, reque
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, RequestRedirect
 
-from zwk_kb.present import absolute_url, card_page, search_page
-from zwk_kb.query import parse_search_args
+from zwk_kb.outputs.present import absolute_url, card_page, search_page
+from zwk_kb.search.request import parse_search_args
 from zwk_kb.selection import Selection, parse_selection
 from zwk_kb.web import AppState
 from zwk_kb.web.security import MAX_QUERY_STRING_BYTES

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import yaml
 
-from zwk_kb.baseline import baseline_search, build_baseline
-from zwk_kb.index import SearcherPool, build
+from zwk_kb.devtools.baseline import baseline_search, build_baseline
 from zwk_kb.model import Toolkit
-from zwk_kb.query import parse_search_args
-from zwk_kb.search import SearchEngine
+from zwk_kb.search.index import SearcherPool, build
+from zwk_kb.search.request import parse_search_args
+from zwk_kb.search.service import SearchEngine
 
 K = 10
 NO_RESULT = "no-result"

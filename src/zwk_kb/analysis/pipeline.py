@@ -39,7 +39,7 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
-from zwk_kb.textfold import collapse_digraphs, fold, fold_letters
+from zwk_kb.analysis.folding import collapse_digraphs, fold, fold_letters
 
 __all__ = [
     "STOP_WORDS",
@@ -60,7 +60,7 @@ __all__ = [
     "split_compound",
 ]
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 WORDLIST_PATH = DATA_DIR / "wordlist_de.txt.gz"
 SYNONYMS_PATH = DATA_DIR / "synonyms_de.txt"
 
@@ -191,8 +191,8 @@ def _key(word: str) -> str:
 def build_wordlist(min_zipf: float = WORDLIST_MIN_ZIPF) -> str:
     """Text of the shipped word list, derived from ``wordfreq`` (maintenance only).
 
-    Regenerate with ``python -m zwk_kb.analysis > src/zwk_kb/data/wordlist_de.txt`` and gzip
-    it (``gzip -n -9``) when ``wordfreq`` or the folding rules change.
+    Regenerate with ``python -m zwk_kb.analysis.pipeline > src/zwk_kb/data/wordlist_de.txt``
+    and gzip it (``gzip -n -9``) when ``wordfreq`` or the folding rules change.
     """
     from importlib.metadata import version
 
@@ -211,14 +211,15 @@ def build_wordlist(min_zipf: float = WORDLIST_MIN_ZIPF) -> str:
     for key, zipf in freqs.items():
         bins.setdefault(round(zipf * 10), []).append(key)
     header = [
-        "# German word list for zwk_kb.analysis (compound splitting, plural rule).",
+        "# German word list for zwk_kb.analysis.pipeline (compound splitting, plural rule).",
         f"# Derived from wordfreq {version('wordfreq')} ('de', 'large' frequency list):",
         f"# words with Zipf frequency >= {min_zipf}, folded (lower case, no diacritics,",
         "# ae/oe/ue -> a/o/u), letters a-z only. Each line: Zipf (one decimal) TAB words.",
         "# Data license: CC BY-SA 4.0 (wordfreq data by Robyn Speer and contributors, built",
         "# from Wikipedia, Reddit, Twitter, Google Books, OpenSubtitles and other sources;",
         "# see https://github.com/rspeer/wordfreq#license). This file is shared under the same",
-        "# license. Regenerate: python -m zwk_kb.analysis | gzip -n -9 > wordlist_de.txt.gz",
+        "# license. Regenerate:",
+        "# python -m zwk_kb.analysis.pipeline | gzip -n -9 > wordlist_de.txt.gz",
     ]
     lines = [f"{b / 10:.1f}\t{' '.join(sorted(bins[b]))}" for b in sorted(bins, reverse=True)]
     return "\n".join([*header, *lines]) + "\n"

@@ -7,7 +7,7 @@ toolkit, bodies of 300–1500 words from German municipal vocabulary with compou
 ("Bürger:innen", "Mitarbeiter*innen"). Card ``i`` depends only on ``(seed, i)``: the 1,000-card
 toolkit is the first 1,000 cards of the 10,000-card one.
 
-Run as ``python -m zwk_kb.generate N FOLDER [--seed S]``.
+Run as ``python -m zwk_kb.devtools.generate N FOLDER [--seed S]``.
 """
 
 from __future__ import annotations
@@ -301,7 +301,7 @@ def make_communes(seed: int = DEFAULT_SEED, n: int = N_COMMUNES) -> dict[str, tu
 def vocabulary_yaml(communes: dict[str, tuple[str, str, str]]) -> str:
     """The ``_vocabulary.yml`` text (strings as JSON, which YAML reads as double-quoted)."""
     q = _q
-    lines = ["# Erzeugt von zwk_kb.generate (Testdaten, keine echten Kommunen)."]
+    lines = ["# Erzeugt von zwk_kb.devtools.generate (Testdaten, keine echten Kommunen)."]
     for key, values in (
         ("topics", TOPICS),
         ("challenges", CHALLENGES),
@@ -565,7 +565,7 @@ def add_cards(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m zwk_kb.generate",
+        prog="python -m zwk_kb.devtools.generate",
         description="Erzeugt N Test-Karten mit Vokabular in einem Ordner.",
     )
     parser.add_argument("n", type=int, help="Anzahl der Karten")

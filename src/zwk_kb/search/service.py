@@ -29,8 +29,21 @@ from whoosh.query import spans
 from whoosh.searching import Searcher
 
 from zwk_kb import degradations
-from zwk_kb.analysis import SynonymTable
-from zwk_kb.documents import (
+from zwk_kb.analysis.folding import fold
+from zwk_kb.analysis.pipeline import SynonymTable
+from zwk_kb.engine.scoring import DEFAULT_BUDGET, DisMax, ScoreCache
+from zwk_kb.engine.sidefile import segment_impacts
+from zwk_kb.errors import SearchTimeout
+from zwk_kb.facets import FACETS
+from zwk_kb.search.highlighting import (
+    TermMatcher,
+    fragments_html,
+    matched_surface_forms,
+    whole_html,
+)
+from zwk_kb.search.index import WORDS_FILE, SearcherPool, load_lexicon, load_words, read_synonyms
+from zwk_kb.search.request import QueryPart, SearchRequest, split_query
+from zwk_kb.search.schema import (
     BODY,
     CARD,
     CHANGED,
@@ -41,15 +54,7 @@ from zwk_kb.documents import (
     TITLE_ORDER,
     facet_value,
 )
-from zwk_kb.errors import SearchTimeout
-from zwk_kb.facets import FACETS
-from zwk_kb.highlighting import TermMatcher, fragments_html, matched_surface_forms, whole_html
-from zwk_kb.impacts import segment_impacts
-from zwk_kb.index import WORDS_FILE, SearcherPool, load_lexicon, load_words, read_synonyms
-from zwk_kb.query import QueryPart, SearchRequest, split_query
-from zwk_kb.scoring import DEFAULT_BUDGET, DisMax, ScoreCache
-from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, load_dictionary
-from zwk_kb.textfold import fold
+from zwk_kb.search.spelling import SPELLING_FILE, SpellingDictionary, load_dictionary
 
 DEFAULT_TIME_LIMIT = 3.0
 """Seconds one search may take before the user is asked for more precise words."""

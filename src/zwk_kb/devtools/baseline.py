@@ -98,7 +98,8 @@ def baseline_page(
 ) -> tuple[int, list[str], dict[str, dict[str, int]]]:
     """One result page the plain-Whoosh way: parsed query, filter terms, ``groupedby`` facet
     counts (Whoosh's cached field facets, simple not disjunctive counts) and body highlights of
-    the hits shown. Returns (total, slugs, counts). For the benchmark only (``zwk_kb.bench``).
+    the hits shown. Returns (total, slugs, counts). For the benchmark only
+    (``zwk_kb.devtools.bench``).
     """
     by_param = {f.param: f.name for f in FACETS}
     filter_terms = [

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 from zwk_kb import fields
-from zwk_kb.cardfile import (
+from zwk_kb.authoring.cardfile import (
     CONTACT_PARTS,
     SECTIONS,
     CardFile,
@@ -27,10 +27,10 @@ from zwk_kb.cardfile import (
     render_card_file,
     scalar,
 )
+from zwk_kb.authoring.newcard import NewCardError, card_path
 from zwk_kb.cards import CARD_FIELDS_BY_KEY, DEFAULT_LICENSE, VOCABULARY_FILE, parse_card
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.model import Card, Contact, Link, Problem, Vocabulary
-from zwk_kb.newcard import NewCardError, card_path
 from zwk_kb.toolkit import _check_images, own_slug_aliases
 from zwk_kb.vocabulary import parse_vocabulary
 

@@ -14,10 +14,15 @@ from whoosh import columns
 from whoosh import fields as wf
 from whoosh.analysis import Analyzer
 
-from zwk_kb.analysis import ExactAnalyzer, OnePassPositions, exact_analyzer, german_analyzer
+from zwk_kb.analysis.folding import fold
+from zwk_kb.analysis.pipeline import (
+    ExactAnalyzer,
+    OnePassPositions,
+    exact_analyzer,
+    german_analyzer,
+)
 from zwk_kb.facets import FACETS
 from zwk_kb.markdown import Rendered, render
-from zwk_kb.textfold import fold
 
 if TYPE_CHECKING:  # annotations only: searching needs no card model
     from zwk_kb.model import Card, Vocabulary
@@ -78,7 +83,7 @@ def spelling_analyzer(vocabulary: Vocabulary) -> ExactAnalyzer:
 
 def _text(analyzer: Analyzer, *, stored: bool) -> wf.TEXT:
     """A German text field with positions (phrases, near queries), filled by the analyzer's
-    one-pass path (:class:`~zwk_kb.analysis.OnePassPositions`: the same postings)."""
+    one-pass path (:class:`~zwk_kb.analysis.pipeline.OnePassPositions`: the same postings)."""
     field = wf.TEXT(analyzer=analyzer, stored=stored, phrase=True)
     field.format = OnePassPositions(field_boost=field.format.field_boost)
     return field
@@ -107,9 +112,10 @@ def build_schema(vocabulary: Vocabulary) -> wf.Schema:
         # topics, challenges, target groups, communes, state, cluster, type as searchable text,
         # so "Barleben" or "Integration" find the cards classified that way
         **{FACET_TEXT: _text(german, stored=False)},
-        # the card's spelling words with their counts (see zwk_kb.spelling), so an incremental
-        # update can count a changed card's old words out; a column, not a stored field, so
-        # the few kilobytes per card are never loaded with the stored fields of a search hit
+        # the card's spelling words with their counts (see zwk_kb.search.spelling), so an
+        # incremental update can count a changed card's old words out; a column, not a stored
+        # field, so the few kilobytes per card are never loaded with the stored fields of a
+        # search hit
         **{SPELL: wf.COLUMN(columns.PickleColumn(columns.CompressedBytesColumn()))},
         # sortable dates as ISO strings
         **{PUBLISHED: wf.ID(stored=True, sortable=True)},

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zwk_kb import fields
-from zwk_kb.cardfile import CardValues, render_card_file
+from zwk_kb.analysis.folding import fold
+from zwk_kb.authoring.cardfile import CardValues, render_card_file
 from zwk_kb.cards import DEFAULT_LICENSE, VOCABULARY_FILE, parse_card
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.model import Contact, Link, Problem, Vocabulary
-from zwk_kb.textfold import fold
 from zwk_kb.toolkit import (
     card_slug,
     check_card_file,

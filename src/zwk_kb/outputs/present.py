@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from zwk_kb.facets import EXAMPLE, FACETS, FACETS_BY_NAME
-from zwk_kb.query import SORTS, SearchRequest
-from zwk_kb.search import SearchResult
+from zwk_kb.search.request import SORTS, SearchRequest
+from zwk_kb.search.service import SearchResult
 from zwk_kb.selection import MAX_TOOLS, SELECTION_PATH, Selection, clean_title
 
 SEARCH_PATH = "/"

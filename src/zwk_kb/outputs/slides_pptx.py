@@ -16,7 +16,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from zwk_kb.qr import qr_png
+from zwk_kb.outputs.qr import qr_png
 
 PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 WIDTH = Emu(12192000)

@@ -15,7 +15,7 @@ from typing import Any
 
 from fpdf import FPDF
 
-from zwk_kb.qr import qr_png
+from zwk_kb.outputs.qr import qr_png
 
 PDF_TYPE = "application/pdf"
 FONT = "helvetica"

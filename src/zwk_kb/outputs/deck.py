@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from zwk_kb.present import card_url, collection_url, german_date, select_link
-from zwk_kb.qr import MAX_URL_CHARS
-from zwk_kb.query import clean_text
+from zwk_kb.outputs.present import card_url, collection_url, german_date, select_link
+from zwk_kb.outputs.qr import MAX_URL_CHARS
+from zwk_kb.search.request import clean_text
 from zwk_kb.selection import MAX_TOOLS, TITLE_MAX, Parsed, Selection
 
 SHORT_PATH = "/w/"

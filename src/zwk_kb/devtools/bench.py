@@ -1,8 +1,8 @@
 """The benchmark behind ``make bench``: N = 1,000 and 10,000 generated cards, product vs. plain
 Whoosh, one table with targets and PASS/MISS.
 
-Run as ``python -m zwk_kb.bench [--sizes 1000,10000] [--dir .bench]``. Generated corpora and
-the parsed toolkits are kept under ``.bench/`` (git-ignored) and reused while the generator
+Run as ``python -m zwk_kb.devtools.bench [--sizes 1000,10000] [--dir .bench]``. Generated corpora
+and the parsed toolkits are kept under ``.bench/`` (git-ignored) and reused while the generator
 and the card parser are unchanged. Every loop is bounded in count and time; servers listen on
 127.0.0.1 only and are stopped at the end.
 
@@ -53,8 +53,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from zwk_kb import generate
 from zwk_kb.cards import parse_card
+from zwk_kb.devtools import generate
 from zwk_kb.model import Card, Toolkit
 
 DEFAULT_SIZES = (1_000, 10_000)
@@ -227,10 +227,10 @@ toolkit = pickle.loads(Path(sys.argv[1]).read_bytes())
 kind, target, procs = sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
 started = time.perf_counter()
 if kind == "product":
-    from zwk_kb.index import build
+    from zwk_kb.search.index import build
     build(toolkit, target, procs=procs or None)
 else:
-    from zwk_kb.baseline import build_baseline
+    from zwk_kb.devtools.baseline import build_baseline
     build_baseline(toolkit, target, procs=procs).close()
 seconds = time.perf_counter() - started
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -646,7 +646,7 @@ def _folder_bytes(folder: Path) -> int:
 
 def churn_rows(workdir: Path, source: Path, n: int) -> list[Row]:
     """Index size after a burst of changes, against a clean build of the same cards."""
-    from zwk_kb.index import build, known_files, update
+    from zwk_kb.search.index import build, known_files, update
     from zwk_kb.toolkit import load_toolkit
 
     _log(f"Änderungsschub: {CHURN_ROUNDS} Index-Läufe")
@@ -688,12 +688,12 @@ def churn_rows(workdir: Path, source: Path, n: int) -> list[Row]:
 
 
 def bench_size(workdir: Path, n: int) -> list[Row]:
-    from zwk_kb import index
-    from zwk_kb.baseline import baseline_page, open_baseline
     from zwk_kb.config import Settings
-    from zwk_kb.index import SearcherPool, update
-    from zwk_kb.query import parse_search_args
-    from zwk_kb.search import SearchEngine
+    from zwk_kb.devtools.baseline import baseline_page, open_baseline
+    from zwk_kb.search import index
+    from zwk_kb.search.index import SearcherPool, update
+    from zwk_kb.search.request import parse_search_args
+    from zwk_kb.search.service import SearchEngine
     from zwk_kb.web import create_app
 
     rows: list[Row] = []
@@ -957,7 +957,7 @@ def _latency_rows(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m zwk_kb.bench", description=__doc__.split("\n")[0]
+        prog="python -m zwk_kb.devtools.bench", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "--sizes",

@@ -22,8 +22,8 @@ from typing import Any
 from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
 
-from zwk_kb.analysis import ExactAnalyzer
-from zwk_kb.textfold import fold
+from zwk_kb.analysis.folding import fold
+from zwk_kb.analysis.pipeline import ExactAnalyzer
 
 SPELLING_FILE = "spelling.json"
 """Name of the dictionary file in an index generation folder."""
@@ -32,8 +32,8 @@ SPELLING_FILE = "spelling.json"
 def card_words(text: str, analyzer: ExactAnalyzer) -> tuple[dict[str, int], dict[str, str]]:
     """(word -> occurrences, word -> best written form) of one card's text.
 
-    ``analyzer`` is the spelling analyzer (:func:`zwk_kb.analysis.exact_analyzer`). A written
-    form is a word of the text that folds to the dictionary word itself
+    ``analyzer`` is the spelling analyzer (:func:`zwk_kb.analysis.pipeline.exact_analyzer`). A
+    written form is a word of the text that folds to the dictionary word itself
     ("Öffentlichkeitsarbeit" for ``offentlichkeitsarbeit``); compound parts have none unless
     they also occur on their own.
     """

@@ -60,15 +60,19 @@ from whoosh import index as windex
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
-from zwk_kb import analysis
-from zwk_kb.analysis import (
+from zwk_kb.analysis import pipeline as analysis
+from zwk_kb.analysis.pipeline import (
     SynonymTable,
     adopt_lexicon,
     export_analysis,
     export_lexicon,
     seed_analysis,
 )
-from zwk_kb.documents import (
+from zwk_kb.engine.postings_pool import segment_writer
+from zwk_kb.engine.sidefile import ImpactCodec
+from zwk_kb.errors import IndexBusy, IndexMissing, ZwkKbError
+from zwk_kb.facets import FACETS
+from zwk_kb.search.schema import (
     SCHEMA_VERSION,
     SLUG,
     SPELL,
@@ -79,11 +83,7 @@ from zwk_kb.documents import (
     card_to_document,
     spelling_analyzer,
 )
-from zwk_kb.errors import IndexBusy, IndexMissing, ZwkKbError
-from zwk_kb.facets import FACETS
-from zwk_kb.impacts import ImpactCodec
-from zwk_kb.postings_pool import segment_writer
-from zwk_kb.spelling import SPELLING_FILE, SpellingDictionary, card_words
+from zwk_kb.search.spelling import SPELLING_FILE, SpellingDictionary, card_words
 
 if TYPE_CHECKING:  # annotations only: a reader (the web app) never imports the card model
     from zwk_kb.model import Card, FileTable, Toolkit, Vocabulary
@@ -127,9 +127,10 @@ for fast first searches and facet sets."""
 # Source files whose change changes what is in the index: the index is rebuilt when they change
 # (the analyzer is pickled into the index, so an old index with new code may not even load).
 FINGERPRINT_MODULES = (
-    "analysis",
-    "documents",
-    "impacts",
+    "analysis/folding",
+    "analysis/pipeline",
+    "search/schema",
+    "engine/sidefile",
     "markdown",
     "facets",
     "cards",
@@ -186,7 +187,7 @@ def code_fingerprint() -> str:
     import whoosh
 
     digest = hashlib.sha256(str(getattr(whoosh, "versionstring", lambda: "")()).encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     for name in FINGERPRINT_MODULES:
         with contextlib.suppress(OSError):
             digest.update((package / f"{name}.py").read_bytes())
@@ -680,9 +681,10 @@ def _synonyms_key(extra_groups: Iterable[Iterable[str]]) -> str:
     """What the prepared synonym table depends on: the shipped list, the toolkit's groups, the
     analysis code and its word list. Any change gives another key."""
     digest = hashlib.sha256(code_fingerprint().encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     # read at call time (not imported names): a test may point them elsewhere
-    for path in (analysis.SYNONYMS_PATH, analysis.WORDLIST_PATH, package / "textfold.py"):
+    folding = package / "analysis" / "folding.py"
+    for path in (analysis.SYNONYMS_PATH, analysis.WORDLIST_PATH, folding):
         with contextlib.suppress(OSError):
             digest.update(path.read_bytes())
     groups = [[str(member) for member in group] for group in extra_groups]
@@ -787,7 +789,7 @@ def _write_meta(generation: Path, toolkit: Toolkit, count: int, previous: str = 
         "previous": previous or read_meta(generation).get("previous", ""),
     }
     if toolkit.directory:  # collections travel with the index: the web app reads only the index
-        from zwk_kb.collections import collections_json  # YAML parsing: index runs only
+        from zwk_kb.card_collections import collections_json  # YAML parsing: index runs only
 
         text = collections_json(toolkit.directory, toolkit.stamps.keys())
         _atomic_write(generation / COLLECTIONS_FILE, text)

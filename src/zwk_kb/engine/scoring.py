@@ -37,8 +37,8 @@ from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
 
 from zwk_kb import degradations
+from zwk_kb.engine.sidefile import segment_impacts
 from zwk_kb.errors import SearchTimeout
-from zwk_kb.impacts import segment_impacts
 
 DEFAULT_BUDGET = 2_000_000
 """Postings kept in the cache (16 bytes each, about 32 MB): the frequent words of a 10,000-card
