@@ -257,7 +257,7 @@ def test_browse_orders_and_facet_sets_equal_whoosh_with_segments_and_deletions(
 ) -> None:
     from whoosh import query as wq
 
-    from zwk_kb.engine.sidefile import segment_impacts
+    from zwk_kb.engine.sidefile import segment_postings_file
     from zwk_kb.facets import FACETS
     from zwk_kb.search.schema import CHANGED, TITLE_ORDER
     from zwk_kb.search.service import _column_order, _field_postings, _live_docs
@@ -274,7 +274,7 @@ def test_browse_orders_and_facet_sets_equal_whoosh_with_segments_and_deletions(
     compared = 0
     for facet in FACETS:
         # the facet sets come from the segments' side files (see test_impacts.py)
-        assert all(segment_impacts(leaf, facet.name) for leaf, _ in reader.leaf_readers())
+        assert all(segment_postings_file(leaf, facet.name) for leaf, _ in reader.leaf_readers())
         found = _field_postings(reader, facet.name)
         assert set(found) == set(reader.lexicon(facet.name))
         for term in reader.lexicon(facet.name):

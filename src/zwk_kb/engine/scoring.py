@@ -4,7 +4,7 @@ Why: at 10,000 cards a common word ("Pflege", "Gemeinde") stands on thousands of
 five text fields, plus its synonyms. Whoosh scores such a query document at a time through a
 tree of pure-Python matchers: 100–500 ms per query here, most of it matcher overhead. The
 BM25F score of one term on one card only depends on the index state, so it is computed once
-per index state (from the segments' side files, see ``impacts``) and kept as two compact
+per index state (from the segments' side files, see ``sidefile``) and kept as two compact
 arrays. A query is then a few array operations over one score per card (numpy, in C: a
 synonym-rich query touches 50,000 postings, which cost 50–70 ms as Python dictionaries):
 Or = sum, And = sum where all match, ``DisMax`` = best plus tiebreak share (``best_of``),
@@ -37,7 +37,7 @@ from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
 
 from zwk_kb import degradations
-from zwk_kb.engine.sidefile import segment_impacts
+from zwk_kb.engine.sidefile import segment_postings_file
 from zwk_kb.errors import SearchTimeout
 
 DEFAULT_BUDGET = 2_000_000
@@ -377,7 +377,7 @@ class ScoreCache:
             local = [d - offset for d in wanted[lo:hi]]
             if not local:
                 continue
-            impacts = segment_impacts(reader, field)
+            impacts = segment_postings_file(reader, field)
             if impacts is None:
                 return None
             if len(btexts) == 2:  # the engine's case: two parts of a compound
@@ -422,7 +422,7 @@ class ScoreCache:
         btext = searcher.schema[field].to_bytes(text) if isinstance(text, str) else text
         for leaf_index, (leaf, offset) in enumerate(searcher.leaf_searchers()):
             reader = leaf.reader()
-            impacts = segment_impacts(reader, field)
+            impacts = segment_postings_file(reader, field)
             if impacts is not None:
                 # the side file lists exactly the segment's terms: no lookup in Whoosh's table
                 ids, weights = impacts.postings(field, btext)

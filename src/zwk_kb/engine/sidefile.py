@@ -1,23 +1,25 @@
-"""Each segment's text postings in a side file the scorer reads at C speed.
+"""Each segment's text and facet postings in a side file the scorer reads at C speed.
 
 Why: Whoosh keeps a term's documents, weights and word positions in one pickled and compressed
 block per 128 documents. Ranking needs only documents and weights, but reading them decodes
 the positions too: about 1.5 µs per posting, 70–110 ms for the first search of two common
 words at 10,000 cards; a "near" query then walks Whoosh's span matchers document by document.
-While Whoosh writes a segment (a build, an update, a merge), the codec below also writes
-``<segment>.imp``: per (field, term) the document numbers (``array('I')``), the weights
-(``array('f')``, Whoosh's own float32 values), and the word positions in each document, as
-raw bytes. Reading one is a slice of a memory map. Segments never change after they are
-written and Whoosh deletes the files of a segment it merged away (``MAIN_<id>.*``), so a side
-file always matches its segment.
+So every new segment (a build, an update, a merge) also gets ``<segment>.postings``: per
+(field, term) the document numbers (``array('I')``), the weights (``array('f')``, the float32
+values Whoosh stores) and the word positions in each document, as raw bytes. Reading one is a
+slice of a memory map.
 
-A segment without a side file (an index written before this format, or another codec) simply
-has none: the scorer then decodes Whoosh's blocks as before.
+The file is written from the postings the index writer hands Whoosh (the analysed documents,
+one term at a time, see :mod:`zwk_kb.engine.postings_pool`), while Whoosh writes the same
+postings into its segment: it is complete before Whoosh's table of contents names the segment,
+so no reader sees a segment without it. Segments never change after they are written, and
+Whoosh deletes the files of a segment it merged away (``MAIN_<id>.*``), so a side file always
+matches its segment. A segment without one (written by other code, or the file damaged or
+written by another Python version) has none: the scorer then reads Whoosh's blocks.
 """
 
 from __future__ import annotations
 
-import contextlib
 import marshal
 import mmap
 import os
@@ -25,23 +27,42 @@ import pickle
 import struct
 import sys
 import threading
+import weakref
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from itertools import accumulate, chain
+from itertools import accumulate, chain, groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.formats import Positions
 
-IMPACTS_EXT = ".imp"
-MAGIC = b"ZWKIMP2" + (b"L" if sys.byteorder == "little" else b"B")
-"""Format and byte order (the arrays are written in the machine's order)."""
+from zwk_kb import degradations
+
+POSTINGS_FILE_EXT = ".postings"
+FORMAT = b"ZWKPST3"
+MAGIC = (
+    FORMAT
+    + (b"L" if sys.byteorder == "little" else b"B")
+    + bytes([sys.version_info[0], sys.version_info[1], marshal.version])
+)
+"""Format, byte order (the arrays are in the machine's order) and the Python and marshal
+versions that wrote the directory (``marshal`` promises nothing across Python versions)."""
 _TRAILER = struct.Struct("<QQ")  # directory offset, directory length
 OPEN_FILES = 32
 """Side files kept mapped (2 per full build; a few more after updates and merges)."""
+DEGRADATION_STEP = "Postings-Seitendatei"
+"""Name under which an unusable side file is counted (``/healthz``)."""
+
+
+Posting = tuple[str, bytes, int, float, bytes | None]
+"""One posting as Whoosh's writer handles it: field, term, document, weight, encoded value."""
+
+
+class OtherPythonVersion(ValueError):
+    """The side file's directory was written by another Python (or marshal) version."""
 
 
 def _key_prefix(field: str) -> bytes:
@@ -50,174 +71,108 @@ def _key_prefix(field: str) -> bytes:
     return field.encode("utf-8") + b"\x00"
 
 
-class ImpactCodec(W3Codec):
-    """Whoosh's codec, plus the side file of the given fields' postings per segment.
+def side_file_name(segment: Any) -> str:
+    """The side file's name in the index folder: Whoosh's segment name with our extension."""
+    return str(segment.make_filename(POSTINGS_FILE_EXT))
 
-    It is pickled into Whoosh's table of contents with each segment, so readers know the
-    segment has a side file.
+
+class SideFileWriter:
+    """Writes one segment's side file term by term, in Whoosh's order (by field, then term).
+
+    ``handle`` is a binary file opened for writing; :meth:`close` writes the directory and
+    closes it. Only terms of ``fields`` are kept.
     """
 
-    def __init__(self, fields: Iterable[str] = (), **options: Any) -> None:
-        super().__init__(**options)
-        self.impact_fields = frozenset(fields)
+    def __init__(self, handle: Any, schema: Any, fields: Iterable[str]) -> None:
+        self._file = handle
+        self._file.write(MAGIC)
+        self._offset = len(MAGIC)
+        self.fields = frozenset(fields)
+        self._decoders = {name: _position_decoder(schema[name].format) for name in self.fields}
+        self._keys: list[bytes] = []
+        self._offsets: list[int] = []
+        self._counts: list[int] = []
+        self._kinds: list[str] = []
 
-    def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
-        return _ImpactFieldWriter(self, storage, segment)
-
-
-class _RecordingPostingsWriter(W3PostingsWriter):
-    """Whoosh's postings writer that hands each block of postings to ``sink`` as it writes it
-    (a block at a time: no Python call per posting)."""
-
-    def __init__(self, postfile: Any, sink: Any, **options: Any) -> None:
-        super().__init__(postfile, **options)
-        self._sink = sink
-
-    def _write_block(self, last: bool = False) -> None:
-        self._sink(self._ids, self._weights, self._values)
-        super()._write_block(last)
-
-    def finish_postings(self) -> Any:
-        if not self.written() and len(self) < self._inlinelimit:  # inlined: no block written
-            self._sink(self._ids, self._weights, self._values)
-        return super().finish_postings()
-
-
-class _ImpactFieldWriter(W3FieldWriter):
-    """Whoosh's field writer that also collects each posting's document, weight and
-    positions for the side file."""
-
-    def __init__(self, codec: ImpactCodec, storage: Any, segment: Any) -> None:
-        super().__init__(codec, storage, segment)
-        self._impact_fields = codec.impact_fields
-        self._impfile = self._create_file(IMPACTS_EXT)
-        self._impfile.write(MAGIC)
-        self._directory: dict[bytes, tuple[int, int, str]] = {}
-        self._recording = False
-        self._decode: Any = None
-        self._ids: array = array("I")
-        self._weights: array = array("f")
-        self._counts: array = array("H")
-        self._positions: array = array("I")
-        self._with_positions = False
-
-    def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
-        # Whoosh's loop asks the lengths for every posting (a column read and checks each,
-        # 340,000 times per 1,000 cards); a table per field answers the same from a list
-        super().add_postings(schema, _LengthTable(lengths) if lengths else lengths, items)
-
-    def start_field(self, fieldname: str, fieldobj: Any) -> None:
-        super().start_field(fieldname, fieldobj)
-        self._recording = fieldname in self._impact_fields
-        self._prefix = _key_prefix(fieldname)
-        fmt = fieldobj.format
-        if isinstance(fmt, Positions) and type(fmt).decode_positions is Positions.decode_positions:
-            self._decode = _decode_positions
-        elif fmt.supports("positions"):
-            self._decode = fmt.decode_positions
-        else:
-            self._decode = None
-        if self._recording:
-            codec = self._codec
-            self._postwriter = _RecordingPostingsWriter(
-                self._postfile,
-                self._take_block,
-                blocklimit=codec._blocklimit,
-                compression=codec._compression,
-                inlinelimit=codec._inlinelimit,
-            )
-
-    def start_term(self, btext: bytes) -> None:
-        super().start_term(btext)
-        if self._recording:
-            self._ids = array("I")
-            self._weights = array("f")
-            self._counts = array("H")
-            self._positions = array("I")
-            self._with_positions = self._decode is not None
-
-    def _take_block(self, ids: Any, weights: Any, values: list[bytes]) -> None:
-        self._ids.extend(ids)
-        self._weights.extend(weights)
-        if not self._with_positions:
+    def add_term(self, field: str, btext: bytes, postings: Sequence[Posting]) -> None:
+        """One term's postings as Whoosh's writer has them: (field, term, document, weight,
+        encoded value), documents ascending."""
+        decode = self._decoders.get(field, _SKIP)
+        if decode is _SKIP or not postings:
             return
-        if len(values) != len(ids):  # a posting without positions: none for this term
-            self._with_positions = False
-            return
-        decoded: list[list[int]] | None = None
-        if self._decode is _decode_positions:
-            try:  # Whoosh's Positions values: a 4-byte count, then the pickled deltas
-                decoded = [list(accumulate(pickle.loads(v[4:]))) for v in values]
-            except Exception:  # an older encoding: the careful way below
-                decoded = None
-        if decoded is None:
-            decoded = list(map(self._decode, values))
-        try:
-            self._counts.extend(map(len, decoded))
-        except OverflowError:  # a word 65,536 times in one card: Whoosh reads its positions
-            self._with_positions = False
-            return
-        self._positions.extend(chain.from_iterable(decoded))
-
-    def finish_term(self) -> None:
-        super().finish_term()  # writes the last block, which hands it to _take_block
-        if self._recording and self._ids:
-            offset = self._impfile.tell()
-            self._impfile.write(self._ids.tobytes())
-            self._impfile.write(self._weights.tobytes())
-            kind = "-"  # no positions
-            if self._with_positions:
-                kind = "H" if max(self._positions, default=0) < 65536 else "I"
-                self._impfile.write(self._counts.tobytes())
-                positions = self._positions
-                self._impfile.write(positions.tobytes() if kind == "I" else _narrow(positions))
-            self._directory[self._prefix + self._btext] = (offset, len(self._ids), kind)
+        ids = array("I", [p[2] for p in postings])
+        weights = array("f", [p[3] for p in postings])
+        chunks = [ids.tobytes(), weights.tobytes()]
+        kind = "-"  # no positions
+        decoded = _decode_all(decode, [p[4] for p in postings]) if decode else None
+        if decoded is not None:
+            try:
+                counts = array("H", map(len, decoded))
+            except OverflowError:  # a word 65,536 times in one card: Whoosh reads its positions
+                counts = None
+            if counts is not None:
+                positions = array("I", chain.from_iterable(decoded))
+                kind = "H" if max(positions, default=0) < 65536 else "I"
+                chunks.append(counts.tobytes())
+                chunks.append(positions.tobytes() if kind == "I" else _narrow(positions))
+        data = b"".join(chunks)
+        self._file.write(data)
+        self._keys.append(_key_prefix(field) + btext)
+        self._offsets.append(self._offset)
+        self._counts.append(len(ids))
+        self._kinds.append(kind)
+        self._offset += len(data)
 
     def close(self) -> None:
-        entries = self._directory.values()
         directory = marshal.dumps(
-            (
-                list(self._directory),
-                [e[0] for e in entries],
-                [e[1] for e in entries],
-                "".join(e[2] for e in entries),
-            )
+            (sorted(self.fields), self._keys, self._offsets, self._counts, "".join(self._kinds))
         )
-        offset = self._impfile.tell()
-        self._impfile.write(directory)
-        self._impfile.write(_TRAILER.pack(offset, len(directory)))
-        self._impfile.close()
-        super().close()
+        self._file.write(directory)
+        self._file.write(_TRAILER.pack(self._offset, len(directory)))
+        self._file.close()
 
 
-class _LengthTable:
-    """``doc_field_length`` of a segment's per-document reader, read once per field into a
-    list (the same numbers: Whoosh's byte-encoded lengths, decoded)."""
-
-    def __init__(self, lengths: Any) -> None:
-        self._lengths = lengths
-        self._tables: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str) -> int:
-        table = self._tables.get(fieldname)
-        if table is None:
-            length_of = self._lengths.doc_field_length
-            table = [length_of(doc, fieldname) for doc in range(self._lengths.doc_count_all())]
-            self._tables[fieldname] = table
-        return table[docnum]
+_SKIP: Any = object()
 
 
-class SegmentImpacts:
-    """The side file of one segment: (field, term) -> (document numbers, weights)."""
+def _position_decoder(fmt: Any) -> Any:
+    """How to read the word positions out of a field's encoded values (``None``: the field
+    stores none)."""
+    if isinstance(fmt, Positions) and type(fmt).decode_positions is Positions.decode_positions:
+        return _decode_positions
+    if fmt.supports("positions"):
+        return fmt.decode_positions
+    return None
+
+
+def _decode_all(decode: Any, values: list[bytes | None]) -> list[list[int]] | None:
+    """Every posting's positions, ``None`` when a posting has none (then the term has none)."""
+    if any(v is None for v in values):
+        return None
+    if decode is _decode_positions:
+        try:  # Whoosh's Positions values: a 4-byte count, then the pickled deltas
+            return [list(accumulate(pickle.loads(v[4:]))) for v in values]  # type: ignore[index]
+        except Exception:  # an older encoding: the careful way below
+            pass
+    return list(map(decode, values))
+
+
+class SegmentPostingsFile:
+    """The side file of one segment: (field, term) -> document numbers, weights, positions."""
 
     def __init__(self, path: str) -> None:
         with open(path, "rb") as handle:
             self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         data = self._map
-        if len(data) < len(MAGIC) + _TRAILER.size or data[: len(MAGIC)] != MAGIC:
+        if (
+            len(data) < len(MAGIC) + _TRAILER.size
+            or data[: len(FORMAT) + 1] != MAGIC[: len(FORMAT) + 1]
+        ):
             raise ValueError(f"{path}: keine Postings-Datei dieses Formats")
+        if data[: len(MAGIC)] != MAGIC:
+            raise OtherPythonVersion(f"{path}: von einer anderen Python-Version geschrieben")
         offset, length = _TRAILER.unpack(data[-_TRAILER.size :])
-        keys, offsets, counts, kinds = marshal.loads(data[offset : offset + length])
+        fields, keys, offsets, counts, kinds = marshal.loads(data[offset : offset + length])
         if not (len(keys) == len(offsets) == len(counts) == len(kinds)):
             raise ValueError(f"{path}: Verzeichnis unvollständig")
         # key -> entry number, and the entries as plain lists: a tuple per term (28,000 per
@@ -227,6 +182,9 @@ class SegmentImpacts:
         self._offsets: list[int] = offsets
         self._counts: list[int] = counts
         self._kinds: str = kinds
+        self.fields: frozenset[str] = frozenset(fields)
+        """The fields whose terms the file holds (all of them: a term not in it is not in the
+        segment)."""
 
     def _find(self, field: str, btext: bytes) -> tuple[int, int, str] | None:
         """(offset, postings, kind of positions) of a term, ``None`` if the segment lacks it."""
@@ -346,47 +304,97 @@ def _decode_positions(vbytes: bytes) -> list[int]:
     return list(accumulate(pickle.loads(data if data.endswith(b".") else data + b".")))
 
 
-_open: OrderedDict[str, SegmentImpacts | None] = OrderedDict()
+_open: OrderedDict[str, SegmentPostingsFile | None] = OrderedDict()
 _lock = threading.Lock()
+_by_reader: weakref.WeakKeyDictionary[Any, SegmentPostingsFile | None] = weakref.WeakKeyDictionary()
+"""The side file found for each segment reader: a first search asks for every term of every
+field again, and the file name of a segment is a few string operations each time."""
 
 
-def segment_impacts(reader: Any, field: str) -> SegmentImpacts | None:
+def segment_postings_file(reader: Any, field: str) -> SegmentPostingsFile | None:
     """The side file of a Whoosh segment reader if it has one covering ``field``."""
-    codec = getattr(reader, "_codec", None)
-    if not isinstance(codec, ImpactCodec) or field not in codec.impact_fields:
+    try:
+        found = _by_reader[reader]
+    except KeyError:
+        found = _segment_file(reader)
+        with _lock:
+            _by_reader[reader] = found
+    except TypeError:  # not a reader that can be remembered: look it up each time
+        found = _segment_file(reader)
+    if found is None or field not in found.fields:
         return None
-    # kept on the reader too: a first search asks for every term of every field again, and
-    # the file name of a segment is a few string operations each time
-    known = getattr(reader, "__dict__", {}).get(_ON_READER, _UNKNOWN)
-    if known is not _UNKNOWN:
-        return known
-    impacts = _segment_file(reader)
-    with contextlib.suppress(AttributeError):
-        reader.__dict__[_ON_READER] = impacts
-    return impacts
+    return found
 
 
-_ON_READER = "_zwk_kb_impacts"
-_UNKNOWN = object()
-
-
-def _segment_file(reader: Any) -> SegmentImpacts | None:
+def _segment_file(reader: Any) -> SegmentPostingsFile | None:
     """The side file of a segment reader, from the process's open files or opened now."""
-    folder = getattr(getattr(reader, "_storage", None), "folder", None)
-    segment = getattr(reader, "_segment", None)
-    if folder is None or segment is None:
+    try:
+        path = os.path.join(reader.storage().folder, side_file_name(reader.segment()))
+    except AttributeError:  # not a segment of an index on disk
         return None
-    path = os.path.join(folder, segment.make_filename(IMPACTS_EXT))
     with _lock:
         if path in _open:
             _open.move_to_end(path)
             return _open[path]
     try:
-        impacts: SegmentImpacts | None = SegmentImpacts(path)
-    except (OSError, ValueError, EOFError, TypeError, struct.error):
-        impacts = None  # missing or damaged: Whoosh's own postings still answer
+        found: SegmentPostingsFile | None = SegmentPostingsFile(path)
+    except FileNotFoundError:
+        found = None  # a segment written without one: Whoosh's own postings answer
+    except OtherPythonVersion as exc:
+        degradations.record(DEGRADATION_STEP, exc)  # rebuilt by the next full index run
+        found = None
+    except (OSError, ValueError, EOFError, TypeError, struct.error) as exc:
+        degradations.record(DEGRADATION_STEP, exc)  # damaged: Whoosh's own postings answer
+        found = None
     with _lock:
-        _open[path] = impacts
+        _open[path] = found
         while len(_open) > OPEN_FILES:
             _open.popitem(last=False)
-    return impacts
+    return found
+
+
+# ---- writing: the postings the writer hands Whoosh, teed into the side file ------------------
+
+
+class SideFilePool:
+    """The writer's postings pool (Whoosh asks it for ``add``, ``iter_postings`` and
+    ``cleanup``) that also writes the side file of the segment from the postings it hands
+    Whoosh: each (field, term) group, as Whoosh's codec receives it."""
+
+    def __init__(self, pool: Any, storage: Any, segment: Any, schema: Any, fields: Iterable[str]):
+        self.pool = pool
+        self.add = pool.add
+        self._storage = storage
+        self._segment = segment
+        self._schema = schema
+        self._fields = frozenset(fields)
+
+    def iter_postings(self) -> Iterable[Posting]:
+        side = SideFileWriter(
+            self._storage.create_file(side_file_name(self._segment)), self._schema, self._fields
+        )
+        fields = self._fields
+        for (field, btext), group in groupby(self.pool.iter_postings(), key=_TERM):
+            postings = list(group)
+            if field in fields:
+                side.add_term(field, btext, postings)
+            yield from postings
+        side.close()
+
+    def cleanup(self) -> None:
+        self.pool.cleanup()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pool, name)
+
+
+_TERM = itemgetter(0, 1)
+
+
+def segment_writer(ix: Any, fields: Iterable[str], **options: Any) -> Any:
+    """``ix.writer(**options)``, writing the side file of ``fields`` with each new segment."""
+    writer = ix.writer(**options)
+    writer.pool = SideFilePool(
+        writer.pool, writer.storage, writer.newsegment, writer.schema, fields
+    )
+    return writer

@@ -68,8 +68,7 @@ from zwk_kb.analysis.pipeline import (
     export_lexicon,
     seed_analysis,
 )
-from zwk_kb.engine.postings_pool import segment_writer
-from zwk_kb.engine.sidefile import ImpactCodec
+from zwk_kb.engine.sidefile import segment_writer
 from zwk_kb.errors import IndexBusy, IndexMissing, ZwkKbError
 from zwk_kb.facets import FACETS
 from zwk_kb.search.schema import (
@@ -100,6 +99,8 @@ COLLECTIONS_FILE = "collections.json"  # the toolkit's _collections/*.yml, parse
 LOCK_FILE = "write.lock"
 OWNER_FILE = "write.owner"
 GENERATION_PREFIX = "gen-"
+WORKER_PREFIX = "worker-"
+"""Subfolder of a generation in which a parallel build's worker writes its segment."""
 FORMAT_VERSION = 2
 STAMPS_FORMAT = 2
 KEEP_GENERATIONS = 2
@@ -115,15 +116,12 @@ WRITER_LIMIT_MB = 384
 6,500 generated cards, so each of the two processes of a 10,000-card build (1.7 million
 postings, ~300 MB) sorts in memory. Spilling is slow: with one spill, adding 1.7 million
 generated postings and reading them back took 11.4 s instead of 4.7 s."""
-WRITER_OPTIONS: dict[str, Any] = {
-    "limitmb": WRITER_LIMIT_MB,
-    "compound": False,
-    "codec": ImpactCodec([*TEXT_FIELD_BOOSTS, *(facet.name for facet in FACETS)]),
-}
+WRITER_OPTIONS: dict[str, Any] = {"limitmb": WRITER_LIMIT_MB, "compound": False}
 """Segments as separate files, not Whoosh's default compound file: a searcher then maps only
-the pages it reads (a compound 10k-card segment cost ~80 MB of private memory per searcher).
-Each segment also gets the postings of its text and facet fields in a side file (``impacts``),
-for fast first searches and facet sets."""
+the pages it reads (a compound 10k-card segment cost ~80 MB of private memory per searcher)."""
+SIDE_FILE_FIELDS = frozenset([*TEXT_FIELD_BOOSTS, *(facet.name for facet in FACETS)])
+"""Each segment also gets the postings of its text and facet fields in a side file
+(``engine/sidefile``), for fast first searches and facet sets."""
 # Source files whose change changes what is in the index: the index is rebuilt when they change
 # (the analyzer is pickled into the index, so an old index with new code may not even load).
 FINGERPRINT_MODULES = (
@@ -402,7 +400,7 @@ def _write_documents(
     ix = windex.create_in(str(generation), schema)
     dictionary = SpellingDictionary()
     speller = spelling_analyzer(toolkit.vocabulary)
-    with segment_writer(ix, **WRITER_OPTIONS) as writer:
+    with segment_writer(ix, SIDE_FILE_FIELDS, **WRITER_OPTIONS) as writer:
         for n, card in enumerate(cards, 1):
             writer.add_document(**_document(card, toolkit.vocabulary, speller, dictionary))
             if progress is not None:
@@ -428,15 +426,21 @@ _JOB: dict[str, Any] = {}
 
 
 def _segment_worker(worker: int, procs: int, results: Any, counter: Any) -> None:
-    """Child process: index every ``procs``-th card into its own segment; report it or the error."""
+    """Child process: index every ``procs``-th card into its own segment; report it or the error.
+
+    The segment is written as a one-segment index of its own in a subfolder (its own writer and
+    lock), then its files are moved into the generation, where the parent names it."""
     parent = os.getppid()
     # the parent's objects (every card) stay alive until the worker exits: out of the garbage
     # collector's sight, its full collections no longer walk them again and again
     gc.freeze()
     try:
         toolkit: Toolkit = _JOB["toolkit"]
-        ix = windex.open_dir(_JOB["generation"])
-        writer = segment_writer(ix, _lk=False, **WRITER_OPTIONS)
+        generation = Path(_JOB["generation"])
+        own = generation / f"{WORKER_PREFIX}{worker}"
+        own.mkdir()
+        ix = windex.create_in(str(own), windex.open_dir(str(generation)).schema)
+        writer = segment_writer(ix, SIDE_FILE_FIELDS, **WRITER_OPTIONS)
         dictionary = SpellingDictionary()
         speller = spelling_analyzer(toolkit.vocabulary)
         for n, card in enumerate(toolkit.cards[worker::procs], 1):
@@ -446,8 +450,15 @@ def _segment_worker(worker: int, procs: int, results: Any, counter: Any) -> None
                     counter.value += 16
                 if os.getppid() != parent:  # the build was killed: stop, leave no orphan
                     os._exit(3)
-        segment = writer._finalize_segment()  # the shared temp folder is removed by the parent
         words = export_analysis(writer.schema[TITLE].analyzer, "worker")
+        writer.commit(merge=False)
+        with ix.reader() as reader:
+            segment = reader.segment()
+        for name in os.listdir(own):
+            if name.startswith(segment.segment_id() + "."):  # Whoosh's files and the side file
+                os.replace(own / name, generation / name)
+        ix.close()
+        shutil.rmtree(own)
         results.put((worker, "ok", (segment, dictionary.to_json(), words)))
         _flush_or_exit(results, parent)
     except BaseException as exc:  # reported to the parent, which raises it
@@ -521,15 +532,12 @@ def _write_parallel(
             if worker.pid is not None:
                 worker.join(timeout=30)
         results.close()
+    written = [segments[i][0] for i in sorted(segments)]
     ix = windex.open_dir(str(generation))
-    writer = ix.writer()
     try:
-        writer._close_segment()
-        writer._commit_toc([segments[i][0] for i in sorted(segments)])
-        writer._finish()
-    except BaseException:
-        writer.cancel()
-        raise
+        # the "merge policy" of this commit names the workers' segments: Whoosh's table of
+        # contents then lists them, and the writer adds no segment of its own
+        ix.writer().commit(mergetype=lambda _writer, existing: [*existing, *written])
     finally:
         ix.close()
     dictionary = SpellingDictionary()
@@ -879,7 +887,12 @@ def _remove_debris(generation: Path) -> list[str]:
         ix = windex.open_dir(str(generation))
         try:
             latest = ix.latest_generation()
-            live = {segment.segment_id() for segment in ix._segments()}
+            with ix.reader() as reader:
+                live = {
+                    leaf.segment().segment_id()
+                    for leaf, _ in reader.leaf_readers()
+                    if hasattr(leaf, "segment")  # an index without segments: none
+                }
         finally:
             ix.close()
         names = [p.name for p in generation.iterdir()]
@@ -1040,7 +1053,7 @@ def _apply_changes(
             speller = spelling_analyzer(toolkit.vocabulary)
             tag = index_fingerprint(toolkit.vocabulary)
             _seed_words(generation, ix.schema, tag)
-            with segment_writer(ix, timeout=5.0, **WRITER_OPTIONS) as writer:
+            with segment_writer(ix, SIDE_FILE_FIELDS, timeout=5.0, **WRITER_OPTIONS) as writer:
                 writer.mergetype = _merge_policy
                 for slug in removed:
                     writer.delete_by_term(SLUG, slug)
@@ -1088,20 +1101,21 @@ def _merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
     this, a burst of changes left the old segments at full size (1,000 changed + 100 removed +
     100 added cards at 1,000: 2-3 times a clean build). With it no segment wastes more than a
     quarter of its size. Whoosh removes the files of merged segments (side files included)."""
-    from whoosh.reading import SegmentReader
     from whoosh.writing import MERGE_SMALL
 
     kept = []
+    wasteful = []
     for segment in segments:
         total, deleted = segment.doc_count_all(), segment.deleted_count()
         if not total or deleted < WASTE_FRACTION * total:
             kept.append(segment)
         elif deleted < total:
-            reader = SegmentReader(writer.storage, writer.schema, segment)
-            try:
-                writer.add_reader(reader)
-            finally:
-                reader.close()
+            wasteful.append(segment)
+    if wasteful:
+        with writer.reader() as readers:
+            for reader, _ in readers.leaf_readers():
+                if reader.segment() in wasteful:
+                    writer.add_reader(reader)
     return MERGE_SMALL(writer, kept)
 
 

@@ -32,7 +32,7 @@ from zwk_kb import degradations
 from zwk_kb.analysis.folding import fold
 from zwk_kb.analysis.pipeline import SynonymTable
 from zwk_kb.engine.scoring import DEFAULT_BUDGET, DisMax, ScoreCache
-from zwk_kb.engine.sidefile import segment_impacts
+from zwk_kb.engine.sidefile import segment_postings_file
 from zwk_kb.errors import SearchTimeout
 from zwk_kb.facets import FACETS
 from zwk_kb.search.highlighting import (
@@ -958,7 +958,7 @@ def _field_postings(reader: Any, field: str) -> dict[bytes, np.ndarray]:
     for leaf, offset in reader.leaf_readers():
         if field not in leaf.indexed_field_names():
             continue
-        side = segment_impacts(leaf, field)
+        side = segment_postings_file(leaf, field)
         if side is not None:
             terms = side.field_documents(field)
         else:
