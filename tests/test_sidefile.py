@@ -15,6 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+from whoosh import index as windex
+
 from zwk_kb.engine import sidefile
 from zwk_kb.engine.sidefile import (
     DEGRADATION_STEP,
@@ -23,6 +26,7 @@ from zwk_kb.engine.sidefile import (
     segment_postings_file,
 )
 from zwk_kb.model import Toolkit
+from zwk_kb.search import index
 from zwk_kb.search.index import (
     SIDE_FILE_FIELDS,
     SearcherPool,
@@ -195,3 +199,28 @@ def test_positions_narrowed_to_two_bytes_keep_their_values() -> None:
 
     values = array("I", [0, 1, 255, 256, 4097, 65535, 300])
     assert sidefile._narrow(values) == array("H", values).tobytes()
+
+
+def _all_postings(path: Path) -> list[tuple[Any, ...]]:
+    generation = current_generation(path)
+    assert generation is not None
+    ix = windex.open_dir(str(generation))
+    with ix.reader() as reader:
+        return list(reader.iter_postings())
+
+
+def test_writing_the_side_file_leaves_whooshs_postings_as_whoosh_writes_them(
+    bundled_toolkit: Toolkit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The side file is teed off the postings on their way into Whoosh's segment: the index
+    holds the same postings as one written by Whoosh's own writer (which writes no side file)."""
+    build(bundled_toolkit, tmp_path / "ours", procs=1)
+    monkeypatch.setattr(
+        index, "segment_writer", lambda ix, _fields, **options: ix.writer(**options)
+    )
+    build(bundled_toolkit, tmp_path / "whooshs", procs=1)
+    whooshs = current_generation(tmp_path / "whooshs")
+    assert whooshs is not None and not list(whooshs.glob("*" + POSTINGS_FILE_EXT))
+    ours = _all_postings(tmp_path / "ours")
+    assert len(ours) > 1000
+    assert ours == _all_postings(tmp_path / "whooshs")

@@ -10,8 +10,8 @@ values Whoosh stores) and the word positions in each document, as raw bytes. Rea
 slice of a memory map.
 
 The file is written from the postings the index writer hands Whoosh (the analysed documents,
-one term at a time, see :mod:`zwk_kb.engine.postings_pool`), while Whoosh writes the same
-postings into its segment: it is complete before Whoosh's table of contents names the segment,
+one term at a time, see :class:`SideFilePool`), while Whoosh writes the same postings into its
+segment: it is complete before Whoosh's table of contents names the segment,
 so no reader sees a segment without it. Segments never change after they are written, and
 Whoosh deletes the files of a segment it merged away (``MAIN_<id>.*``), so a side file always
 matches its segment. A segment without one (written by other code, or the file damaged or
