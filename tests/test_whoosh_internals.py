@@ -21,6 +21,7 @@ import whoosh
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "zwk_kb"
 ENGINE = PACKAGE / "engine"
 README = ENGINE / "README.md"
+README_SECTION = "## Whoosh internals used here"
 WHOOSH = Path(whoosh.__file__).resolve().parent
 
 MAX_PRIVATE_NAMES = 15
@@ -83,6 +84,14 @@ def _module_aliases(tree: ast.Module) -> dict[str, str]:
     return aliases
 
 
+def _root(node: ast.Attribute) -> str | None:
+    """The name an attribute chain starts from (``self`` in ``self.a.b``), if a name."""
+    base: ast.expr = node.value
+    while isinstance(base, ast.Attribute):
+        base = base.value
+    return base.id if isinstance(base, ast.Name) else None
+
+
 def _uses(path: Path, whoosh_private: set[str], own_private: set[str]) -> Iterator[Use]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     aliases = _module_aliases(tree)
@@ -102,17 +111,12 @@ def _uses(path: Path, whoosh_private: set[str], own_private: set[str]) -> Iterat
                 if alias.name.startswith(INTERNAL_MODULES):
                     yield Use(alias.name, path, node.lineno)
         elif isinstance(node, ast.Attribute) and node.attr in whoosh_private:
-            base = node.value
-            if isinstance(base, ast.Name):
-                module = aliases.get(base.id, "")
-                if module and not module.startswith("whoosh"):
-                    continue  # os._exit, sys._getframe, one of our modules' names
-                if base.id in ("self", "cls") and node.attr in own_private:
-                    continue  # our own attribute of the same name
-            if isinstance(node.ctx, ast.Store) and node.attr in own_private:
-                continue  # we define it
-            if node.attr in own_private and not isinstance(base, ast.Name):
-                continue  # an attribute chain ending in one of our own names
+            root = _root(node)
+            module = aliases.get(root, "") if root else ""
+            if module and not module.startswith("whoosh"):
+                continue  # os._exit, sys._getframe, a name of one of our modules
+            if root in ("self", "cls") and node.attr in own_private:
+                continue  # our own attribute that Whoosh happens to use too
             yield Use(node.attr, path, node.lineno)
         elif isinstance(node, ast.Call):
             for keyword in node.keywords:
@@ -129,23 +133,19 @@ def _uses(path: Path, whoosh_private: set[str], own_private: set[str]) -> Iterat
 def whoosh_internals() -> list[Use]:
     """Every use of a Whoosh internal in ``src/zwk_kb``."""
     whoosh_private = _defined_private_names(WHOOSH)
-    own_private = _defined_private_names(PACKAGE) - _inherited(whoosh_private)
+    own_private = _defined_private_names(PACKAGE)
     found: list[Use] = []
     for path in sorted(PACKAGE.rglob("*.py")):
         found.extend(_uses(path, whoosh_private, own_private))
     return found
 
 
-def _inherited(whoosh_private: set[str]) -> set[str]:
-    """Private names our code assigns only because a Whoosh subclass sets Whoosh's attribute:
-    none may hide behind an own name (checked by the scan of ``self.x`` in Whoosh subclasses)."""
-    return set()
-
-
 def _readme_names() -> set[str]:
-    """The names in the first column of the README's tables (``name`` in backticks)."""
+    """The names in the first column of the README's table of internals (``name`` in
+    backticks, in the section "Whoosh internals used here")."""
     text = README.read_text(encoding="utf-8")
-    return set(re.findall(r"^\|\s*`([^`]+)`", text, flags=re.MULTILINE))
+    section = text.split(README_SECTION, 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\|\s*`([^`]+)`", section, flags=re.MULTILINE))
 
 
 def test_whoosh_internals_are_used_only_inside_engine() -> None:

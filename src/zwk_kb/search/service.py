@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh import matching
 from whoosh import query as wq
 from whoosh.query import spans
 from whoosh.searching import Searcher
@@ -951,8 +950,8 @@ def _live_docs(reader: Any) -> np.ndarray:
 
 def _field_postings(reader: Any, field: str) -> dict[bytes, np.ndarray]:
     """Document numbers (int64, ascending) of every term of a (facet) field, a segment at a
-    time: from the segment's side file where it has one, else from Whoosh's posting blocks
-    (its ``all_ids`` yields them one by one: half a second for all facets at 10k). May include
+    time: from the segment's side file where it has one, else (a damaged side file, counted)
+    from Whoosh's matcher, one by one (half a second for all facets at 10k). May include
     deleted documents: the caller keeps the live ones."""
     parts: dict[bytes, list[np.ndarray]] = {}
     for leaf, offset in reader.leaf_readers():
@@ -963,26 +962,12 @@ def _field_postings(reader: Any, field: str) -> dict[bytes, np.ndarray]:
             terms = side.field_documents(field)
         else:
             terms = [
-                (term, np.fromiter(_all_ids(leaf.postings(field, term)), dtype=np.int64))
+                (term, np.fromiter(leaf.postings(field, term).all_ids(), dtype=np.int64))
                 for term in leaf.lexicon(field)
             ]
         for term, docs in terms:
             parts.setdefault(term, []).append(docs.astype(np.int64) + offset)
     return {term: np.concatenate(arrays) for term, arrays in parts.items()}
-
-
-def _all_ids(matcher: Any) -> Iterable[int]:
-    """A term's document numbers in a segment, a posting block at a time where Whoosh's matcher
-    allows, deleted documents included."""
-    if isinstance(matcher, matching.FilterMatcher):  # deleted documents: the caller
-        matcher = matcher.child  # keeps the live ones anyway
-    if not (hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block")):
-        yield from matcher.all_ids()
-        return
-    while matcher.is_active():
-        matcher._read_ids()
-        yield from matcher._ids
-        matcher._next_block()
 
 
 def _mask(docs: Iterable[int] | np.ndarray) -> int:
