@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from whoosh import index as windex
+from whoosh.util.numeric import byte_to_length
 
 from zwk_kb.engine import sidefile
 from zwk_kb.engine.sidefile import (
@@ -103,6 +104,12 @@ def _check_every_segment(path: Path, min_segments: int) -> int:
                     matcher = reader.postings(field, btext)
                     assert found == dict(matcher.items_as("positions")), (field, btext)
                 checked += 1
+            if reader.schema[field].scorable:  # the lengths BM25F reads, as Whoosh stores them
+                count = reader.doc_count_all()
+                raw = side.length_bytes(field, count)
+                assert raw is not None, field
+                lengths = [byte_to_length(b) or 1 for b in raw]  # 1: unknown, as Whoosh scores
+                assert lengths == [reader.doc_field_length(d, field, 1) or 1 for d in range(count)]
             ids, weights = side.postings(field, b"gibtesnichtimindex")
             assert (len(ids), len(weights)) == (0, 0)
     pool.close()

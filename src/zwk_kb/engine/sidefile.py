@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 from whoosh.formats import Positions
+from whoosh.util.numeric import length_to_byte
 
 from zwk_kb import degradations
 
@@ -93,6 +94,11 @@ class SideFileWriter:
         self._offsets: list[int] = []
         self._counts: list[int] = []
         self._kinds: list[str] = []
+        # per field: (documents, position counts) of each term, for the documents' lengths;
+        # a field that has a term without positions gets no lengths
+        self._length_parts: dict[str, list[tuple[array, array]] | None] = {
+            name: [] for name in self.fields if self._decoders[name] is not None
+        }
 
     def add_term(self, field: str, btext: bytes, postings: Sequence[Posting]) -> None:
         """One term's postings as Whoosh's writer has them: (field, term, document, weight,
@@ -105,11 +111,19 @@ class SideFileWriter:
         chunks = [ids.tobytes(), weights.tobytes()]
         kind = "-"  # no positions
         decoded = _decode_all(decode, [p[4] for p in postings]) if decode else None
-        if decoded is not None:
+        if decoded is None:
+            self._length_parts[field] = None
+        else:
             try:
                 counts = array("H", map(len, decoded))
             except OverflowError:  # a word 65,536 times in one card: Whoosh reads its positions
                 counts = None
+            parts = self._length_parts.get(field)
+            if parts is not None:
+                if counts is None:
+                    self._length_parts[field] = None
+                else:
+                    parts.append((ids, counts))
             if counts is not None:
                 positions = array("I", chain.from_iterable(decoded))
                 kind = "H" if max(positions, default=0) < 65536 else "I"
@@ -124,8 +138,23 @@ class SideFileWriter:
         self._offset += len(data)
 
     def close(self) -> None:
+        lengths: dict[str, tuple[int, int]] = {}
+        for field, parts in sorted(self._length_parts.items()):
+            if parts is None:
+                continue
+            data = _length_bytes(parts)
+            self._file.write(data)
+            lengths[field] = (self._offset, len(data))
+            self._offset += len(data)
         directory = marshal.dumps(
-            (sorted(self.fields), self._keys, self._offsets, self._counts, "".join(self._kinds))
+            (
+                sorted(self.fields),
+                self._keys,
+                self._offsets,
+                self._counts,
+                "".join(self._kinds),
+                lengths,
+            )
         )
         self._file.write(directory)
         self._file.write(_TRAILER.pack(self._offset, len(directory)))
@@ -133,6 +162,17 @@ class SideFileWriter:
 
 
 _SKIP: Any = object()
+
+
+def _length_bytes(parts: list[tuple[array, array]]) -> bytes:
+    """Each document's length in a field (the sum of its terms' frequencies, as Whoosh counts
+    it), one byte per document in Whoosh's encoding (``length_to_byte``)."""
+    if not parts:
+        return b""
+    ids = np.concatenate([np.frombuffer(i, dtype=np.uint32) for i, _ in parts])
+    counts = np.concatenate([np.frombuffer(c, dtype=np.uint16) for _, c in parts])
+    lengths = np.bincount(ids, weights=counts).astype(np.int64).tolist()
+    return bytes(map(length_to_byte, lengths))
 
 
 def _position_decoder(fmt: Any) -> Any:
@@ -172,7 +212,9 @@ class SegmentPostingsFile:
         if data[: len(MAGIC)] != MAGIC:
             raise OtherPythonVersion(f"{path}: von einer anderen Python-Version geschrieben")
         offset, length = _TRAILER.unpack(data[-_TRAILER.size :])
-        fields, keys, offsets, counts, kinds = marshal.loads(data[offset : offset + length])
+        fields, keys, offsets, counts, kinds, lengths = marshal.loads(
+            data[offset : offset + length]
+        )
         if not (len(keys) == len(offsets) == len(counts) == len(kinds)):
             raise ValueError(f"{path}: Verzeichnis unvollständig")
         # key -> entry number, and the entries as plain lists: a tuple per term (28,000 per
@@ -185,6 +227,7 @@ class SegmentPostingsFile:
         self.fields: frozenset[str] = frozenset(fields)
         """The fields whose terms the file holds (all of them: a term not in it is not in the
         segment)."""
+        self._lengths: dict[str, tuple[int, int]] = lengths
 
     def _find(self, field: str, btext: bytes) -> tuple[int, int, str] | None:
         """(offset, postings, kind of positions) of a term, ``None`` if the segment lacks it."""
@@ -209,6 +252,17 @@ class SegmentPostingsFile:
             )
             for i in range(first, end)
         ]
+
+    def length_bytes(self, field: str, count: int) -> bytes | None:
+        """The field's length in each of the segment's ``count`` documents, one byte each in
+        Whoosh's encoding (``byte_to_length`` decodes it; 0 for a document without the field);
+        ``None`` when the file has no lengths of the field."""
+        found = self._lengths.get(field)
+        if found is None:
+            return None
+        offset, size = found
+        stored = min(size, count)
+        return self._map[offset : offset + stored] + bytes(count - stored)
 
     def postings(self, field: str, btext: bytes) -> tuple[array, array]:
         """Document numbers (segment-local, ascending) and weights of a term; empty if the
