@@ -378,11 +378,11 @@ class ScoreCache:
             local = [d - offset for d in wanted[lo:hi]]
             if not local:
                 continue
-            impacts = segment_postings_file(reader, field)
-            if impacts is None:
+            side = segment_postings_file(reader, field)
+            if side is None:
                 return None
             if len(btexts) == 2:  # the engine's case: two parts of a compound
-                keys = [impacts.position_keys(field, btext, local) for btext in btexts]
+                keys = [side.position_keys(field, btext, local) for btext in btexts]
                 if keys[0] is None or keys[1] is None:
                     return None
                 near = _near_pairs(keys[0], keys[1], q.slop, q.ordered, q.mindist)
@@ -390,7 +390,7 @@ class ScoreCache:
                 continue
             per_term: list[dict[int, Any]] = []
             for btext in btexts:
-                found = impacts.positions(field, btext, local)
+                found = side.positions(field, btext, local)
                 if found is None:
                     return None
                 per_term.append(found)
@@ -423,10 +423,10 @@ class ScoreCache:
         btext = searcher.schema[field].to_bytes(text) if isinstance(text, str) else text
         for leaf_index, (leaf, offset) in enumerate(searcher.leaf_searchers()):
             reader = leaf.reader()
-            impacts = segment_postings_file(reader, field)
-            if impacts is not None:
+            side = segment_postings_file(reader, field)
+            if side is not None:
                 # the side file lists exactly the segment's terms: no lookup in Whoosh's table
-                ids, weights = impacts.postings(field, btext)
+                ids, weights = side.postings(field, btext)
                 if not ids:
                     continue
                 scorer = _bm25_params(weighting, leaf, field, text)
