@@ -181,10 +181,14 @@ def vocabulary_hash(vocabulary: Vocabulary) -> str:
 
 @cache
 def code_fingerprint() -> str:
-    """Hash of the modules that decide the index's content, and of the Whoosh version."""
+    """Hash of the modules that decide the index's content, of the Whoosh version and of the
+    Python version (the index keeps pickled and marshalled data: another Python rebuilds it)."""
+    import marshal
+
     import whoosh
 
     digest = hashlib.sha256(str(getattr(whoosh, "versionstring", lambda: "")()).encode())
+    digest.update(f"{sys.version_info[0]}.{sys.version_info[1]} {marshal.version}".encode())
     package = Path(__file__).resolve().parent.parent
     for name in FINGERPRINT_MODULES:
         with contextlib.suppress(OSError):
