@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -231,3 +232,20 @@ def test_writing_the_side_file_leaves_whooshs_postings_as_whoosh_writes_them(
     ours = _all_postings(tmp_path / "ours")
     assert len(ours) > 1000
     assert ours == _all_postings(tmp_path / "whooshs")
+
+
+def test_an_index_run_under_another_python_version_rebuilds_the_index(
+    bundled_toolkit: Toolkit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index keeps marshalled and pickled data: an index run under another Python writes
+    it all anew instead of updating what it may misread."""
+    build(bundled_toolkit, tmp_path)
+    assert not update(bundled_toolkit, tmp_path).rebuilt
+    major, minor = sys.version_info[:2]
+    monkeypatch.setattr(index.sys, "version_info", (major, minor + 1, 0))
+    index.code_fingerprint.cache_clear()
+    try:
+        assert update(bundled_toolkit, tmp_path).rebuilt
+    finally:
+        monkeypatch.undo()
+        index.code_fingerprint.cache_clear()
