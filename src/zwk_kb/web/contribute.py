@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.model import Link, Vocabulary
-from zwk_kb.web.views import SLUG_IN_URL_RE, state
+from zwk_kb.web.views import SLUG_IN_URL_RE, resolve_slug, state
 
 if TYPE_CHECKING:
     from zwk_kb.authoring.cardfile import CardValues
@@ -76,13 +76,6 @@ def vocabulary() -> Vocabulary:
                 loaded = Vocabulary()
             _vocabulary_cache.update(key=key, value=loaded)
         return _vocabulary_cache["value"]  # type: ignore[no-any-return]
-
-
-def _taken(slug: str) -> str | None:
-    engine = state().engine
-    if engine.card(slug) is not None:
-        return slug
-    return engine.slug_for_alias(slug)
 
 
 def _preview(checked: Checked) -> Markup:
@@ -238,7 +231,7 @@ def form() -> Any:
         )
     toolkit: Path = state().settings.toolkit
     checked = check_submission(
-        submission, vocabulary(), _taken, toolkit if toolkit.is_dir() else None
+        submission, vocabulary(), resolve_slug, toolkit if toolkit.is_dir() else None
     )
     if submission.action == "herunterladen" and checked.card is not None:
         response = Response(checked.file.text, mimetype="text/markdown")

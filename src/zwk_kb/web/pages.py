@@ -12,9 +12,9 @@ from zwk_kb.markdown import IMAGE_SUFFIXES
 from zwk_kb.web.views import (
     canonical_redirect,
     canonical_url,
-    card_data,
+    card_page_or_redirect,
     carried_selection,
-    search_data,
+    requested_search_page,
     state,
 )
 
@@ -37,7 +37,7 @@ def site() -> dict[str, Any]:
 
 @bp.get("/")
 def search() -> Any:
-    page = search_data("/")
+    page = requested_search_page("/")
     response = render_template(
         "search.html", page=page, canonical_url=canonical_url(page["canonical_path"])
     )
@@ -51,7 +51,7 @@ def _api_link(page: dict[str, Any]) -> str:
 
 @bp.get("/werkzeuge/<slug>")
 def card(slug: str) -> Any:
-    data, target = card_data(slug)
+    data, target = card_page_or_redirect(slug)
     if target:
         return redirect(url_for("pages.card", slug=target), code=301)
     problems = state().problems_by_path.get(slug, [])
@@ -69,7 +69,7 @@ def card(slug: str) -> Any:
 
 @bp.get("/w/<slug>")
 def short_link(slug: str) -> Any:
-    _, target = card_data(slug)
+    _, target = card_page_or_redirect(slug)
     return redirect(url_for("pages.card", slug=target or slug), code=301)
 
 

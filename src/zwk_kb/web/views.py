@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -104,6 +105,12 @@ def resolve_slug(slug: str) -> str | None:
     return engine.slug_for_alias(slug)
 
 
+def cards_by_slug(slugs: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The stored cards of ``slugs`` in their order; slugs without a card are left out."""
+    engine = state().engine
+    return {slug: card for slug in slugs if (card := engine.card(slug)) is not None}
+
+
 def carried_selection() -> Selection:
     """The facilitator's selection this search, card or collection page carries along in its
     address (``w``, ``titel``): checked as on ``/auswahl``, but never refused; unknown slugs
@@ -114,7 +121,7 @@ def carried_selection() -> Selection:
     return parse_selection(args, resolve_slug, refuse_too_many=False).selection
 
 
-def search_data(path: str = "/") -> dict[str, Any]:
+def requested_search_page(path: str = "/") -> dict[str, Any]:
     app_state = state()
     args = {key: request.args.getlist(key) for key in request.args}
     search_request = parse_search_args(
@@ -123,7 +130,7 @@ def search_data(path: str = "/") -> dict[str, Any]:
     return search_page(app_state.engine.search(search_request), path, carried_selection())
 
 
-def card_data(slug: str) -> tuple[dict[str, Any] | None, str | None]:
+def card_page_or_redirect(slug: str) -> tuple[dict[str, Any] | None, str | None]:
     """(card page dict, None) or (None, slug to redirect to); 404 for anything else."""
     if len(slug) > 100 or not SLUG_IN_URL_RE.match(slug):
         abort(404)
