@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from zwk_kb.outputs.present import card_url, collection_url, german_date, select_link
+from zwk_kb.outputs.present import card_url, collection_url, count_text, german_date, select_link
 from zwk_kb.outputs.qr import MAX_URL_CHARS
 from zwk_kb.search.request import clean_text
 from zwk_kb.selection import MAX_TOOLS, TITLE_MAX, Parsed, Selection
@@ -141,6 +141,7 @@ def talk(
         "site_name": text(site_name, 120),
         "tools": [{**t, "number": n} for n, t in enumerate(tools, 2)],
         "count": len(tools),
+        "count_line": count_text(len(tools), "Werkzeug", "Werkzeuge") + " aus dem Werkzeugkoffer",
         "slide_count": slides,
         "share_path": share_path,
         "share_url": share_url,

@@ -31,6 +31,7 @@ from markupsafe import Markup
 
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.model import Link, Vocabulary
+from zwk_kb.outputs.present import errors_heading, forge_button, form_title, title_hint, url_row
 from zwk_kb.web.views import SLUG_IN_URL_RE, resolve_slug, state
 
 if TYPE_CHECKING:
@@ -82,11 +83,14 @@ def _preview(checked: Checked) -> Markup:
     """The card as its page will show it: the main block of the card page's own template."""
     from zwk_kb.outputs.present import card_page
     from zwk_kb.search.schema import card_data
+    from zwk_kb.web.pages import CARD_QR_LABEL
+    from zwk_kb.web.share import inline_qr_code
 
     assert checked.card is not None
     data = card_page(card_data(checked.card, checked.vocabulary), [])
     data["edit_url"] = None
-    context: dict[str, Any] = {"card": data, "problems": [], "preview": True}
+    qr = inline_qr_code(data["url"], CARD_QR_LABEL)
+    context: dict[str, Any] = {"card": data, "problems": [], "preview": True, "qr": qr}
     current_app.update_template_context(context)
     template = current_app.jinja_env.get_template("card.html")
     return Markup("".join(template.blocks["main"](template.new_context(context))))
@@ -121,7 +125,17 @@ def _form_page(
         extra = extra_rows if isinstance(extra_rows, int) else extra_rows.get(group.key, 1)
         filled = [row for row in getattr(values, group.key) if row.title.strip() or row.url.strip()]
         rows = filled + [Link("", "")] * max(0, min(extra, group.max_rows - len(filled)))
-        row_groups.append((group, rows or [Link("", "")]))
+        labelled = [
+            url_row(
+                row.title,
+                row.url,
+                label=group.label,
+                number=number,
+                is_source=group.key == "sources",
+            )
+            for number, row in enumerate(rows or [Link("", "")], 1)
+        ]
+        row_groups.append((group, labelled))
     handin = None
     preview = None
     if checked is not None and checked.card is not None:
@@ -146,6 +160,10 @@ def _form_page(
         clusters=vocab.clusters,
         states=german_states(),
         row_groups=row_groups,
+        page_title=form_title(editing=bool(original), has_errors=bool(checked and checked.errors)),
+        errors_heading=errors_heading(len(checked.errors)) if checked else "",
+        title_hint=title_hint(original),
+        forge_button=forge_button(handin.forge_label, editing=bool(original)) if handin else "",
         limits={key: field_limit(key) for key in ("title", "summary", "plain_summary")},
         live=live_checks(),
         checked=checked,

@@ -7,7 +7,13 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from zwk_kb.outputs.present import PROFILE_FIELDS, challenge_page, commune_table, overview_blocks
+from zwk_kb.outputs.present import (
+    PROFILE_FIELDS,
+    challenge_page,
+    commune_table,
+    overview_blocks,
+    overview_lead,
+)
 from zwk_kb.search.request import MAX_VALUE_CHARS, MAX_VALUES_PER_FACET, SearchRequest, clean_text
 from zwk_kb.web.views import canonical_url, state
 
@@ -88,7 +94,7 @@ def overview() -> Any:
     ]
     return render_template(
         "overview.html",
-        total=result.total,
+        lead=overview_lead(result.total),
         blocks=blocks,
         map_svg=germany_map_svg("chart-karte", "Werkzeuge je Bundesland auf der Karte", counts),
         map_rows=map_rows,

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, redirect, render_template, send_from_directo
 
 from zwk_kb.facets import FACETS
 from zwk_kb.markdown import IMAGE_SUFFIXES
+from zwk_kb.outputs.present import qr_label
 from zwk_kb.web.views import (
     canonical_redirect,
     canonical_url,
@@ -19,6 +20,7 @@ from zwk_kb.web.views import (
 )
 
 bp = Blueprint("pages", __name__)
+CARD_QR_LABEL = qr_label("dieser Karte")
 bp.before_app_request(canonical_redirect)  # every route, HTML and API: one address each
 
 
@@ -57,14 +59,17 @@ def card(slug: str) -> Any:
     problems = state().problems_by_path.get(slug, [])
     from zwk_kb.outputs.deck import presented_in
     from zwk_kb.outputs.present import with_selection
-    from zwk_kb.web.share import load_collections
+    from zwk_kb.web.share import inline_qr_code, load_collections
 
     carried = carried_selection()
     collections = [
         {**c, "url": with_selection(c["url"], carried)}
         for c in presented_in(load_collections(), slug)
     ]
-    return render_template("card.html", card=data, problems=problems, presented_in=collections)
+    qr = inline_qr_code(data["url"], CARD_QR_LABEL)
+    return render_template(
+        "card.html", card=data, problems=problems, presented_in=collections, qr=qr
+    )
 
 
 @bp.get("/w/<slug>")

@@ -24,7 +24,7 @@ from flask import (
 )
 from markupsafe import Markup
 
-from zwk_kb.outputs.present import collection_page, collection_summary, search_url
+from zwk_kb.outputs.present import collection_page, collection_summary, qr_label, search_url
 from zwk_kb.search.index import COLLECTIONS_FILE, current_generation
 from zwk_kb.search.request import DEFAULT_PER_PAGE, parse_search_args
 from zwk_kb.web.views import SLUG_IN_URL_RE, cards_by_slug, carried_selection, state
@@ -86,7 +86,7 @@ def share_context() -> dict[str, Any]:
         ],
         "operator": {
             "name": settings.operator,
-            "address": settings.operator_address,
+            "address_lines": settings.operator_address.splitlines(),
             "email": settings.contact_email,
             "accessibility_reviewed": settings.accessibility_reviewed,
             "repository_url": settings.repository_url,
@@ -94,9 +94,9 @@ def share_context() -> dict[str, Any]:
     }
 
 
-@bp.app_template_global("qr_code")
-def qr_code(path: str, label: str) -> Markup:
-    """Inline SVG QR code of the absolute address of ``path`` (for pages and print)."""
+def inline_qr_code(path: str, label: str) -> Markup:
+    """Inline SVG QR code of the absolute address of ``path`` (for pages and print), made by
+    the view so that the template only prints it; ``label`` is its text alternative."""
     from zwk_kb.outputs.qr import qr_inline_svg
 
     return Markup(qr_inline_svg(public_base_url() + path, label))
@@ -196,7 +196,8 @@ def collections() -> Any:
 def collection(name: str) -> Any:
     found = _collection(name)
     page = collection_page(found, cards_by_slug(found.slugs), carried_selection())
-    return render_template("collection.html", collection=page)
+    qr = inline_qr_code(page["url"], qr_label("dieser Sammlung"))
+    return render_template("collection.html", collection=page, qr=qr)
 
 
 @bp.get("/sammlungen/<name>/qr.svg")

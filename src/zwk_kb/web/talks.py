@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from zwk_kb.outputs.present import qr_label
 from zwk_kb.search.request import SearchRequest
 from zwk_kb.selection import (
     Parsed,
@@ -19,7 +20,13 @@ from zwk_kb.selection import (
     parse_selection,
     search_text,
 )
-from zwk_kb.web.share import _card_or_redirect, _collection, public_base_url, site_name
+from zwk_kb.web.share import (
+    _card_or_redirect,
+    _collection,
+    inline_qr_code,
+    public_base_url,
+    site_name,
+)
 from zwk_kb.web.views import cards_by_slug, resolve_slug, state
 
 bp = Blueprint("talks", __name__)
@@ -65,7 +72,8 @@ def selection() -> Any:
         query=query,
         hits=hits,
     )
-    return render_template("selection.html", page=page)
+    qr = inline_qr_code(page["self_url"], qr_label("dieser Auswahl")) if page["share_qr"] else None
+    return render_template("selection.html", page=page, qr=qr)
 
 
 def _selection_talk() -> tuple[dict[str, Any], str]:
@@ -103,7 +111,7 @@ def selection_qr_svg() -> Any:
 @bp.get("/auswahl/folien")
 def selection_slides() -> Any:
     talk, _ = _selection_talk()
-    return render_template("slides.html", talk=talk)
+    return _slides(talk)
 
 
 @bp.get("/auswahl/folien.pptx")
@@ -131,7 +139,7 @@ def _collection_talk(name: str) -> tuple[dict[str, Any], str]:
 @bp.get("/sammlungen/<name>/folien")
 def collection_slides(name: str) -> Any:
     talk, _ = _collection_talk(name)
-    return render_template("slides.html", talk=talk)
+    return _slides(talk)
 
 
 @bp.get("/sammlungen/<name>/folien.pptx")
@@ -157,7 +165,21 @@ def card_pptx(slug: str) -> Any:
     return _pptx(card_talk(card, public_base_url(), site_name()), "werkzeug", single=True)
 
 
-# ---- the files -------------------------------------------------------------------------------
+# ---- the web slides and the files -------------------------------------------------------------
+
+
+def _slides(talk: dict[str, Any]) -> str:
+    """The web slides: a QR code per tool (its short link) and one of the shared page."""
+    qr_codes = {
+        t["slug"]: inline_qr_code(t["short_path"], qr_label(f"„{t['title']}“"))
+        for t in talk["tools"]
+    }
+    share_qr = (
+        inline_qr_code(talk["share_path"], qr_label("allen Werkzeugen dieser Folien"))
+        if talk["share_qr"]
+        else None
+    )
+    return render_template("slides.html", talk=talk, qr_codes=qr_codes, share_qr=share_qr)
 
 
 def _pptx(talk: dict[str, Any], fallback: str, single: bool = False) -> Response:
