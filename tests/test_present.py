@@ -46,6 +46,7 @@ def test_long_facets_list_fifty_values_and_always_the_selected_one() -> None:
     assert len(listed) == 50
     assert listed[0] == "Kommune 119"  # the selected value stays visible and checked
     assert block["not_listed"] == 70
+    assert block["not_listed_note"].startswith("Und 70 weitere. Nicht dabei?")
     assert page["active_filters"][0]["value"] == "Kommune 119"
 
 

@@ -241,6 +241,7 @@ def search_page(
         facets[facet.name] = values
         if values:
             shown = [v for v in values if v["selected"]] + [v for v in values if not v["selected"]]
+            not_listed = max(0, len(shown) - MAX_FACET_VALUES_LISTED)
             facet_blocks.append(
                 {
                     "name": facet.name,
@@ -250,7 +251,9 @@ def search_page(
                         : max(MAX_FACET_VALUES_SHOWN, sum(v["selected"] for v in values))
                     ],
                     "more": shown[MAX_FACET_VALUES_SHOWN:MAX_FACET_VALUES_LISTED],
-                    "not_listed": max(0, len(shown) - MAX_FACET_VALUES_LISTED),
+                    "not_listed": not_listed,
+                    "not_listed_note": f"Und {not_listed} weitere. Nicht dabei? "
+                    "Schreiben Sie den Namen oben in das Suchfeld.",
                     "has_selected": any(v["selected"] for v in values),
                 }
             )
