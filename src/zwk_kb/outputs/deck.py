@@ -13,12 +13,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from zwk_kb.outputs.present import card_url, collection_url, count_text, german_date, select_link
+from zwk_kb.outputs.present import (
+    SHORT_PATH,
+    card_url,
+    collection_url,
+    count_text,
+    german_date,
+    select_link,
+)
 from zwk_kb.outputs.qr import MAX_URL_CHARS
 from zwk_kb.search.request import clean_text
 from zwk_kb.selection import MAX_TOOLS, TITLE_MAX, Parsed, Selection
 
-SHORT_PATH = "/w/"
 SENTENCE_MAX = 180
 MAX_LISTED = 3
 """Communes and challenges named on a slide (the others as "und 2 weitere")."""

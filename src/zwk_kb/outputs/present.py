@@ -770,8 +770,8 @@ def collection_page(
         "slides_url": base + "/folien",
         "pptx_url": base + "/folien.pptx",
         "pdf_url": base + "/handzettel.pdf",
-        "qr_svg_url": collection_url(collection.name) + "/qr.svg",
-        "qr_png_url": collection_url(collection.name) + "/qr.png",
+        "qr_svg_url": base + "/qr.svg",
+        "qr_png_url": base + "/qr.png",
     }
 
 

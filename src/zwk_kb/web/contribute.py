@@ -32,7 +32,7 @@ from markupsafe import Markup
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.model import Link, Vocabulary
 from zwk_kb.outputs.present import errors_heading, forge_button, form_title, title_hint, url_row
-from zwk_kb.web.views import SLUG_IN_URL_RE, resolve_slug, state
+from zwk_kb.web.views import SLUG_IN_URL_RE, refreshed_state, resolve_slug
 
 if TYPE_CHECKING:
     from zwk_kb.authoring.cardfile import CardValues
@@ -62,7 +62,7 @@ def vocabulary() -> Vocabulary:
     """The toolkit's vocabulary, read again only when its file changes."""
     from zwk_kb.toolkit import load_vocabulary
 
-    toolkit: Path = state().settings.toolkit
+    toolkit: Path = refreshed_state().settings.toolkit
     path = toolkit / "_vocabulary.yml"
     try:
         info = path.stat()
@@ -118,7 +118,7 @@ def _form_page(
     from zwk_kb.authoring.cardfile import SECTIONS
     from zwk_kb.authoring.contribute import ROW_FIELDS, field_limit, handin_links, live_checks
 
-    settings = state().settings
+    settings = refreshed_state().settings
     vocab = vocabulary()
     row_groups = []
     for group in ROW_FIELDS:
@@ -181,7 +181,7 @@ def start() -> Any:
     from zwk_kb.authoring.cardfile import render_card_file
     from zwk_kb.authoring.contribute import EXAMPLE
 
-    settings = state().settings
+    settings = refreshed_state().settings
     return render_template(
         "contribute.html",
         example=render_card_file(EXAMPLE).text,
@@ -201,15 +201,15 @@ def new() -> Any:
 def edit(slug: str) -> Any:
     if len(slug) > 100 or not SLUG_IN_URL_RE.match(slug):
         abort(404)
-    if state().engine.card(slug) is None:
-        target = state().engine.slug_for_alias(slug)
+    if refreshed_state().engine.card(slug) is None:
+        target = refreshed_state().engine.slug_for_alias(slug)
         if target:
             return redirect(url_for("contribute.edit", slug=target), code=301)
         abort(404)
     from zwk_kb.authoring.cardfile import values_from_card
     from zwk_kb.toolkit import check_card_file
 
-    toolkit: Path = state().settings.toolkit
+    toolkit: Path = refreshed_state().settings.toolkit
     path = toolkit / f"{slug}.md"
     if not path.is_file():
         abort(404)
@@ -233,7 +233,7 @@ def form() -> Any:
 
         body = error_body(400, str(exc))
         return render_template("error.html", **body), 400
-    if submission.original and state().engine.card(submission.original) is None:
+    if submission.original and refreshed_state().engine.card(submission.original) is None:
         abort(400)
     raw = {key: values[0] for key, values in submitted.items() if key.startswith("new_") and values}
     groups = {group.action: group for group in ROW_FIELDS}
@@ -247,7 +247,7 @@ def form() -> Any:
         return _form_page(
             submission.values, original=submission.original, raw=raw, extra_rows=extra
         )
-    toolkit: Path = state().settings.toolkit
+    toolkit: Path = refreshed_state().settings.toolkit
     checked = check_submission(
         submission, vocabulary(), resolve_slug, toolkit if toolkit.is_dir() else None
     )

@@ -15,8 +15,8 @@ from zwk_kb.web.views import (
     canonical_url,
     card_page_or_redirect,
     carried_selection,
+    refreshed_state,
     requested_search_page,
-    state,
 )
 
 bp = Blueprint("pages", __name__)
@@ -56,7 +56,7 @@ def card(slug: str) -> Any:
     data, target = card_page_or_redirect(slug)
     if target:
         return redirect(url_for("pages.card", slug=target), code=301)
-    problems = state().problems_by_path.get(slug, [])
+    problems = refreshed_state().problems_by_path.get(slug, [])
     from zwk_kb.outputs.deck import presented_in
     from zwk_kb.outputs.present import with_selection
     from zwk_kb.web.share import inline_qr_code, load_collections
@@ -81,7 +81,7 @@ def short_link(slug: str) -> Any:
 @bp.get("/medien/<path:name>")
 def media(name: str) -> Any:
     """Images that cards reference relative to the toolkit folder (checked by ``zwk-kb check``)."""
-    toolkit = state().settings.toolkit.resolve()
+    toolkit = refreshed_state().settings.toolkit.resolve()
     path = (toolkit / name).resolve()
     if (
         PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES

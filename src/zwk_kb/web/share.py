@@ -27,7 +27,7 @@ from markupsafe import Markup
 from zwk_kb.outputs.present import collection_page, collection_summary, qr_label, search_url
 from zwk_kb.search.index import COLLECTIONS_FILE, current_generation
 from zwk_kb.search.request import DEFAULT_PER_PAGE, parse_search_args
-from zwk_kb.web.views import SLUG_IN_URL_RE, cards_by_slug, carried_selection, state
+from zwk_kb.web.views import SLUG_IN_URL_RE, cards_by_slug, carried_selection, refreshed_state
 
 if TYPE_CHECKING:
     from zwk_kb.card_collections import Collection
@@ -119,7 +119,7 @@ def _file(
 def _card_or_redirect(slug: str, endpoint: str) -> Any:
     if len(slug) > 100 or not SLUG_IN_URL_RE.match(slug):
         abort(404)
-    engine = state().engine
+    engine = refreshed_state().engine
     if engine.card(slug) is not None:
         return None
     target = engine.slug_for_alias(slug)
@@ -155,7 +155,7 @@ def card_qr_png(slug: str) -> Any:
 
 def load_collections() -> list[Collection]:
     """The collections stored with the current index generation (cached per file version)."""
-    generation = current_generation(state().settings.index)
+    generation = current_generation(refreshed_state().settings.index)
     if generation is None:
         return []
     path = generation / COLLECTIONS_FILE
@@ -230,7 +230,7 @@ def site_name() -> str:
 def feed() -> Any:
     from zwk_kb.outputs.feeds import ATOM_TYPE, atom_feed
 
-    cards = state().engine.all_cards()
+    cards = refreshed_state().engine.all_cards()
     return _file(
         atom_feed(cards, public_base_url(), site_name=site_name()),
         ATOM_TYPE,
@@ -242,7 +242,7 @@ def feed() -> Any:
 def sitemap_xml() -> Any:
     from zwk_kb.outputs.feeds import SITEMAP_TYPE, sitemap
 
-    cards = state().engine.all_cards()
+    cards = refreshed_state().engine.all_cards()
     names = [c.name for c in load_collections()]
     return _file(sitemap(public_base_url(), STATIC_PAGES, cards, names), SITEMAP_TYPE)
 
@@ -267,7 +267,7 @@ def robots_txt() -> Any:
 def _export() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from zwk_kb.outputs.export import MAX_EXPORT, export_rows
 
-    app_state = state()
+    app_state = refreshed_state()
     args = {key: request.args.getlist(key) for key in request.args}
     search_request = parse_search_args(args, per_page=app_state.settings.per_page)
     search_request = replace(search_request, page=1, per_page=MAX_EXPORT)

@@ -27,7 +27,7 @@ from zwk_kb.web.share import (
     public_base_url,
     site_name,
 )
-from zwk_kb.web.views import cards_by_slug, resolve_slug, state
+from zwk_kb.web.views import cards_by_slug, refreshed_state, resolve_slug
 
 bp = Blueprint("talks", __name__)
 
@@ -62,7 +62,7 @@ def selection() -> Any:
     query = search_text({"q": request.args.getlist("q")})
     hits: list[dict[str, Any]] = []
     if query:
-        result = state().engine.search(SearchRequest(q=query, per_page=SEARCH_RESULTS))
+        result = refreshed_state().engine.search(SearchRequest(q=query, per_page=SEARCH_RESULTS))
         hits = [hit.card for hit in result.hits]
     page = selection_page(
         parsed,
@@ -159,7 +159,7 @@ def card_pptx(slug: str) -> Any:
     moved = _card_or_redirect(slug, "talks.card_pptx")
     if moved is not None:
         return moved
-    card = state().engine.card(slug)
+    card = refreshed_state().engine.card(slug)
     if card is None:  # removed between the two look-ups
         abort(404)
     return _pptx(card_talk(card, public_base_url(), site_name()), "werkzeug", single=True)
