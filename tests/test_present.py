@@ -95,6 +95,10 @@ def test_a_search_page_says_how_many_tools_it_found_and_why_each_one() -> None:
     assert result["topics_text"] == "Wohnen, Versorgung"
     none = search_page(SearchResult(request=request, total=0, hits=(), facets={}))
     assert none["result_heading"] == "0 Werkzeuge gefunden"
+    third = parse_search_args({"q": ["laden"], "page": ["3"], "per_page": ["5"]})
+    assert (
+        search_page(SearchResult(request=third, total=30, hits=(), facets={}))["first_number"] == 11
+    )  # the numbers of the hit list go on from the pages before
 
 
 def test_the_challenge_page_says_how_well_each_tool_fits() -> None:

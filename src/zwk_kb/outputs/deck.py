@@ -270,6 +270,7 @@ def selection_page(
     ]
     return {
         "title": selection.title,
+        "heading": f"Auswahl: {selection.title}" if selection.title else "Auswahl",
         "title_max": TITLE_MAX,
         "tools": items,
         "count": len(items),
@@ -283,6 +284,7 @@ def selection_page(
         "qr_svg_url": selection.url("/auswahl/qr.svg"),
         "talk": talk_dict,
         "slugs": slugs,
+        "slugs_text": " ".join(slugs),
         "title_form_params": [("w", s) for s in slugs],
         "search_form_params": selection.params(),
         "query": query,

@@ -267,6 +267,7 @@ def search_page(
         "result_heading": count_text(result.total, "Werkzeug", "Werkzeuge") + " gefunden",
         "page": request.page,
         "per_page": request.per_page,
+        "first_number": (request.page - 1) * request.per_page + 1,
         "pages": pages,
         "sort": request.sort,
         "results": [hit_dict(h, selection, here) for h in result.hits],

@@ -163,6 +163,7 @@ def _form_page(
         page_title=form_title(editing=bool(original), has_errors=bool(checked and checked.errors)),
         errors_heading=errors_heading(len(checked.errors)) if checked else "",
         title_hint=title_hint(original),
+        vocabulary_rows=checked.vocabulary_addition.count("\n") + 1 if checked else 0,
         forge_button=forge_button(handin.forge_label, editing=bool(original)) if handin else "",
         limits={key: field_limit(key) for key in ("title", "summary", "plain_summary")},
         live=live_checks(),
