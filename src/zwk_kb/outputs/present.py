@@ -232,7 +232,7 @@ def search_page(
     for facet in FACETS:
         values = []
         # values are checkboxes of one GET form, so only a selected value needs a link of its
-        # own (to remove it); a link per value cost ~400 URL encodings per page at 10k cards
+        # own (to remove it); a link per value would be a URL encoding per listed value
         for fv in result.facets.get(facet.name, ()):
             values.append({"value": fv.value, "count": fv.count, "selected": fv.selected})
             if fv.selected:
