@@ -20,6 +20,7 @@ import pytest
 from whoosh import index as windex
 from whoosh.util.numeric import byte_to_length
 
+from zwk_kb.engine import sidefile
 from zwk_kb.engine.sidefile import (
     DEGRADATION_STEP,
     MAGIC,
@@ -199,6 +200,13 @@ def test_a_side_file_of_another_python_version_is_ignored_and_counted(
     pool.close()
     assert degraded_steps() == {DEGRADATION_STEP: len(sides)}
     assert _answers(other, synonyms) == expected
+
+
+def test_positions_narrowed_to_two_bytes_keep_their_values() -> None:
+    from array import array
+
+    values = array("I", [0, 1, 255, 256, 4097, 65535, 300])
+    assert sidefile._narrow(values) == array("H", values).tobytes()
 
 
 def _all_postings(path: Path) -> list[tuple[Any, ...]]:

@@ -96,7 +96,7 @@ class SideFileWriter:
         self._kinds: list[str] = []
         # per field: (documents, position counts) of each term, for the documents' lengths;
         # a field that has a term without positions gets no lengths
-        self._length_parts: dict[str, list[tuple[array, np.ndarray]] | None] = {
+        self._length_parts: dict[str, list[tuple[array, array]] | None] = {
             name: [] for name in self.fields if self._decoders[name] is not None
         }
 
@@ -111,18 +111,24 @@ class SideFileWriter:
         chunks = [ids.tobytes(), weights.tobytes()]
         kind = "-"  # no positions
         decoded = _decode_all(decode, [p[4] for p in postings]) if decode else None
-        if decoded is not None and int(decoded[0].max()) > 65535:
-            decoded = None  # a word 65,536 times in one card: Whoosh reads its positions
         if decoded is None:
             self._length_parts[field] = None
         else:
-            counts, positions = decoded
+            try:
+                counts = array("H", map(len, decoded))
+            except OverflowError:  # a word 65,536 times in one card: Whoosh reads its positions
+                counts = None
             parts = self._length_parts.get(field)
             if parts is not None:
-                parts.append((ids, counts))
-            kind = "H" if int(positions.max(initial=0)) < 65536 else "I"
-            chunks.append(counts.astype(np.uint16).tobytes())
-            chunks.append(positions.astype(np.uint16 if kind == "H" else np.uint32).tobytes())
+                if counts is None:
+                    self._length_parts[field] = None
+                else:
+                    parts.append((ids, counts))
+            if counts is not None:
+                positions = array("I", chain.from_iterable(decoded))
+                kind = "H" if max(positions, default=0) < 65536 else "I"
+                chunks.append(counts.tobytes())
+                chunks.append(positions.tobytes() if kind == "I" else _narrow(positions))
         data = b"".join(chunks)
         self._file.write(data)
         self._keys.append(_key_prefix(field) + btext)
@@ -158,13 +164,13 @@ class SideFileWriter:
 _SKIP: Any = object()
 
 
-def _length_bytes(parts: list[tuple[array, np.ndarray]]) -> bytes:
+def _length_bytes(parts: list[tuple[array, array]]) -> bytes:
     """Each document's length in a field (the sum of its terms' frequencies, as Whoosh counts
     it), one byte per document in Whoosh's encoding (``length_to_byte``)."""
     if not parts:
         return b""
     ids = np.concatenate([np.frombuffer(i, dtype=np.uint32) for i, _ in parts])
-    counts = np.concatenate([c for _, c in parts])
+    counts = np.concatenate([np.frombuffer(c, dtype=np.uint16) for _, c in parts])
     lengths = np.bincount(ids, weights=counts).astype(np.int64).tolist()
     return bytes(map(length_to_byte, lengths))
 
@@ -179,43 +185,16 @@ def _position_decoder(fmt: Any) -> Any:
     return None
 
 
-def _decode_all(decode: Any, values: list[bytes | None]) -> tuple[np.ndarray, np.ndarray] | None:
-    """The positions of each posting of a term: (how many per posting, all of them in a row),
-    as int64 arrays; ``None`` when a posting has none (then the term has none)."""
+def _decode_all(decode: Any, values: list[bytes | None]) -> list[list[int]] | None:
+    """Every posting's positions, ``None`` when a posting has none (then the term has none)."""
     if any(v is None for v in values):
         return None
     if decode is _decode_positions:
-        lists = _unpickle_deltas(values)  # type: ignore[arg-type]
-        if lists is not None:
-            return _accumulated(lists)
-    decoded = list(map(decode, values))
-    counts = np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded))
-    flat = np.fromiter(chain.from_iterable(decoded), dtype=np.int64, count=int(counts.sum()))
-    return counts, flat
-
-
-def _unpickle_deltas(values: list[bytes]) -> list[list[int]] | None:
-    """Whoosh's ``Positions`` values (a 4-byte count, then a protocol-2 pickle of the position
-    deltas) unpickled in one call: the lists' pickles joined into the pickle of a list of
-    them. ``None`` when a value is not of that shape."""
-    if not all(v[4:6] == b"\x80\x02" and v.endswith(b".") for v in values):
-        return None
-    try:
-        lists = pickle.loads(b"\x80\x02](" + b"".join([v[6:-1] for v in values]) + b"e.")
-    except Exception:  # not Whoosh's pickles after all: one by one
-        return None
-    if len(lists) != len(values) or not all(type(x) is list for x in lists):
-        return None
-    return lists
-
-
-def _accumulated(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """(length of each delta list, the positions: the running sums within each list)."""
-    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    flat = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
-    sums = np.concatenate(([0], np.cumsum(flat)))  # sums[k]: of the first k deltas
-    starts = np.cumsum(counts) - counts
-    return counts, sums[1:] - np.repeat(sums[starts], counts)
+        try:  # Whoosh's Positions values: a 4-byte count, then the pickled deltas
+            return [list(accumulate(pickle.loads(v[4:]))) for v in values]  # type: ignore[index]
+        except Exception:  # an older encoding: the careful way below
+            pass
+    return list(map(decode, values))
 
 
 class SegmentPostingsFile:
@@ -360,6 +339,18 @@ class SegmentPostingsFile:
         return wanted[present], sizes, positions
 
 
+def _narrow(values: array) -> bytes:
+    """An ``array('I')`` of values below 65,536 as the bytes of an ``array('H')``, by slicing
+    the low halves out of the raw bytes (converting value by value costs a Python object each)."""
+    if sys.byteorder != "little" or values.itemsize != 4:
+        return array("H", values).tobytes()
+    raw = values.tobytes()
+    narrow = bytearray(len(raw) // 2)
+    narrow[0::2] = raw[0::4]
+    narrow[1::2] = raw[1::4]
+    return bytes(narrow)
+
+
 def _decode_positions(vbytes: bytes) -> list[int]:
     """Whoosh's ``Positions.decode_positions`` without its Python loop (a 4-byte count, then
     the pickled position deltas)."""
@@ -457,6 +448,11 @@ _TERM = itemgetter(0, 1)
 def segment_writer(ix: Any, fields: Iterable[str], **options: Any) -> Any:
     """``ix.writer(**options)``, writing the side file of ``fields`` with each new segment."""
     writer = ix.writer(**options)
+    # Whoosh's codec would look up each posting's field length (a column read per posting)
+    # only to note the shortest and longest per block and term: bounds for skipping blocks in
+    # Whoosh's own top-N search, which stay valid (only looser) at zero. The scorer reads the
+    # lengths from the side file, Whoosh's scoring the stored ones: no score changes.
+    writer.codec.length_stats = False
     writer.pool = SideFilePool(
         writer.pool, writer.storage, writer.newsegment, writer.schema, fields
     )
