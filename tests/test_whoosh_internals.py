@@ -188,3 +188,22 @@ def test_the_scan_finds_the_kinds_of_internals_it_looks_for(tmp_path: Path) -> N
     own = _defined_private_names(tmp_path)
     found = sorted(use.name for use in _uses(source, whoosh_private, own))
     assert found == ["PostingPool", "W3Codec", "_codec", "_finalize_segment", "_lk"]
+
+
+def test_every_test_the_readme_names_exists() -> None:
+    """A guard that was renamed or removed guards nothing: each ``tests/x.py::name`` the README
+    names is a test function of that file (``::name`` alone: of the file named before it)."""
+    text = README.read_text(encoding="utf-8")
+    missing = []
+    current = ""
+    for found in re.finditer(r"`(tests/[\w/]+\.py)?::(\w+)`|`(tests/[\w/]+\.py)`", text):
+        path = found.group(1) or found.group(3)
+        if path:
+            current = path
+        name = found.group(2)
+        if not name:
+            continue
+        source = (PACKAGE.parent.parent / current).read_text(encoding="utf-8")
+        if not re.search(rf"^def {name}\(", source, flags=re.MULTILINE):
+            missing.append(f"{current}::{name}")
+    assert missing == []
