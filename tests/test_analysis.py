@@ -15,13 +15,17 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.formats import Positions
 from whoosh.qparser import QueryParser
 
 from conftest import ROOT
-from zwk_kb.analysis import pipeline as analysis
+from zwk_kb.analysis import lexicon
+from zwk_kb.analysis import terms as analysis_terms
+from zwk_kb.analysis.folding import TOKEN_PATTERN
+from zwk_kb.analysis.lexicon import MAX_TOKEN_CHARS
 from zwk_kb.analysis.pipeline import (
     OnePassPositions,
     SynonymTable,
@@ -30,6 +34,7 @@ from zwk_kb.analysis.pipeline import (
     german_analyzer,
     split_compound,
 )
+from zwk_kb.analysis.synonyms import SYNONYMS_PATH
 
 NAMES = (
     "Barleben",
@@ -181,7 +186,7 @@ def test_words_ending_in_in_are_not_degendered(analyzer, word, not_like):
 
 
 def test_tokenizer_keeps_gendered_forms_and_splits_other_punctuation(analyzer):
-    tokenizer = analysis.RegexTokenizer(analysis.TOKEN_PATTERN)
+    tokenizer = RegexTokenizer(TOKEN_PATTERN)
     text = "Bürger:innen, Nutzer/-innen und Expert*innen. Wohnen: a/b (c) Kinder- und Jugendarbeit"
     assert [t.text for t in tokenizer(text)] == [
         "Bürger:innen",
@@ -343,7 +348,7 @@ Weiterbildung Teilchen Tiefsten Schreiner Protest
 
 
 def _stems(parts) -> tuple[str, ...]:
-    return tuple(analysis._stem(analysis._key(p)) for p in parts)
+    return tuple(analysis_terms._stem(lexicon.key(p)) for p in parts)
 
 
 def test_compound_splitting_precision_and_recall():
@@ -500,7 +505,7 @@ def test_exact_analyzer_adds_unstemmed_compound_parts_for_spelling():
 
 
 def test_analyzer_pickles_small_without_the_dictionary(analyzer):
-    analysis._lexicon()  # loaded: must still not end up in the pickle
+    lexicon.lexicon()  # loaded: must still not end up in the pickle
     data = pickle.dumps(analyzer)
     print(f"\npickled analyzer: {len(data)} bytes")
     assert len(data) < 50_000
@@ -512,8 +517,8 @@ def test_analyzer_pickles_small_without_the_dictionary(analyzer):
 
 def test_dictionary_cold_load_is_fast():
     code = (
-        "import time; t = time.perf_counter(); import zwk_kb.analysis.pipeline as a; "
-        "t1 = time.perf_counter(); n = len(a._lexicon()); t2 = time.perf_counter(); "
+        "import time; t = time.perf_counter(); import zwk_kb.analysis.lexicon as a; "
+        "t1 = time.perf_counter(); n = len(a.lexicon()); t2 = time.perf_counter(); "
         "print(f'{t1 - t:.3f} {t2 - t1:.3f} {n}')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -554,7 +559,7 @@ def test_any_text_analyses_without_error(text):
     for ana in (german_analyzer(["Barleben"]), exact_analyzer()):
         for mode in ("index", "query"):
             for t in ana(text, positions=True, chars=True, mode=mode):
-                assert 0 < len(t.text) <= analysis.MAX_TOKEN_CHARS
+                assert 0 < len(t.text) <= MAX_TOKEN_CHARS
     SynonymTable([["Kita", "Kindergarten"]]).expansions(text)
     split_compound(text)
     fold(text)
@@ -588,7 +593,7 @@ def synonyms() -> SynonymTable:
 
 
 def test_shipped_synonym_list_is_large_and_well_formed():
-    text = analysis.SYNONYMS_PATH.read_text(encoding="utf-8")
+    text = SYNONYMS_PATH.read_text(encoding="utf-8")
     groups = SynonymTable.parse(text)
     assert len(groups) >= 70
     assert len(SynonymTable(groups)) == len(groups)  # every group has two analysable members
@@ -836,7 +841,7 @@ _PER_CHARACTER_WORD = r"[^\W_](?:[^\W_]|[\u0300-\u036f\u00ad])*"
 def test_token_patterns_match_what_the_per_character_pattern_matches(text):
     """Cards and snippets are tokenized with the faster form of the word pattern; it must
     find exactly the tokens of the plain form, marks, soft hyphens and gender suffixes included."""
-    from zwk_kb.analysis.pipeline import _GENDER_SUFFIX, _HYPHEN, EXACT_TOKEN_PATTERN, TOKEN_PATTERN
+    from zwk_kb.analysis.folding import _GENDER_SUFFIX, _HYPHEN, EXACT_TOKEN_PATTERN
 
     word = _PER_CHARACTER_WORD
     plain_token = rf"{word}(?:{_HYPHEN}{word})*{_GENDER_SUFFIX}?"

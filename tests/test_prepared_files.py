@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from zwk_kb.analysis import pipeline as analysis
-from zwk_kb.analysis.pipeline import SynonymTable
+from zwk_kb.analysis import synonyms as analysis
+from zwk_kb.analysis.synonyms import SynonymTable
 from zwk_kb.model import Toolkit
 from zwk_kb.search.index import (
     SYNONYMS_FILE,

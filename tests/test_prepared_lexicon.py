@@ -29,10 +29,10 @@ def test_grouped_word_list_equals_the_shipped_one(bundled_toolkit: Toolkit, tmp_
     generation = current_generation(tmp_path)
     assert generation is not None
     code = (
-        "import json, sys; from pathlib import Path; from zwk_kb.analysis import pipeline as a; "
+        "import json, sys; from pathlib import Path; from zwk_kb.analysis import lexicon as a; "
         "from zwk_kb.search.index import load_lexicon; "
         f"adopted = load_lexicon(Path({str(generation)!r})); "
-        "lazy = a._lexicon(); full = a._load_lexicon(); "
+        "lazy = a.lexicon(); full = a._load_lexicon(); "
         "probe = list(full)[::97] + ['dorf', 'laden', 'xyzzy', 'ab', 'q']; "
         "same = all(lazy.get(w, 0.0) == full.get(w, 0.0) for w in probe); "
         "print(json.dumps([adopted, type(lazy).__name__, len(lazy) == len(full), same]))"
@@ -52,9 +52,9 @@ def test_grouped_word_list_of_another_word_list_is_not_used(
     other = marshal.dumps((form, "another word list", size, groups))
     (generation / LEXICON_FILE).write_bytes(other)
     code = (
-        "from pathlib import Path; from zwk_kb.analysis import pipeline as a; "
+        "from pathlib import Path; from zwk_kb.analysis import lexicon as a; "
         "from zwk_kb.search.index import load_lexicon; "
-        f"print(load_lexicon(Path({str(generation)!r})), type(a._lexicon()).__name__)"
+        f"print(load_lexicon(Path({str(generation)!r})), type(a.lexicon()).__name__)"
     )
     assert _fresh_process(code).split() == ["False", "dict"]
     (generation / LEXICON_FILE).write_bytes(b"\x00garbage")

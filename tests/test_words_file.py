@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zwk_kb.analysis import pipeline as analysis
-from zwk_kb.analysis.pipeline import _additions_of, _analyse_uncached
+from zwk_kb.analysis import terms as analysis
+from zwk_kb.analysis.pipeline import _additions_of
+from zwk_kb.analysis.terms import _analyse_uncached
 from zwk_kb.model import Toolkit
 from zwk_kb.search.index import WORDS_FILE, SearcherPool, build, current_generation, load_words
 from zwk_kb.search.request import parse_search_args

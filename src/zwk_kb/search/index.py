@@ -60,14 +60,11 @@ from whoosh import index as windex
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
-from zwk_kb.analysis import pipeline as analysis
-from zwk_kb.analysis.pipeline import (
-    SynonymTable,
-    adopt_lexicon,
-    export_analysis,
-    export_lexicon,
-    seed_analysis,
-)
+from zwk_kb.analysis import lexicon as lexicon_module
+from zwk_kb.analysis import synonyms as synonyms_module
+from zwk_kb.analysis.lexicon import adopt_lexicon, export_lexicon
+from zwk_kb.analysis.pipeline import export_analysis, seed_analysis
+from zwk_kb.analysis.synonyms import SynonymTable
 from zwk_kb.engine.postings_pool import segment_writer
 from zwk_kb.engine.sidefile import ImpactCodec
 from zwk_kb.errors import IndexBusy, IndexMissing, ZwkKbError
@@ -128,6 +125,9 @@ for fast first searches and facet sets."""
 # (the analyzer is pickled into the index, so an old index with new code may not even load).
 FINGERPRINT_MODULES = (
     "analysis/folding",
+    "analysis/lexicon",
+    "analysis/compounds",
+    "analysis/terms",
     "analysis/pipeline",
     "search/schema",
     "engine/sidefile",
@@ -684,7 +684,7 @@ def _synonyms_key(extra_groups: Iterable[Iterable[str]]) -> str:
     package = Path(__file__).resolve().parent.parent
     # read at call time (not imported names): a test may point them elsewhere
     folding = package / "analysis" / "folding.py"
-    for path in (analysis.SYNONYMS_PATH, analysis.WORDLIST_PATH, folding):
+    for path in (synonyms_module.SYNONYMS_PATH, lexicon_module.WORDLIST_PATH, folding):
         with contextlib.suppress(OSError):
             digest.update(path.read_bytes())
     groups = [[str(member) for member in group] for group in extra_groups]
