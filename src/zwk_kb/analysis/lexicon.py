@@ -7,13 +7,10 @@ splitter and the plural rule look words up in; it is loaded lazily once per proc
 from __future__ import annotations
 
 import gzip
-import hashlib
-import marshal
 import re
 import threading
 import warnings
 from pathlib import Path
-from typing import Any
 
 from zwk_kb.analysis.folding import collapse_digraphs, fold_token
 
@@ -76,6 +73,8 @@ STOP_KEYS: frozenset[str] = frozenset(
 
 _ASCII_WORD = re.compile(r"[a-z]+")
 _lexicon_lock = threading.Lock()
+Lexicon = dict[str, float]
+"""Folded word -> Zipf frequency."""
 _lexicon_cache: Lexicon | None = None
 
 
@@ -142,79 +141,6 @@ def _load_lexicon() -> dict[str, float]:
             stacklevel=3,
         )
         return _parse_wordlist(build_wordlist())
-
-
-class _Lexicon:
-    """The word list as an index run prepared it (:func:`export_lexicon`): the words grouped
-    by their first three letters, each group unpacked on first use. A first search looks up
-    a few dozen words; unpacking all 168,000 costs a fresh server about 50 ms."""
-
-    __slots__ = ("_groups", "_size")
-
-    def __init__(self, groups: dict[str, Any], size: int) -> None:
-        self._groups = groups
-        self._size = size
-
-    def get(self, key: str, default: float = 0.0) -> float:
-        group = self._groups.get(key[:_GROUP_CHARS])
-        if group is None:
-            return default
-        if type(group) is bytes:  # first use (two threads may both unpack it: same result)
-            group = self._groups[key[:_GROUP_CHARS]] = marshal.loads(group)
-        return group.get(key, default)  # type: ignore[no-any-return]
-
-    def __len__(self) -> int:
-        return self._size
-
-    def unpacked(self) -> dict[str, float]:
-        words: dict[str, float] = {}
-        for prefix in list(self._groups):
-            self.get(prefix)
-            words.update(self._groups[prefix])
-        return words
-
-
-Lexicon = dict[str, float] | _Lexicon
-"""Folded word -> Zipf frequency, as loaded from the file or as prepared by an index run."""
-LEXICON_FORMAT = 1
-_GROUP_CHARS = 3
-
-
-def _wordlist_id() -> str:
-    """What a prepared word list must have been made from: the shipped file's hash."""
-    try:
-        return hashlib.sha256(WORDLIST_PATH.read_bytes()).hexdigest()
-    except OSError:
-        return ""
-
-
-def export_lexicon() -> bytes:
-    """The word list grouped for :func:`adopt_lexicon` (an index run has it loaded anyway)."""
-    table = lexicon()
-    words = table.unpacked() if isinstance(table, _Lexicon) else table
-    groups: dict[str, dict[str, float]] = {}
-    for word, zipf in words.items():
-        groups.setdefault(word[:_GROUP_CHARS], {})[word] = zipf
-    packed = {prefix: marshal.dumps(group) for prefix, group in groups.items()}
-    return marshal.dumps((LEXICON_FORMAT, _wordlist_id(), len(words), packed))
-
-
-def adopt_lexicon(data: bytes) -> bool:
-    """Use a word list of :func:`export_lexicon` if this process has not loaded the word list
-    yet and it was made from the same file; False otherwise (loaded as usual when needed)."""
-    global _lexicon_cache
-    if _lexicon_cache is not None:
-        return False
-    try:
-        form, source, size, groups = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
-        return False
-    if form != LEXICON_FORMAT or source != _wordlist_id() or not isinstance(groups, dict):
-        return False
-    with _lexicon_lock:
-        if _lexicon_cache is None:
-            _lexicon_cache = _Lexicon(groups, size)
-    return True
 
 
 def lexicon() -> Lexicon:

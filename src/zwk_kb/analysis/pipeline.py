@@ -41,9 +41,7 @@ from zwk_kb.analysis.lexicon import MAX_TOKEN_CHARS, STOP_KEYS, STOP_WORDS, buil
 from zwk_kb.analysis.synonyms import SYNONYMS_PATH, SynonymTable
 from zwk_kb.analysis.terms import (
     TokenRules,
-    export_words,
     normalize_step,
-    seed_words,
     spelling_parts_step,
     spelling_step,
     stem_step,
@@ -71,12 +69,10 @@ __all__ = [
     "build_wordlist",
     "compound_parts",
     "exact_analyzer",
-    "export_analysis",
     "fold",
     "german_analyzer",
     "index_terms",
     "index_terms_of",
-    "seed_analysis",
     "split_compound",
 ]
 _PICKLED = (_interned,)
@@ -454,28 +450,3 @@ def index_terms(analyzer: Analyzer, token: str) -> tuple[str, ...]:
     """The terms ``analyzer`` (a :func:`german_analyzer`) indexes for one raw token; for many
     tokens, bind once with :func:`index_terms_of`."""
     return index_terms_of(analyzer)(token)
-
-
-# --------------------------------------------------------------------------------------------
-# The words an index run analysed, for the next run and a fresh server
-
-
-def _additions_of(analyzer: Analyzer) -> Additions | None:
-    items = list(getattr(analyzer, "items", ()))
-    if isinstance(analyzer, GermanAnalyzer) and items and isinstance(items[-1], CompoundStemFilter):
-        return items[-1].additions
-    return None
-
-
-def export_analysis(analyzer: Analyzer, tag: str) -> bytes:
-    """Every word analysed so far with ``analyzer``'s dictionary, as bytes for
-    :func:`seed_analysis` (``tag``: what must match to reuse them, e.g. the code version)."""
-    additions = _additions_of(analyzer)
-    return export_words(additions if additions is not None else NO_ADDITIONS, tag)
-
-
-def seed_analysis(analyzer: Analyzer, data: bytes, tag: str) -> int:
-    """Remember the analyses of :func:`export_analysis` for ``analyzer``'s dictionary; returns
-    how many were taken (0 for another tag or format, or unreadable bytes)."""
-    additions = _additions_of(analyzer)
-    return 0 if additions is None else seed_words(additions, data, tag)

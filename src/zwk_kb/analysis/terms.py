@@ -10,7 +10,6 @@ word has. Pure: no Whoosh.
 from __future__ import annotations
 
 import functools
-import marshal
 import threading
 from dataclasses import dataclass
 
@@ -89,8 +88,6 @@ def analyse(text: str, additions: Additions) -> Analysis:
     """Whole-token stem and part stems of a normalised token, remembered per word.
 
     Splitting a new compound costs about 0.3 ms; a search page shows some 400 distinct words.
-    The table can be seeded from the index (:func:`seed_words`), so a freshly started
-    server does not split every word of its first pages again.
     """
     table = _analysed.get(additions)
     if table is None:
@@ -102,35 +99,6 @@ def analyse(text: str, additions: Additions) -> Analysis:
             table.clear()
         table[text] = found
     return found
-
-
-def export_words(additions: Additions, tag: str) -> bytes:
-    """Every word analysed so far with ``additions``, as bytes for :func:`seed_words`
-    (``tag``: what must match to reuse them, e.g. the code version)."""
-    return marshal.dumps((ANALYSIS_FORMAT, tag, dict(_analysed.get(additions, {}))))
-
-
-def seed_words(additions: Additions, data: bytes, tag: str) -> int:
-    """Remember the analyses of :func:`export_words` for ``additions``; returns how many were
-    taken (0 for another tag or format, or unreadable bytes: the words are then analysed as
-    they come, which gives the same result, only later)."""
-    try:
-        form, found_tag, table = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
-        return 0
-    if form != ANALYSIS_FORMAT or found_tag != tag or not isinstance(table, dict):
-        return 0
-    target = _analysed.setdefault(additions, {})
-    room = _ANALYSED_LIMIT - len(target)
-    if room <= 0:
-        return 0
-    if len(table) > room:
-        table = dict(list(table.items())[:room])
-    target.update(table)
-    return len(table)
-
-
-ANALYSIS_FORMAT = 1
 
 
 def _analyse_uncached(text: str, additions: Additions) -> Analysis:
