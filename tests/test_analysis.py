@@ -847,3 +847,22 @@ def test_token_patterns_match_what_the_per_character_pattern_matches(text):
     plain_exact = rf"{word}{_GENDER_SUFFIX}?"
     assert re.findall(TOKEN_PATTERN, text) == re.findall(plain_token, text)
     assert re.findall(EXACT_TOKEN_PATTERN, text) == re.findall(plain_exact, text)
+
+
+def test_word_analysis_loads_without_whoosh_and_old_names_still_resolve():
+    """Card reading, the per-token analysis and the synonym table need no Whoosh; the names an
+    older index pickled under ``zwk_kb.analysis`` load the pipeline only when asked for."""
+    code = (
+        "import sys; import zwk_kb.analysis as a; import zwk_kb.analysis.folding; "
+        "from zwk_kb.analysis.terms import token_terms; "
+        "from zwk_kb.analysis.synonyms import SynonymTable; "
+        "print(token_terms('Kitapersonal')[1], 'whoosh' in sys.modules); "
+        "from zwk_kb.analysis.pipeline import GermanAnalyzer; "
+        "from zwk_kb.analysis.compounds import _interned; "
+        "print(a.GermanAnalyzer is GermanAnalyzer, a._interned is _interned)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == [
+        "('kitapersonal', 'kita', 'personal') False",
+        "True True",
+    ]
