@@ -389,10 +389,10 @@ def serve_command(
         return
     from waitress import serve
 
-    from zwk_kb.web import create_app
+    from zwk_kb.web import create_server_app
     from zwk_kb.web.security import MAX_FORM_BYTES
 
-    app = create_app(settings)
+    app = create_server_app(settings)
     click.echo(started)
     proxy: dict[str, Any] = {}
     if trusted_proxy:

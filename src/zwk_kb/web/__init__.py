@@ -10,19 +10,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Importing Flask, Whoosh and numpy makes some 100,000 objects that live as long as the process;
-# the garbage collector scanning them again and again while they are made cost 15-25 ms of a
-# cold start. Collections wait until the first app is made (``_freeze_startup_objects``).
-_GC_THRESHOLD = gc.get_threshold()
-gc.set_threshold(max(_GC_THRESHOLD[0], 100_000), *_GC_THRESHOLD[1:])
+from flask import Flask
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
-from flask import Flask  # noqa: E402
-from jinja2.bccache import Bucket, FileSystemBytecodeCache  # noqa: E402
-
-from zwk_kb.config import Settings  # noqa: E402
-from zwk_kb.errors import ZwkKbError  # noqa: E402
-from zwk_kb.search.index import SearcherPool, current_generation, read_meta  # noqa: E402
-from zwk_kb.search.service import SearchEngine  # noqa: E402
+from zwk_kb.config import Settings
+from zwk_kb.errors import ZwkKbError
+from zwk_kb.search.index import SearcherPool, current_generation, read_meta
+from zwk_kb.search.service import SearchEngine
 
 log = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -97,22 +91,6 @@ class _TemplateCodeCache(FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-_startup_frozen = False
-
-
-def _freeze_startup_objects() -> None:
-    """Once per process, after the first app is made: everything imported so far (some 100,000
-    objects) lives as long as the process, so the garbage collector need not scan it again on
-    every full collection (measured: cold start 0.56 -> 0.47 s, full collections during a
-    search 30 -> 6-20 ms). Only once: a later app (tests make many) would also freeze the
-    uncollected garbage of earlier ones."""
-    global _startup_frozen
-    if not _startup_frozen:
-        _startup_frozen = True
-        gc.freeze()
-        gc.set_threshold(*_GC_THRESHOLD)
-
-
 def create_app(settings: Settings | None = None) -> Flask:
     """A configured app. The index must exist (``zwk-kb index`` or ``zwk-kb serve`` builds it)."""
     settings = settings or Settings.from_env()
@@ -142,5 +120,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(contribute.bp)
     errors.register(app)
     security.register(app)
-    _freeze_startup_objects()
+    return app
+
+
+def create_server_app(settings: Settings) -> Flask:
+    """The app of a server process (``zwk-kb serve``, each gunicorn worker): ``create_app``,
+    then everything made so far frozen for the garbage collector. Imports and the app are some
+    100,000 objects that live as long as the process; without the freeze every full collection
+    of the first searches scans them again (the benchmark's cold start shows the difference).
+    Called once per process by the server entry points; ``create_app`` itself changes no
+    interpreter-wide state."""
+    app = create_app(settings)
+    gc.freeze()
     return app
