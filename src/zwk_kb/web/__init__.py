@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import threading
@@ -11,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
-from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
 from zwk_kb.config import Settings
 from zwk_kb.errors import ZwkKbError
@@ -80,17 +78,6 @@ class AppState:
             )
 
 
-class _TemplateCodeCache(FileSystemBytecodeCache):
-    """Compiled templates in a private folder of the system's temp folder (Jinja checks owner
-    and permissions): a freshly started server then does not compile its four page templates
-    again (60-70 ms of its first answer). Keyed by the template's source, so an edited template
-    is compiled anew; a cache that cannot be written is simply not used."""
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
 def create_app(settings: Settings | None = None) -> Flask:
     """A configured app. The index must exist (``zwk-kb index`` or ``zwk-kb serve`` builds it)."""
     settings = settings or Settings.from_env()
@@ -104,8 +91,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keys in the documented order
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
-    with contextlib.suppress(RuntimeError, OSError):  # no private temp folder: compile anew
-        app.jinja_env.bytecode_cache = _TemplateCodeCache()
     pool = SearcherPool(settings.index)
     state = AppState(settings, pool, SearchEngine(pool, time_limit=settings.search_time_limit))
     app.extensions["zwk_kb"] = state
