@@ -126,6 +126,7 @@ Each segment also gets the postings of its text and facet fields in a side file 
 for fast first searches and facet sets."""
 # Source files whose change changes what is in the index: the index is rebuilt when they change
 # (the analyzer is pickled into the index, so an old index with new code may not even load).
+# Every module these import at module level (from the package) is listed too.
 FINGERPRINT_MODULES = (
     "analysis/folding",
     "analysis/pipeline",
@@ -134,6 +135,9 @@ FINGERPRINT_MODULES = (
     "markdown",
     "facets",
     "cards",
+    "characters",
+    "fields",
+    "yamlnodes",
     "model",
 )
 
@@ -189,9 +193,21 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256(str(getattr(whoosh, "versionstring", lambda: "")()).encode())
     package = Path(__file__).resolve().parent.parent
     for name in FINGERPRINT_MODULES:
-        with contextlib.suppress(OSError):
-            digest.update((package / f"{name}.py").read_bytes())
+        digest.update(_read_source(package, name))
     return digest.hexdigest()[:24]
+
+
+def _read_source(package: Path, name: str) -> bytes:
+    """The source of module ``name`` (``"analysis/pipeline"``) of the package: a fingerprint that
+    silently left out a missing module would let an index of other code look current."""
+    path = package / f"{name}.py"
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ZwkKbError(
+            f"Die Installation ist unvollständig: {path} fehlt oder ist nicht lesbar ({exc}). "
+            "Bitte zwk-kb neu installieren."
+        ) from exc
 
 
 def index_fingerprint(vocabulary: Vocabulary) -> str:
