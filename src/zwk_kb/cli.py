@@ -19,9 +19,9 @@ from zwk_kb.errors import ZwkKbError
 from zwk_kb.facets import FACETS
 from zwk_kb.model import Toolkit
 from zwk_kb.outputs.present import api_search, search_page
-from zwk_kb.search.index import SearcherPool, build, is_stale, known_files, update
+from zwk_kb.search.index import build, is_stale, known_files, update
 from zwk_kb.search.request import request_from_options
-from zwk_kb.search.service import SearchEngine
+from zwk_kb.search.served import ServedIndex
 from zwk_kb.toolkit import load_toolkit
 
 PROGRESS_MIN_CARDS = 500
@@ -176,12 +176,8 @@ def search_command(
     try:
         if is_stale(settings.toolkit, settings.index):  # compares file metadata only
             index_toolkit(settings)
-        pool = SearcherPool(settings.index)
-        from zwk_kb.search.index import current_generation, read_meta
-
-        generation = current_generation(settings.index)
-        meta = read_meta(generation) if generation else {}
-        engine = SearchEngine(pool, meta.get("synonyms", []))  # type: ignore[arg-type]
+        served = ServedIndex(settings.index)
+        engine = served.engine()
         options = {k: v for k, v in facet_values.items() if v}
         request = request_from_options(query, options)
         request = request.with_page(max(1, page))
@@ -189,7 +185,7 @@ def search_command(
 
         request = replace(request, per_page=min(max(per_page, 1), 50))
         page_data = search_page(engine.search(request))
-        pool.close()
+        served.close()
     except ZwkKbError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

@@ -13,7 +13,7 @@ from flask import Flask
 
 from zwk_kb.config import Settings
 from zwk_kb.errors import ZwkKbError
-from zwk_kb.search.index import SearcherPool, current_generation, read_meta
+from zwk_kb.search.served import ServedIndex
 from zwk_kb.search.service import SearchEngine
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,10 @@ class AppState:
     """What the views need: settings, the search engine and (in dev mode) the toolkit's problems."""
 
     settings: Settings
-    pool: SearcherPool
-    engine: SearchEngine
+    served: ServedIndex
     problems_by_path: dict[str, list[str]] = field(default_factory=dict)
     last_check: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
-    engine_version: int = -1
 
     def refresh(self) -> None:
         """Dev mode: re-index changed cards (at most once a second); new synonyms if needed."""
@@ -66,16 +64,12 @@ class AppState:
                     log.warning("Vorschau: %s", exc)
                 finally:
                     self.lock.release()
-        self.pool.searcher()
-        if self.pool.version != self.engine_version:
-            self.engine_version = self.pool.version
-            generation = current_generation(self.settings.index)
-            meta = read_meta(generation) if generation else {}
-            self.engine = SearchEngine(
-                self.pool,
-                meta.get("synonyms", []),  # type: ignore[arg-type]
-                time_limit=self.settings.search_time_limit,
-            )
+        self.served.engine()
+
+    @property
+    def engine(self) -> SearchEngine:
+        """The search engine as of the last ``refresh`` (each request makes one)."""
+        return self.served.current
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -91,8 +85,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keys in the documented order
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
-    pool = SearcherPool(settings.index)
-    state = AppState(settings, pool, SearchEngine(pool, time_limit=settings.search_time_limit))
+    served = ServedIndex(settings.index, time_limit=settings.search_time_limit)
+    state = AppState(settings, served)
     app.extensions["zwk_kb"] = state
 
     from zwk_kb.web import api, contribute, errors, explore, pages, security, share, talks
