@@ -252,6 +252,28 @@ def open_index(index_dir: Path) -> windex.Index:
         ) from exc
 
 
+OTHER_VERSION = "Der Suchindex stammt von einer anderen Version von zwk-kb und wird neu aufgebaut."
+UNREADABLE = "Der Suchindex lässt sich nicht mehr öffnen und wird neu aufgebaut."
+
+
+def rebuild_reason(index_dir: Path) -> str | None:
+    """Why the current index must be built anew before it is served or searched (one German
+    line for the user), or None: it was written by other index code (an older version of the
+    program), or it does not open, e.g. because its pickled schema names a class that moved.
+    None also when there is no index yet (the index run simply builds the first one)."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None
+    fingerprint = str(read_meta(generation).get("fingerprint", ""))
+    if not fingerprint.endswith(f"-{code_fingerprint()}"):
+        return OTHER_VERSION
+    try:
+        windex.open_dir(str(generation)).close()
+    except Exception:  # unpickling an older version's schema can raise nearly anything
+        return UNREADABLE
+    return None
+
+
 # ---- one writer at a time -------------------------------------------------------------------
 
 
