@@ -694,7 +694,7 @@ def bench_size(workdir: Path, n: int) -> list[Row]:
     from zwk_kb.search.index import SearcherPool, update
     from zwk_kb.search.request import parse_search_args
     from zwk_kb.search.service import SearchEngine
-    from zwk_kb.web import create_app
+    from zwk_kb.web import create_server_app
 
     rows: list[Row] = []
     folder, generated = corpus(workdir, n)
@@ -829,7 +829,7 @@ def bench_size(workdir: Path, n: int) -> list[Row]:
     # Flask test client and engine-only, against the plain-Whoosh page
     _log("Latenzen im Testclient")
     settings = Settings(toolkit=work_cards, index=product_dir)
-    app = create_app(settings)
+    app = create_server_app(settings)  # as in a server process: start-up objects frozen
     test_client = app.test_client()
     baseline_ix = open_baseline(workdir / f"baseline-{n}-{best['procs']}")
     baseline_searcher = baseline_ix.searcher()
