@@ -117,6 +117,7 @@ FINGERPRINT_MODULES = (
     "analysis/lexicon",
     "analysis/compounds",
     "analysis/terms",
+    "analysis/synonyms",
     "analysis/pipeline",
     "search/schema",
     "engine/sidefile",
