@@ -565,7 +565,8 @@ class SearchEngine:
         if todo:
             try:
                 marker = TermMatcher(analyzer, query_terms)  # one word cache for the whole page
-            except ValueError:
+            except ValueError as exc:  # the hits are shown without marks
+                degradations.record("snippet", exc)
                 marker = None
         hits = []
         for docnum in page_docs:
