@@ -8,6 +8,7 @@ Whoosh is only the reference where the engine keeps its definition: BM25F of a s
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -424,6 +425,7 @@ def test_near_matches_the_cards_with_the_words_within_the_slop(
 def test_near_without_positions_falls_back_to_whoosh_and_says_so(
     bundled_settings: Any,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
     degraded_steps: Any,
 ) -> None:
     """A side file that cannot give positions: the same cards from Whoosh's span matcher,
@@ -437,7 +439,9 @@ def test_near_without_positions_falls_back_to_whoosh_and_says_so(
     assert expected
     monkeypatch.setattr(SegmentImpacts, "position_keys", lambda *args: None)
     cache = ScoreCache()
-    fallback = cache.evaluate(searcher, pool.key(), q)
+    with caplog.at_level(logging.ERROR):
+        fallback = cache.evaluate(searcher, pool.key(), q)
+    assert "SideFileWithoutPositions" in caplog.text  # the log says why
     assert set(fallback) == set(expected)
     assert fallback == pytest.approx(expected)
     assert cache.fast_paths[NEAR_FROM_WHOOSH] == 1

@@ -63,14 +63,26 @@ FALLBACKS = frozenset({TERMS_FROM_WHOOSH, NEAR_FROM_WHOOSH, LENGTHS_PER_DOCUMENT
 
 
 class FastPathUnavailable(Exception):
-    """A fast path could not run for this reason (recorded as a degradation, never raised to
-    a caller)."""
+    """A fast path could not run; recorded as a degradation (whose log names the subclass:
+    the reason), never raised to a caller."""
 
 
-def _fell_back(step: str, reason: str) -> None:
-    """Count and log (once per place) that ``step``'s fast path did not run."""
+class SegmentWithoutSideFile(FastPathUnavailable):
+    """A segment has no (readable) side file: its terms are read through Whoosh."""
+
+
+class SideFileWithoutPositions(FastPathUnavailable):
+    """A side file has no positions of a term: the near query is scored by Whoosh."""
+
+
+class LengthColumnUnreadable(FastPathUnavailable):
+    """The field lengths are not stored as this module reads them: read per document."""
+
+
+def _fell_back(step: str, reason: type[FastPathUnavailable]) -> None:
+    """Count ``step``'s fast path as not run and log the reason the first time."""
     try:
-        raise FastPathUnavailable(reason)
+        raise reason()
     except FastPathUnavailable as exc:
         degradations.record(step, exc)
 
@@ -258,12 +270,12 @@ class ScoreCache:
                 continue
             impacts = segment_impacts(reader, q.field)
             if impacts is None:
-                _fell_back("near_positions", "segment without side file")
+                _fell_back("near_positions", SegmentWithoutSideFile)
                 return None
             if len(btexts) == 2:  # the engine's case: two parts of a compound
                 keys = [impacts.position_keys(q.field, btext, local) for btext in btexts]
                 if keys[0] is None or keys[1] is None:
-                    _fell_back("near_positions", "side file without positions")
+                    _fell_back("near_positions", SideFileWithoutPositions)
                     return None
                 near = _near_pairs(keys[0], keys[1], q.slop, q.ordered, q.mindist)
                 matched.extend((near + offset).tolist())
@@ -273,7 +285,7 @@ class ScoreCache:
             for btext in btexts:
                 found = impacts.positions(q.field, btext, local)
                 if found is None:
-                    _fell_back("near_positions", "side file without positions")
+                    _fell_back("near_positions", SideFileWithoutPositions)
                     return None
                 per_term.append(found)
             for doc in local:
@@ -333,7 +345,7 @@ class ScoreCache:
                 if reader.has_deletions():
                     local, tfs = _without_deleted(local, tfs, reader.segment().deleted_docs())
             else:
-                _fell_back("term_postings", "segment without side file")
+                _fell_back("term_postings", SegmentWithoutSideFile)
                 self._count(TERMS_FROM_WHOOSH)
                 if (field, btext) not in reader:
                     continue
@@ -373,7 +385,7 @@ class ScoreCache:
         if lengths is not None:
             self._count(LENGTHS_IN_ONE_READ)
             return lengths
-        _fell_back("field_lengths", "length column not readable in one go")
+        _fell_back("field_lengths", LengthColumnUnreadable)
         self._count(LENGTHS_PER_DOCUMENT)
         return [reader.doc_field_length(d, field, 1) or 1 for d in range(count)]
 
