@@ -18,10 +18,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 
 from zwk_kb.devtools.evaluation import load_judgments
 from zwk_kb.engine.query import And, AndNot, BestOf, Every, Near, Or, Term, phrase
 from zwk_kb.engine.scoring import (
+    DEFAULT_BUDGET,
     FALLBACKS,
     LENGTHS_IN_ONE_READ,
     NEAR_FROM_POSITIONS,
@@ -36,6 +39,7 @@ from zwk_kb.engine.scoring import (
     to_whoosh,
 )
 from zwk_kb.model import Toolkit
+from zwk_kb.search import ranking
 from zwk_kb.search.index import SearcherPool, build, update
 from zwk_kb.search.request import parse_search_args
 from zwk_kb.search.service import SearchEngine
@@ -50,6 +54,10 @@ EXTRA_QUERIES = (
     "gemeinde",
     "kitapersonal",
 )
+
+
+def _cache(budget: int = DEFAULT_BUDGET) -> ScoreCache:
+    return ScoreCache(budget, k1=ranking.BM25_K1, b=ranking.BM25_B)
 
 
 def _index_with_deletions(toolkit: Toolkit, path: Path, **change: Any) -> SearcherPool:
@@ -100,12 +108,14 @@ def test_a_term_scores_whooshs_bm25f_with_segments_and_deletions(
     """BM25F of one term keeps Whoosh's formula and statistics; deleted cards never score."""
     pool = _index_with_deletions(bundled_toolkit, tmp_path)
     searcher = pool.searcher()
-    cache = ScoreCache()
+    weighting = BM25F(K1=ranking.BM25_K1, B=ranking.BM25_B)
+    reference = Searcher(searcher.reader(), weighting=weighting, closereader=False)
+    cache = _cache()
     compared = 0
     for field in ("title", "summary", "body", "facet_text"):
         for text in ("kita", "gemeind", "senior", "ehrenamt", "dorf"):
             ours = cache.evaluate(searcher, pool.key(), Term(field, text, boost=2.0))
-            whoosh = {d: s for s, d in searcher.search(wq.Term(field, text), limit=None).top_n}
+            whoosh = {d: s for s, d in reference.search(wq.Term(field, text), limit=None).top_n}
             assert set(ours) == set(whoosh), (field, text)
             for docnum, score in whoosh.items():
                 assert math.isclose(ours[docnum], 2.0 * score, rel_tol=1e-9), (field, text)
@@ -120,7 +130,7 @@ def test_each_query_shape_means_what_the_engine_says(bundled_settings: Any) -> N
     pool = SearcherPool(bundled_settings.index)
     searcher = pool.searcher()
     key = pool.key()
-    cache = ScoreCache()
+    cache = _cache()
     a_q, b_q = Term("body", "kita"), Term("body", "personal", boost=1.5)
     a, b = cache.evaluate(searcher, key, a_q), cache.evaluate(searcher, key, b_q)
     both = set(a) & set(b)
@@ -155,8 +165,8 @@ def test_ranked_orders_best_first_and_equal_scores_by_document(bundled_settings:
     pool = SearcherPool(bundled_settings.index)
     searcher = pool.searcher()
     q = Or((Term("body", "gemeind"), Term("title", "dorf", boost=5.0)))
-    scores = ScoreCache().evaluate(searcher, pool.key(), q)
-    ranked = list(ScoreCache().ranked(searcher, pool.key(), q))
+    scores = _cache().evaluate(searcher, pool.key(), q)
+    ranked = list(_cache().ranked(searcher, pool.key(), q))
     assert len(ranked) > 10
     assert ranked == sorted(scores, key=lambda d: (-scores[d], d))
     pool.close()
@@ -172,7 +182,7 @@ def test_best_of_takes_the_best_alternative_plus_a_tiebreak_share() -> None:
 def test_cache_stays_within_its_budget_and_forgets_old_index_states(bundled_settings: Any) -> None:
     pool = SearcherPool(bundled_settings.index)
     searcher = pool.searcher()
-    cache = ScoreCache(budget=60)
+    cache = _cache(60)
     for word in ("gemeind", "senior", "kind", "burg", "ehrenamt", "pfleg"):
         cache.evaluate(searcher, "state-a", Term("body", word))
         assert cache._size <= 60
@@ -206,7 +216,7 @@ def test_field_lengths_read_in_one_go_equal_whoosh_per_document(
     pool = _index_with_deletions(bundled_toolkit, tmp_path, plain_summary="")
     cards = bundled_toolkit.cards
     checked = 0
-    cache = ScoreCache()
+    cache = _cache()
     for leaf, _ in pool.searcher().leaf_searchers():
         reader = leaf.reader()
         for field in TEXT_FIELDS:
@@ -395,7 +405,7 @@ def test_near_matches_the_cards_with_the_words_within_the_slop(
     pool = _index_with_deletions(bundled_toolkit, tmp_path)
     searcher = pool.searcher()
     key = pool.key()
-    cache = ScoreCache()
+    cache = _cache()
 
     def no_whoosh(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("near query handed to Whoosh")
@@ -435,10 +445,10 @@ def test_near_without_positions_falls_back_to_whoosh_and_says_so(
     pool = SearcherPool(bundled_settings.index)
     searcher = pool.searcher()
     q = Near("body", ("kita", "personal"), slop=3)
-    expected = ScoreCache().evaluate(searcher, pool.key(), q)
+    expected = _cache().evaluate(searcher, pool.key(), q)
     assert expected
     monkeypatch.setattr(SegmentImpacts, "position_keys", lambda *args: None)
-    cache = ScoreCache()
+    cache = _cache()
     with caplog.at_level(logging.ERROR):
         fallback = cache.evaluate(searcher, pool.key(), q)
     assert "SideFileWithoutPositions" in caplog.text  # the log says why

@@ -32,6 +32,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.query import spans
+from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from zwk_kb import degradations
@@ -43,8 +44,6 @@ DEFAULT_BUDGET = 2_000_000
 """Postings kept in the cache (16 bytes each, about 32 MB): the frequent words of a 10,000-card
 index. Measured: after 2,500 different queries on 10k cards the cache held 2.0 million postings
 and the process 173 MB, under the 200 MB a small server should need."""
-DEFAULT_K1 = 1.2
-DEFAULT_B = 0.75
 
 Scores = dict[int, float]
 Vector = tuple[np.ndarray, np.ndarray]
@@ -90,9 +89,8 @@ def _fell_back(step: str, reason: type[FastPathUnavailable]) -> None:
 class ScoreCache:
     """Score vectors of terms and of near queries, shared by all threads."""
 
-    def __init__(
-        self, budget: int = DEFAULT_BUDGET, k1: float = DEFAULT_K1, b: float = DEFAULT_B
-    ) -> None:
+    def __init__(self, budget: int = DEFAULT_BUDGET, *, k1: float, b: float) -> None:
+        """``k1`` and ``b``: BM25F's term-frequency saturation and length normalisation."""
         self.budget = budget
         self.k1 = k1
         self.b = b
@@ -296,18 +294,20 @@ class ScoreCache:
         return matched
 
     def _whoosh_near(self, searcher: Searcher, q: Near, deadline: float | None) -> Vector:
-        """``q`` scored by Whoosh's span matcher (its BM25F with the searcher's weighting)."""
+        """``q`` scored by Whoosh's span matcher, with this scorer's BM25F parameters."""
         self._count(NEAR_FROM_WHOOSH)
-        collector = searcher.collector(limit=None)
-        if deadline is not None:
-            collector = TimeLimitCollector(
-                collector, max(0.001, deadline - time.monotonic()), use_alarm=False
-            )
-        try:
-            searcher.search_with_collector(to_whoosh(q), collector)
-        except TimeLimit as exc:
-            raise SearchTimeout("Die Suche hat zu lange gedauert.") from exc
-        ranked = sorted((docnum, score) for score, docnum in collector.results().top_n)
+        weighting = BM25F(B=self.b, K1=self.k1)
+        with Searcher(searcher.reader(), weighting=weighting, closereader=False) as whoosh:
+            collector = whoosh.collector(limit=None)
+            if deadline is not None:
+                collector = TimeLimitCollector(
+                    collector, max(0.001, deadline - time.monotonic()), use_alarm=False
+                )
+            try:
+                whoosh.search_with_collector(to_whoosh(q), collector)
+            except TimeLimit as exc:
+                raise SearchTimeout("Die Suche hat zu lange gedauert.") from exc
+            ranked = sorted((docnum, score) for score, docnum in collector.results().top_n)
         return (
             np.array([d for d, _ in ranked], dtype=np.int64),
             np.array([s for _, s in ranked], dtype=np.float64),
