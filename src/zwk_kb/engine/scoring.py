@@ -181,8 +181,9 @@ class ScoreCache:
         def sub(query: Query) -> Dense:
             return self._dense(searcher, state, query, deadline, size)
 
-        if isinstance(q, Term):
-            return _scaled(_scattered(*self._term(searcher, state, q.field, q.text), size), q.boost)
+        if isinstance(q, Term):  # boosted before it is spread over every card: fewer numbers
+            docs, scores = self._term(searcher, state, q.field, q.text)
+            return _scattered(docs, scores * q.boost if q.boost != 1.0 else scores, size)
         if isinstance(q, Or):
             return _scaled(_union([sub(p) for p in q.parts], size), q.boost)
         if isinstance(q, And):
