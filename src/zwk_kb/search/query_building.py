@@ -93,13 +93,14 @@ def term_query(term: str, boost_scale: float = 1.0) -> Query:
     return Or(tuple(Term(f, term, b * boost_scale) for f, b in ranking.FIELD_BOOSTS.items()))
 
 
-def near_query(parts: Sequence[str], boost_scale: float) -> Query:
+def near_query(parts: Sequence[str], boost: float) -> Query:
     """The parts of a compound close together in one field ("Personal der Kita" for
-    "Kitapersonal", or inside another compound), not scattered over the whole card."""
+    "Kitapersonal", or inside another compound), not scattered over the whole card; each
+    field with the same ``boost`` (see ``ranking.PARTS_BOOST``)."""
     return Or(
         tuple(
-            Near(f, tuple(parts), slop=ranking.PARTS_SLOP, boost=b * boost_scale)
-            for f, b in ranking.FIELD_BOOSTS.items()
+            Near(f, tuple(parts), slop=ranking.PARTS_SLOP, boost=boost)
+            for f in ranking.FIELD_BOOSTS
         )
     )
 
