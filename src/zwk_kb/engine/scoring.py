@@ -3,7 +3,7 @@ vectors: the one definition of the ranking.
 
 Why: at 10,000 cards a common word ("Pflege", "Gemeinde") stands on thousands of cards in
 five text fields, plus its synonyms. Scored document at a time through a tree of pure-Python
-matchers (Whoosh's way) such a query takes 100–500 ms, most of it matcher overhead. The BM25F
+matchers (Whoosh's way), such a query spends most of its time in matcher overhead. The BM25F
 score of one term on one card only depends on the index state, so it is computed once per
 index state (from the segments' side files, see ``sidefile``) and kept as two compact arrays.
 A query is then a few array operations over one score per card (numpy, in C): Or = sum,
