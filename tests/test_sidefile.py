@@ -165,14 +165,15 @@ def test_same_answers_with_missing_or_damaged_side_files(
     removed = [p.unlink() for p in missing.rglob("*" + POSTINGS_FILE_EXT)]
     assert removed
     assert _answers(missing, synonyms) == expected
-    assert degraded_steps() == {}  # a segment without a side file is no failure
+    # the slower way is counted, not silent: terms and field lengths read through Whoosh
+    assert {"term_postings", "field_lengths"} <= set(degraded_steps())
 
     damaged = tmp_path / "damaged"
     shutil.copytree(with_side, damaged)
     for number, side in enumerate(damaged.rglob("*" + POSTINGS_FILE_EXT)):
         side.write_bytes(side.read_bytes()[: 40 + number])  # cut off, directory gone
     assert _answers(damaged, synonyms) == expected
-    assert set(degraded_steps()) == {DEGRADATION_STEP}  # counted, not silent
+    assert {DEGRADATION_STEP, "term_postings"} <= set(degraded_steps())  # counted, not silent
 
 
 def test_a_side_file_of_another_python_version_is_ignored_and_counted(

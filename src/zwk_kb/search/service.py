@@ -1,10 +1,9 @@
 """Runs a ``SearchRequest`` against the index and returns plain dataclasses.
 
-German query building: each word of the query is analysed like the indexed text (stemming,
-umlaut folding, compound parts, gender forms); a word matches if its whole form or all its
-parts occur. Synonym groups widen a word or phrase to its alternatives. All words are required
-(AND); when that finds nothing, the words are ranked instead (OR). Words the index does not know
-are corrected from the spelling dictionary ("Meinten Sie …?", see ``spelling``).
+The words become the engine's query (``query_building``), which the score vectors
+(``engine.scoring``) rank; when all words together find (almost) nothing, cards with some of
+them follow. Words the index does not know are corrected from the spelling dictionary
+("Meinten Sie …?", see ``spelling``).
 
 Facet counts are disjunctive: a facet's counts apply every filter except its own. They are
 computed from per-value document sets, built once per searcher generation. No Whoosh object
@@ -22,18 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from whoosh import query as wq
-from whoosh.query import spans
 from whoosh.searching import Searcher
 
 from zwk_kb import degradations
 from zwk_kb.analysis.folding import fold
 from zwk_kb.analysis.pipeline import SynonymTable
-from zwk_kb.engine.scoring import DEFAULT_BUDGET, DisMax, ScoreCache
-from zwk_kb.engine.sidefile import segment_postings_file
+from zwk_kb.engine.query import Every, Query
+from zwk_kb.engine.scoring import DEFAULT_BUDGET, ScoreCache
 from zwk_kb.errors import SearchTimeout
 from zwk_kb.facets import FACETS
+from zwk_kb.search import query_building, ranking
+from zwk_kb.search.facet_sets import FacetSets, bit_mask
 from zwk_kb.search.highlighting import (
     TermMatcher,
     fragments_html,
@@ -41,27 +39,21 @@ from zwk_kb.search.highlighting import (
     whole_html,
 )
 from zwk_kb.search.index import SearcherPool
+from zwk_kb.search.query_building import Lexicon, Unit
 from zwk_kb.search.request import QueryPart, SearchRequest, split_query
 from zwk_kb.search.schema import (
     BODY,
     CARD,
-    CHANGED,
     SLUG,
     SUMMARY,
-    TEXT_FIELD_BOOSTS,
     TITLE,
-    TITLE_ORDER,
-    facet_value,
 )
 from zwk_kb.search.spelling import SPELLING_FILE, SpellingDictionary, load_dictionary
 
 DEFAULT_TIME_LIMIT = 3.0
 """Seconds one search may take before the user is asked for more precise words."""
-MAX_UNITS = 16
-MAX_TERMS_PER_UNIT = 24
 FUZZY_MAX_DIST = 2
 RELATED_DEFAULT = 5
-BACKFILL_BELOW = 3
 MATCH_CACHE_DOCS = 100_000
 """Matched cards kept in the per-query cache (about 16 MB): facet clicks, paging and sorting
 reuse the ranking of the query instead of scoring it again."""
@@ -71,13 +63,6 @@ FACET_COUNTS_PER_QUERY = 32
 EXPLAINED_PER_QUERY = 30
 """Cards whose snippets a cached query keeps (the first pages; about 1 KB each)."""
 _NO_MARKS: tuple[str, str, tuple[str, ...]] = ("", "", ())
-"""Fewer cards with all words than this: cards with some of the words are added below."""
-SYNONYM_WEIGHT = 0.5
-MAX_ALTERNATIVES = 5
-PARTS_BELOW_DF = 5
-"""A compound found on this many cards is not also searched as its separate parts."""
-"""Synonyms per matched word: each one adds matchers to every query that uses it."""
-"""Alternatives from a synonym group count half: the literal word the user typed ranks first."""
 SURFACE_SCAN_CHARS = 4000
 MAX_SURFACE_FORMS = 3
 
@@ -128,30 +113,16 @@ class SearchResult:
 
 
 @dataclass(slots=True)
-class _Unit:
-    """The query for one word/phrase of the user's query, and the terms it may match."""
-
-    text: str
-    query: wq.Query | None
-    terms: set[str] = field(default_factory=set)
-    reasons: dict[str, str] = field(default_factory=dict)
-    """Terms that came from a synonym or a spelling correction, with the note to show."""
-    known: bool = True
-    literal: frozenset[str] = frozenset()
-    """Terms of the words as typed (stems and compound parts)."""
-
-
-@dataclass(slots=True)
 class _TextMatch:
     """What the words of a query match, before facet filters: the same for every facet
     selection, page and sort order of that query, so it is cached per index state."""
 
     parts: list[QueryPart]
-    units: list[_Unit]
+    units: list[Unit]
     matched: frozenset[int]
     scores: dict[int, float] | None
     """Docnums by score, best first; None: no words, browse order."""
-    main: wq.Query | None
+    main: Query | None
     complete: frozenset[int] | None = None
     """The matched cards that have all the words (``matched`` unless cards with some of the
     words were added); None: no words to match."""
@@ -165,60 +136,6 @@ class _TextMatch:
     """Facet counts per selection of filter values (immutable values, shared by requests)."""
     explained: dict[int, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
     """Snippet, marked title and reasons of cards shown for the query, by document number."""
-
-
-class _FacetSets:
-    """Per-value document sets of every facet for one searcher generation."""
-
-    def __init__(self, searcher: Searcher) -> None:
-        reader = searcher.reader()
-        live = _live_docs(reader)
-        every = np.flatnonzero(live)
-        self.all_docs: frozenset[int] = frozenset(every.tolist())
-        self.all_mask = _mask(every)
-        self.values: dict[str, dict[str, frozenset[int]]] = {}
-        self.masks: dict[str, dict[str, int]] = {}
-        for facet in FACETS:
-            per_value: dict[str, frozenset[int]] = {}
-            masks: dict[str, int] = {}
-            for term, found in _field_postings(reader, facet.name).items():
-                docs = found[live[found]]
-                if docs.size:
-                    value = facet_value(term.decode("utf-8"))
-                    per_value[value] = frozenset(docs.tolist())
-                    masks[value] = _mask(docs)
-            self.values[facet.name] = per_value
-            self.masks[facet.name] = masks
-        self.sort_keys: dict[str, dict[str, str]] = {
-            name: {v: fold(v) for v in per_value} for name, per_value in self.values.items()
-        }
-        self.folded: dict[str, dict[str, str]] = {
-            name: {key: v for v, key in keys.items()} for name, keys in self.sort_keys.items()
-        }
-        self._newest: list[int] | None = None
-        self._by_title: list[int] | None = None
-
-    # browse orders, once per index state on first use (a search by relevance needs neither);
-    # ``searcher``: any searcher of this index state
-    def newest(self, searcher: Searcher) -> list[int]:
-        """All cards, newest first."""
-        if self._newest is None:
-            self._newest = _column_order(searcher, self.all_docs, CHANGED, reverse=True)
-        return self._newest
-
-    def by_title(self, searcher: Searcher) -> list[int]:
-        """All cards by title."""
-        if self._by_title is None:
-            # an index from before the sort column (schema 4) still sorts, only slower
-            field = TITLE_ORDER if TITLE_ORDER in searcher.schema else TITLE
-            self._by_title = _column_order(searcher, self.all_docs, field)
-        return self._by_title
-
-    def resolve(self, facet: str, requested: str) -> str:
-        """The index's spelling of a requested value ('Dessau-Rosslau' -> 'Dessau-Roßlau')."""
-        if requested in self.values.get(facet, {}):
-            return requested
-        return self.folded.get(facet, {}).get(fold(requested), requested)
 
 
 class SearchEngine:
@@ -235,8 +152,8 @@ class SearchEngine:
         self.pool = pool
         self._extra_synonyms = [list(group) for group in extra_synonyms]
         self._synonyms: SynonymTable | None = None
-        self._facet_cache: dict[tuple[str, int], _FacetSets] = {}
-        self.scores = ScoreCache(score_budget)
+        self._facet_cache: dict[tuple[str, int], FacetSets] = {}
+        self.scores = ScoreCache(score_budget, k1=ranking.BM25_K1, b=ranking.BM25_B)
         self._lock = threading.Lock()
         self._spelling_cache: tuple[Hashable, SpellingDictionary] | None = None
         self._matches: OrderedDict[tuple[Hashable, str], _TextMatch] = OrderedDict()
@@ -254,14 +171,14 @@ class SearchEngine:
         return table
 
     # ---- plumbing -------------------------------------------------------------------------
-    def _facet_sets(self, searcher: Searcher) -> _FacetSets:
+    def _facet_sets(self, searcher: Searcher) -> FacetSets:
         # (generation, commit) of the pool: shared by all threads' searchers of that state, and
         # never reused for another state (id() of a closed reader can be reused by a new one)
         key = self.pool.key()
         with self._lock:
             sets = self._facet_cache.get(key)
         if sets is None:
-            sets = _FacetSets(searcher)
+            sets = FacetSets(searcher)
             self.scores.forget_other_states(key)
             with self._lock:
                 if len(self._facet_cache) > 8:
@@ -269,153 +186,19 @@ class SearchEngine:
                 self._facet_cache[key] = sets
         return sets
 
-    def _analyze(self, searcher: Searcher, text: str) -> list[list[str]]:
-        """Analysed terms grouped by position: ``[[whole, part, part], [whole], …]``."""
+    def _lexicon(self, searcher: Searcher) -> Lexicon:
+        """What building a query needs of this searcher's index state."""
         analyzer = searcher.schema[TITLE].analyzer
-        groups: dict[int, list[str]] = {}
-        try:
-            # mode="index": the analyzer then also emits compound parts (same position), which
-            # the query needs to match a compound the cards only contain split, or vice versa
-            for token in analyzer(text, mode="index", positions=True):
-                if token.stopped if hasattr(token, "stopped") else False:
-                    continue
-                group = groups.setdefault(token.pos, [])
-                if token.text not in group and len(group) < MAX_TERMS_PER_UNIT:
-                    group.append(token.text)
-        except Exception as exc:  # a word that cannot be analysed is not searched for
-            degradations.record("analyse", exc)
-            return []
-        return [groups[pos] for pos in sorted(groups)][:MAX_TERMS_PER_UNIT]
-
-    @staticmethod
-    def _term(term: str, boost_scale: float = 1.0) -> wq.Query:
-        # Or (sum over fields), not DisjunctionMax: Whoosh's DisjunctionMaxMatcher.score() takes
-        # the max of sub-matchers standing on *different* documents and ranks at random.
-        return wq.Or(
-            [wq.Term(f, term, boost=b * boost_scale) for f, b in TEXT_FIELD_BOOSTS.items()]
+        return Lexicon(
+            analyze=lambda text: query_building.analyze(analyzer, text),
+            doc_frequency=lambda term: self._doc_frequency(searcher, term),
+            expansions=lambda text: self.synonyms.expansions(text),
+            correct=self._correct,
         )
-
-    def _word_query(
-        self,
-        groups: list[list[str]],
-        boost_scale: float = 1.0,
-        *,
-        parts_too: bool = True,
-        searcher: Searcher | None = None,
-    ) -> wq.Query | None:
-        """All positions required; at each position the whole word or all of its parts.
-
-        The parts are only asked for when the whole compound is rare in the index: looking for
-        parts near each other is the most expensive query there is (half the time of a query
-        at 10,000 cards), and a compound used on many cards needs no help.
-        """
-        per_position: list[wq.Query] = []
-        for group in groups:
-            whole, parts = group[0], group[1:]
-            q = self._term(whole, boost_scale)
-            common = searcher is not None and self._doc_frequency(searcher, whole) >= PARTS_BELOW_DF
-            if parts and parts_too and not common:
-                q = wq.Or([q, self._near(parts, boost_scale * 0.6)])
-            per_position.append(q)
-        if not per_position:
-            return None
-        return per_position[0] if len(per_position) == 1 else wq.And(per_position)
-
-    @staticmethod
-    def _near(parts: list[str], boost_scale: float) -> wq.Query:
-        """The parts of a compound close together in one field ("Personal der Kita" for
-        "Kitapersonal", or inside another compound), not scattered over the whole card."""
-        return wq.Or(
-            [
-                spans.SpanNear2(
-                    [wq.Term(f, p) for p in parts], slop=3, ordered=False, mindist=0
-                ).with_boost(b * boost_scale)
-                for f, b in TEXT_FIELD_BOOSTS.items()
-            ]
-        )
-
-    def _phrase_query(
-        self, searcher: Searcher, groups: list[list[str]], original: str = ""
-    ) -> wq.Query | None:
-        words = [g[0] for g in groups]
-        if not words:
-            return None
-        if len(words) == 1:
-            return self._term(words[0])
-        phrases: list[wq.Query] = [
-            wq.Phrase(f, words, slop=1, boost=b) for f, b in TEXT_FIELD_BOOSTS.items()
-        ]
-        # "repair café" is also the hyphenated compound "Repair-Café", indexed as one word
-        joined = self._analyze(searcher, "".join(original.split())) if original else []
-        if len(joined) == 1:
-            phrases.append(self._term(joined[0][0]))
-        return wq.Or(phrases)
-
-    def _unit(self, searcher: Searcher, part: QueryPart) -> _Unit:
-        groups = self._analyze(searcher, part.text)
-        query = (
-            self._phrase_query(searcher, groups, part.text)
-            if part.phrase
-            else self._word_query(groups, searcher=searcher)
-        )
-        terms = {t for g in groups for t in g}
-        unit = _Unit(part.text, query, terms, literal=frozenset(terms))
-        if query is not None and not part.exclude:
-            unit.known = any(
-                self._doc_frequency(searcher, t) for t in (g[0] for g in groups)
-            ) or all(
-                any(self._doc_frequency(searcher, p) for p in g[1:]) and len(g) > 1 for g in groups
-            )
-        return unit
 
     @staticmethod
     def _doc_frequency(searcher: Searcher, term: str) -> int:
-        return sum(searcher.doc_frequency(f, term) for f in TEXT_FIELD_BOOSTS)
-
-    def _with_synonyms(
-        self, searcher: Searcher, units: list[_Unit], parts: list[QueryPart]
-    ) -> None:
-        """Widen units (or runs of units) that match a synonym group with its alternatives."""
-        text = " ".join(p.text for p in parts if not p.exclude)
-        try:
-            expansions = self.synonyms.expansions(text)
-        except Exception as exc:  # the words as typed are still searched
-            degradations.record("synonyms", exc)
-            return
-        positive = [i for i, p in enumerate(parts) if not p.exclude]
-        for surface, alternatives in expansions[:8]:
-            span = _find_span([fold(parts[i].text) for i in positive], fold(surface))
-            if span is None:
-                continue
-            indexes = [positive[i] for i in range(span[0], span[1])]
-            first = units[indexes[0]]
-            originals = [units[i].query for i in indexes if units[i].query is not None]
-            if not originals:
-                continue
-            alt_queries: list[wq.Query] = []
-            for alternative in alternatives[:MAX_ALTERNATIVES]:
-                groups = self._analyze(searcher, alternative)
-                # whole words only: the parts of an alternative ("Kinder", "Tag", "Stätte")
-                # scattered over a card are no evidence for it
-                q = self._word_query(groups, boost_scale=SYNONYM_WEIGHT, parts_too=False)
-                if q is None:
-                    continue
-                alt_queries.append(q)
-                for g in groups:
-                    for t in g:
-                        first.terms.add(t)
-                        first.reasons.setdefault(
-                            t, f"Ähnliches Wort: „{surface}“ → „{alternative}“"
-                        )
-            if not alt_queries:
-                continue
-            combined = originals[0] if len(originals) == 1 else wq.And(originals)
-            # the best of "what was typed" and its alternatives counts, they don't add up
-            first.query = DisMax([combined, *alt_queries], tiebreak=0.1)
-            first.known = True
-            for i in indexes[1:]:
-                units[i].query = None
-                first.terms |= units[i].terms
+        return sum(searcher.doc_frequency(f, term) for f in ranking.FIELD_BOOSTS)
 
     def _correct(self, word: str) -> str | None:
         """The closest word of the cards to a misspelled one, as the cards write it."""
@@ -487,7 +270,7 @@ class SearchEngine:
         facets = text.facets.get(selection)
         if facets is None:
             if text.mask is None:
-                text.mask = sets.all_mask if matched is sets.all_docs else _mask(matched)
+                text.mask = sets.all_mask if matched is sets.all_docs else bit_mask(matched)
             facets = self._facet_counts(sets, text.mask, allowed_masks, resolved)
             if len(text.facets) < FACET_COUNTS_PER_QUERY:
                 text.facets[selection] = facets
@@ -525,7 +308,7 @@ class SearchEngine:
         )
 
     def _text_match(
-        self, searcher: Searcher, sets: _FacetSets, q: str, deadline: float
+        self, searcher: Searcher, sets: FacetSets, q: str, deadline: float
     ) -> _TextMatch:
         """The query's matches, from the cache when the same words were searched in this
         index state before (a facet click, the next page, another sort order)."""
@@ -562,79 +345,28 @@ class SearchEngine:
         self.scores.clear(lengths=False)
 
     def _match_words(
-        self, searcher: Searcher, sets: _FacetSets, q: str, deadline: float
+        self, searcher: Searcher, sets: FacetSets, q: str, deadline: float
     ) -> _TextMatch:
         """Scores every card against the words of ``q``: synonyms, corrections, relaxing."""
         parts = split_query(q)
-        units: list[_Unit] = []
-        suggestion: str | None = None
-        corrected = False
+        built = query_building.build(parts, self._lexicon(searcher))
+        units, main, exclude = built.units, built.main, built.exclude
         complete: frozenset[int] | None = None
-        main: wq.Query | None = None
-        exclude: list[wq.Query] = []
-        if parts:
-            units = [self._unit(searcher, p) for p in parts]
-            self._with_synonyms(searcher, units, parts)
-            fixed_words: dict[int, str] = {}
-            for i, (part, unit) in enumerate(zip(parts, units, strict=True)):
-                if part.exclude or part.phrase or unit.known or unit.query is None:
-                    continue
-                correction = self._correct(part.text)
-                if correction:
-                    fixed_words[i] = correction
-            if fixed_words:
-                suggestion = " ".join(
-                    fixed_words.get(i, p.text if not p.phrase else f'"{p.text}"')
-                    if not p.exclude
-                    else f"-{p.text}"
-                    for i, p in enumerate(parts)
-                )
-                for i, correction in fixed_words.items():
-                    new = self._unit(searcher, QueryPart(correction))
-                    if new.query is not None:
-                        units[i].query = wq.Or([units[i].query, new.query])  # type: ignore[list-item]
-                        units[i].terms |= new.terms
-                        for t in new.terms:
-                            units[i].reasons.setdefault(
-                                t, f"Schreibweise: „{parts[i].text}“ → „{correction}“"
-                            )
-                        corrected = True
-            positives = [
-                u.query for p, u in zip(parts, units, strict=True) if not p.exclude and u.query
-            ]
-            exclude = [u.query for p, u in zip(parts, units, strict=True) if p.exclude and u.query]
-            if positives:
-                main = positives[0] if len(positives) == 1 else wq.And(positives)
-
         scores: dict[int, float] | None = None  # docnums by score, best first; None: by date
-        if main is None and parts and not exclude:
+        if main is None and parts and exclude is None:
             matched: frozenset[int] = frozenset()  # only stop words: nothing to find
         elif main is None:
-            matched = (
-                self._docs(searcher, wq.Every(), exclude, deadline) if exclude else sets.all_docs
-            )
+            matched = self._docs(searcher, Every(), exclude, deadline) if exclude else sets.all_docs
         else:
             scores = self._ranked(searcher, main, exclude, deadline)
             matched = complete = frozenset(scores)
-            active = [u for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
-            # Relax to "any word" only with words found as typed, and only when they are at least
-            # half of the query: "kita xyzzy" shows Kita tools, "skigebiet beschneiung" (one word
-            # unknown, the other only a far-fetched correction) shows nothing.
             # When all words together find (almost) nothing, cards with some of them follow;
-            # cards with all words keep a double weight so they stay on top.
-            literal = [u.query for u in active if u.known]
-            if (
-                len(matched) < BACKFILL_BELOW
-                and len(active) > 1
-                and literal
-                and 2 * len(literal) >= len(active)
-            ):
-                some = literal[0] if len(literal) == 1 else wq.Or(literal)
+            # cards with all words keep a higher weight so they stay on top.
+            some = query_building.some_words(parts, units)
+            if len(matched) < ranking.BACKFILL_BELOW and some is not None:
                 more = self._docs(searcher, some, exclude, deadline)
                 if more - matched:
-                    all_words = main
-                    all_words.boost = 2.0
-                    main = wq.Or([all_words, some]) if matched else some
+                    main = query_building.all_then_some(main, some, bool(matched))
                     scores = self._ranked(searcher, main, exclude, deadline)
                     matched = frozenset(scores)
 
@@ -645,25 +377,19 @@ class SearchEngine:
             scores=scores,
             main=main,
             complete=complete,
-            suggestion=suggestion,
-            corrected=corrected,
+            suggestion=built.suggestion,
+            corrected=built.corrected,
         )
-
-    @staticmethod
-    def _with_exclusions(main: wq.Query, exclude: Sequence[wq.Query]) -> wq.Query:
-        return wq.AndNot(main, wq.Or(list(exclude))) if exclude else main
 
     def _docs(
         self,
         searcher: Searcher,
-        main: wq.Query,
-        exclude: Sequence[wq.Query],
+        main: Query,
+        exclude: Query | None,
         deadline: float | None = None,
     ) -> frozenset[int]:
-        q = self._with_exclusions(main, exclude)
+        q = query_building.with_exclusions(main, exclude)
         try:
-            if isinstance(main, wq.Every):
-                return frozenset(searcher.docs_for_query(q))
             return frozenset(self.scores.evaluate(searcher, self.pool.key(), q, deadline))
         except SearchTimeout:
             raise
@@ -674,13 +400,13 @@ class SearchEngine:
     def _ranked(
         self,
         searcher: Searcher,
-        main: wq.Query,
-        exclude: Sequence[wq.Query],
+        main: Query,
+        exclude: Query | None,
         deadline: float | None = None,
     ) -> dict[int, float]:
         """Every matching card with its score, best first: one scored pass gives both the set
         and the order."""
-        q = self._with_exclusions(main, exclude)
+        q = query_building.with_exclusions(main, exclude)
         try:
             return self.scores.ranked(searcher, self.pool.key(), q, deadline)
         except SearchTimeout:
@@ -691,7 +417,7 @@ class SearchEngine:
 
     @staticmethod
     def _facet_counts(
-        sets: _FacetSets,
+        sets: FacetSets,
         matched_mask: int,
         allowed_masks: dict[str, int],
         resolved: dict[str, tuple[str, ...]],
@@ -724,9 +450,9 @@ class SearchEngine:
         request: SearchRequest,
         ranking: Sequence[int],
         final: frozenset[int],
-        units: list[_Unit],
+        units: list[Unit],
         parts: list[QueryPart],
-        main: wq.Query | None,
+        main: Query | None,
         scores: dict[int, float],
         explained: dict[int, tuple[str, str, tuple[str, ...]]],
     ) -> tuple[Hit, ...]:
@@ -757,7 +483,8 @@ class SearchEngine:
         if todo:
             try:
                 marker = TermMatcher(analyzer, query_terms)  # one word cache for the whole page
-            except ValueError:
+            except ValueError as exc:  # the hits are shown without marks
+                degradations.record("snippet", exc)
                 marker = None
         hits = []
         for docnum in page_docs:
@@ -793,7 +520,7 @@ class SearchEngine:
         return tuple(hits)
 
     def _matched_terms(
-        self, searcher: Searcher, main: wq.Query | None, docnums: Sequence[int]
+        self, searcher: Searcher, main: Query | None, docnums: Sequence[int]
     ) -> dict[int, set[str]]:
         """Which query terms each of a few cards contains (from the cached term vectors)."""
         if main is None:
@@ -811,7 +538,7 @@ class SearchEngine:
         found: set[str],
         stored: dict[str, Any],
         parts: list[QueryPart],
-        units: list[_Unit],
+        units: list[Unit],
     ) -> list[str]:
         """Words of the card that matched in another form than typed.
 
@@ -865,21 +592,26 @@ class SearchEngine:
         this = json.loads(searcher.stored_fields(docnum)[CARD])
         scores: dict[int, float] = {}
         try:
-            similar = searcher.more_like(docnum, BODY, top=limit * 4, numterms=12)
+            similar = searcher.more_like(
+                docnum, BODY, top=limit * 4, numterms=ranking.RELATED_KEY_WORDS
+            )
             best = max((h.score for h in similar), default=1.0) or 1.0
             for h in similar:
                 scores[h.docnum] = h.score / best
         except Exception as exc:  # related by topics and challenges only
             degradations.record("related", exc)
         sets = self._facet_sets(searcher)
-        weights = {"challenges": 0.5, "topics": 0.35, "target_groups": 0.15}
-        for facet_name, weight in weights.items():
+        for facet_name, weight in ranking.RELATED_WEIGHTS.items():
             for value in this.get(facet_name, []):
                 for doc in sets.values[facet_name].get(value, frozenset()):
                     if doc != docnum:
                         scores[doc] = scores.get(doc, 0.0) + weight
         ranked = sorted(scores, key=lambda d: -scores[d])[:limit]
-        return [json.loads(searcher.stored_fields(d)[CARD]) for d in ranked if scores[d] > 0.2]
+        return [
+            json.loads(searcher.stored_fields(d)[CARD])
+            for d in ranked
+            if scores[d] > ranking.RELATED_MIN_SCORE
+        ]
 
     def doc_count(self) -> int:
         return self.pool.searcher().doc_count()
@@ -896,83 +628,7 @@ def _match_of(
     return ("all" if all_words == len(final) else "some"), all_words
 
 
-def _column_order(
-    searcher: Searcher, docs: frozenset[int], field: str, reverse: bool = False
-) -> list[int]:
-    """``docs`` in the order of a sortable field's column, as Whoosh's ``sortedby`` gives it
-    (by key, then document number; ``reverse`` reverses both), from one pass over the column
-    instead of a sorted search (a fifth of a second at 10,000 cards on every start)."""
-    reader = searcher.reader()
-    if reader.has_column(field):
-        try:
-            keys = list(reader.column_reader(field, translate=False))
-        except Exception as exc:  # sorted by Whoosh below (slower, same order)
-            degradations.record("sort_column", exc)
-            keys = []
-        if len(keys) >= reader.doc_count_all():
-            return sorted(docs, key=lambda d: (keys[d], d), reverse=reverse)
-    found = searcher.search(wq.Every(), limit=None, sortedby=field, reverse=reverse)
-    return [docnum for _, docnum in found.top_n]
-
-
-def _live_docs(reader: Any) -> np.ndarray:
-    """Per document number: not deleted? Set per segment, not asked per document (Whoosh's
-    ``all_doc_ids`` asks every document whether it is deleted: 10,000 calls at 10k)."""
-    live = np.ones(reader.doc_count_all(), dtype=bool)
-    for leaf, offset in reader.leaf_readers():
-        if leaf.has_deletions():
-            deleted = np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64)
-            live[deleted + offset] = False
-    return live
-
-
-def _field_postings(reader: Any, field: str) -> dict[bytes, np.ndarray]:
-    """Document numbers (int64, ascending) of every term of a (facet) field, a segment at a
-    time: from the segment's side file where it has one, else (a damaged side file, counted)
-    from Whoosh's matcher, one by one (half a second for all facets at 10k). May include
-    deleted documents: the caller keeps the live ones."""
-    parts: dict[bytes, list[np.ndarray]] = {}
-    for leaf, offset in reader.leaf_readers():
-        if field not in leaf.indexed_field_names():
-            continue
-        side = segment_postings_file(leaf, field)
-        if side is not None:
-            terms = side.field_documents(field)
-        else:
-            terms = [
-                (term, np.fromiter(leaf.postings(field, term).all_ids(), dtype=np.int64))
-                for term in leaf.lexicon(field)
-            ]
-        for term, docs in terms:
-            parts.setdefault(term, []).append(docs.astype(np.int64) + offset)
-    return {term: np.concatenate(arrays) for term, arrays in parts.items()}
-
-
-def _mask(docs: Iterable[int] | np.ndarray) -> int:
-    """A document set as one integer with bit ``d`` set for document ``d``."""
-    if not isinstance(docs, np.ndarray):
-        docs = np.fromiter(docs, dtype=np.int64)
-    if not docs.size:
-        return 0
-    bits = np.zeros(int(docs.max()) + 1, dtype=bool)
-    bits[docs] = True
-    return int.from_bytes(np.packbits(bits, bitorder="little").tobytes(), "little")
-
-
-def _find_span(words: list[str], surface: str) -> tuple[int, int] | None:
-    """Indexes [start, end) of consecutive words whose joined text is ``surface``."""
-    for start in range(len(words)):
-        joined = ""
-        for end in range(start, len(words)):
-            joined = f"{joined} {words[end]}".strip()
-            if joined == surface:
-                return start, end + 1
-            if len(joined) >= len(surface):
-                break
-    return None
-
-
-def _reasons(found: set[str], units: list[_Unit]) -> list[str]:
+def _reasons(found: set[str], units: list[Unit]) -> list[str]:
     """Why a hit matched when not by the words as typed: synonyms, spelling corrections."""
     notes: list[str] = []
     for unit in units:
