@@ -440,14 +440,14 @@ def test_near_without_positions_falls_back_to_whoosh_and_says_so(
 ) -> None:
     """A side file that cannot give positions: the same cards from Whoosh's span matcher,
     counted as a fallback and a degradation (``/healthz``), never an empty answer."""
-    from zwk_kb.engine.sidefile import SegmentImpacts
+    from zwk_kb.engine.sidefile import SegmentPostingsFile
 
     pool = SearcherPool(bundled_settings.index)
     searcher = pool.searcher()
     q = Near("body", ("kita", "personal"), slop=3)
     expected = _cache().evaluate(searcher, pool.key(), q)
     assert expected
-    monkeypatch.setattr(SegmentImpacts, "position_keys", lambda *args: None)
+    monkeypatch.setattr(SegmentPostingsFile, "position_keys", lambda *args: None)
     cache = _cache()
     with caplog.at_level(logging.ERROR):
         fallback = cache.evaluate(searcher, pool.key(), q)
