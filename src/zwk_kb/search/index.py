@@ -119,6 +119,7 @@ FINGERPRINT_MODULES = (
     "analysis/pipeline",
     "search/schema",
     "engine/sidefile",
+    "degradations",
     "markdown",
     "facets",
     "cards",
