@@ -58,6 +58,7 @@ __all__ = [
     "index_terms",
     "index_terms_of",
     "split_compound",
+    "word_zipf",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -329,6 +330,11 @@ def _lexicon() -> dict[str, float] | _Lexicon:
                 _lexicon_cache = _load_lexicon()
             lexicon = _lexicon_cache
     return lexicon
+
+
+def word_zipf(word: str) -> float:
+    """How common a word is in German (Zipf frequency of the word list; 0 for no word)."""
+    return _lexicon().get(_key(word), 0.0)
 
 
 # --------------------------------------------------------------------------------------------

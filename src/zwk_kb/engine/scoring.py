@@ -114,6 +114,11 @@ class _BestOfMatcher(matching.Matcher):
     def weight(self) -> float:
         return sum(m.weight() for m in self._current())
 
+    def max_quality(self) -> float:
+        """An upper bound of ``score`` (``best_of`` grows with every alternative's score)."""
+        active = [m.max_quality() for m in self._subs if m.is_active()]
+        return best_of(active, self.tiebreak) if active else 0.0
+
     def value(self) -> Any:
         return self._current()[0].value()
 
@@ -277,6 +282,9 @@ class ScoreCache:
             return _scaled(_union([sub(s) for s in q.subqueries], size), q.boost)
         if type(q) is wq.And:
             return _scaled(_intersection(q.subqueries, sub, size), q.boost)
+        if isinstance(q, wq.AndMaybe):  # the required part, plus the optional one where it matches
+            (scores, matched), (extra, more) = sub(q.a), sub(q.b)
+            return np.where(matched & more, scores + extra, scores), matched  # no boost: Whoosh's
         if isinstance(q, spans.SpanNear2):
             near = self._near(searcher, state, q, deadline)
             if near is not None:

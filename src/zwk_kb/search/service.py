@@ -30,11 +30,13 @@ from whoosh.searching import Searcher
 
 from zwk_kb import degradations
 from zwk_kb.analysis.folding import fold
-from zwk_kb.analysis.pipeline import SynonymTable
+from zwk_kb.analysis.pipeline import SynonymTable, word_zipf
+from zwk_kb.analysis.thesaurus import shipped as shipped_thesaurus
 from zwk_kb.engine.scoring import DEFAULT_BUDGET, DisMax, ScoreCache
 from zwk_kb.engine.sidefile import segment_impacts
 from zwk_kb.errors import SearchTimeout
 from zwk_kb.facets import FACETS
+from zwk_kb.search import understanding
 from zwk_kb.search.highlighting import (
     TermMatcher,
     fragments_html,
@@ -79,6 +81,10 @@ PARTS_BELOW_DF = 5
 """A compound found on this many cards is not also searched as its separate parts."""
 """Synonyms per matched word: each one adds matchers to every query that uses it."""
 """Alternatives from a synonym group count half: the literal word the user typed ranks first."""
+GENERIC_WEIGHT = 0.5
+"""Weight of a generic word beside specific ones: it orders the answers a little, no more."""
+COMMON_WORD_ZIPF = 4.0
+"""A compound part this common in German is a word, not a typo to correct."""
 SURFACE_SCAN_CHARS = 4000
 MAX_SURFACE_FORMS = 3
 
@@ -140,6 +146,13 @@ class _Unit:
     known: bool = True
     literal: frozenset[str] = frozenset()
     """Terms of the words as typed (stems and compound parts)."""
+    whole: str = ""
+    """The whole-word term of a one-word unit ("" for phrases and several words)."""
+    generic: bool = False
+    """The word is on a large share of the cards (see ``understanding.is_generic``)."""
+    borrowed: bool = False
+    """The cards have the word only as a thesaurus neighbour: no ground to show cards with
+    only some of the query's words."""
 
 
 @dataclass(slots=True)
@@ -365,7 +378,11 @@ class SearchEngine:
             else self._word_query(groups, searcher=searcher)
         )
         terms = {t for g in groups for t in g}
-        unit = _Unit(part.text, query, terms, literal=frozenset(terms))
+        whole = groups[0][0] if len(groups) == 1 and not part.phrase else ""
+        unit = _Unit(part.text, query, terms, literal=frozenset(terms), whole=whole)
+        if whole and not part.exclude:
+            cards = max(searcher.doc_frequency(f, whole) for f in TEXT_FIELD_BOOSTS)
+            unit.generic = understanding.is_generic(part.text, cards, searcher.doc_count())
         if query is not None and not part.exclude:
             unit.known = any(
                 self._doc_frequency(searcher, t) for t in (g[0] for g in groups)
@@ -423,6 +440,66 @@ class SearchEngine:
                 units[i].query = None
                 first.terms |= units[i].terms
 
+    def _only_parts_match_nothing(self, searcher: Searcher, unit: _Unit, deadline: float) -> bool:
+        """Whether a word the cards do not contain whole, only its parts (each somewhere),
+        finds no card: then it is treated as misspelt ("mittfahrbank": "Mitt", "Fahr",
+        "Bank" are words of the cards, the compound is none)."""
+        if unit.reasons or not unit.whole or unit.query is None:
+            return False
+        if self._doc_frequency(searcher, unit.whole):
+            return False
+        return not self._docs(searcher, unit.query, (), deadline)
+
+    def _with_alternatives(
+        self, searcher: Searcher, units: list[_Unit], parts: list[QueryPart]
+    ) -> None:
+        """Widen each word with other forms of its family and, when the cards do not use the
+        word itself, with its thesaurus neighbours (see ``understanding``); each weighs less
+        than the word as typed, and the best of them counts (they don't add up)."""
+        try:
+            thesaurus = shipped_thesaurus()
+            dictionary = self._spelling()
+        except Exception as exc:  # the words as typed are still searched
+            degradations.record("alternatives", exc)
+            return
+        for part, unit in zip(parts, units, strict=True):
+            if part.exclude or part.phrase or unit.query is None or not unit.whole:
+                continue
+            own = unit.literal
+
+            def in_index(word: str, own: frozenset[str] = own) -> bool:
+                groups = self._analyze(searcher, word)
+                return (
+                    len(groups) == 1
+                    and groups[0][0] not in own
+                    and self._doc_frequency(searcher, groups[0][0]) > 0
+                )
+
+            unknown = not self._doc_frequency(searcher, unit.whole)
+            found = understanding.alternatives(
+                part.text,
+                in_index,
+                dictionary.written,
+                thesaurus,
+                thesaurus_too=unknown and not unit.reasons,
+            )
+            queries: list[wq.Query] = []
+            for alt in found:
+                groups = self._analyze(searcher, alt.word)
+                q = self._word_query(groups, boost_scale=alt.weight, parts_too=False)
+                if q is None:
+                    continue
+                queries.append(q)
+                for t in groups[0][:1]:
+                    unit.terms.add(t)
+                    unit.reasons.setdefault(t, alt.reason)
+            if queries:
+                unit.query = DisMax([unit.query, *queries], tiebreak=0.1)
+                unit.borrowed = not unit.known and all(
+                    a.weight < understanding.FORM_WEIGHT for a in found
+                )
+                unit.known = True
+
     def _correct(self, word: str) -> str | None:
         """The closest word of the cards to a misspelled one, as the cards write it."""
         key = fold(word)
@@ -430,6 +507,13 @@ class SearchEngine:
             return None
         dictionary = self._spelling()
         found = dictionary.suggest(key, maxdist=FUZZY_MAX_DIST if len(key) > 5 else 1)
+        if found is None:  # a typo in one part of a compound: correct the part, keep the rest
+            found = understanding.correct_compound(
+                key,
+                dictionary.counts.__contains__,
+                dictionary.suggest,
+                lambda part: word_zipf(part) >= COMMON_WORD_ZIPF,
+            )
         return dictionary.written(found) if found else None
 
     def _seed_words(self, searcher: Searcher) -> None:
@@ -588,7 +672,7 @@ class SearchEngine:
         self, searcher: Searcher, sets: _FacetSets, q: str, deadline: float
     ) -> _TextMatch:
         """Scores every card against the words of ``q``: synonyms, corrections, relaxing."""
-        parts = split_query(q)
+        parts = understanding.without_scaffolding(q, split_query(q))
         units: list[_Unit] = []
         suggestion: str | None = None
         corrected = False
@@ -598,9 +682,12 @@ class SearchEngine:
         if parts:
             units = [self._unit(searcher, p) for p in parts]
             self._with_synonyms(searcher, units, parts)
+            self._with_alternatives(searcher, units, parts)
             fixed_words: dict[int, str] = {}
             for i, (part, unit) in enumerate(zip(parts, units, strict=True)):
-                if part.exclude or part.phrase or unit.known or unit.query is None:
+                if part.exclude or part.phrase or unit.query is None:
+                    continue
+                if unit.known and not self._only_parts_match_nothing(searcher, unit, deadline):
                     continue
                 correction = self._correct(part.text)
                 if correction:
@@ -622,12 +709,10 @@ class SearchEngine:
                                 t, f"Schreibweise: „{parts[i].text}“ → „{correction}“"
                             )
                         corrected = True
-            positives = [
-                u.query for p, u in zip(parts, units, strict=True) if not p.exclude and u.query
-            ]
             exclude = [u.query for p, u in zip(parts, units, strict=True) if p.exclude and u.query]
-            if positives:
-                main = positives[0] if len(positives) == 1 else wq.And(positives)
+            main = _required_and_optional(
+                [u for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
+            )
 
         scores: dict[int, float] | None = None  # docnums by score, best first; None: by date
         if main is None and parts and not exclude:
@@ -645,7 +730,8 @@ class SearchEngine:
             # unknown, the other only a far-fetched correction) shows nothing.
             # When all words together find (almost) nothing, cards with some of them follow;
             # cards with all words keep a double weight so they stay on top.
-            literal = [u.query for u in active if u.known]
+            # generic words ("Gemeinde", "Angebot") shared with a card make it no answer
+            literal = [u.query for u in active if u.known and not u.generic and not u.borrowed]
             if (
                 len(matched) < BACKFILL_BELOW
                 and len(active) > 1
@@ -655,8 +741,7 @@ class SearchEngine:
                 some = literal[0] if len(literal) == 1 else wq.Or(literal)
                 more = self._docs(searcher, some, exclude, deadline)
                 if more - matched:
-                    all_words = main
-                    all_words.boost = 2.0
+                    all_words = main.with_boost(2.0)
                     main = wq.Or([all_words, some]) if matched else some
                     scores = self._ranked(searcher, main, exclude, deadline)
                     matched = frozenset(scores)
@@ -906,6 +991,32 @@ class SearchEngine:
 
     def doc_count(self) -> int:
         return self.pool.searcher().doc_count()
+
+
+def _required_and_optional(units: list[_Unit]) -> wq.Query | None:
+    """All words required, except generic ones when specific ones are there: those only add
+    to the score ("Angebot für Trauernde" finds the Trauercafé that never says "Angebot")."""
+    specific = [u.query for u in units if not u.generic and u.query is not None]
+    generic = [u.query for u in units if u.generic and u.query is not None]
+    if not specific:
+        specific, generic = generic, []
+    if not specific:
+        return None
+    required = specific[0] if len(specific) == 1 else wq.And(specific)
+    if not generic:
+        return required
+    optional = generic[0] if len(generic) == 1 else wq.Or(generic)
+    return _AndMaybe(required, optional.with_boost(optional.boost * GENERIC_WEIGHT))
+
+
+class _AndMaybe(wq.AndMaybe):
+    """Required words plus optional ones; a boost scales both sides (Whoosh ignores the boost
+    of an ``AndMaybe`` itself, and so does the score cache)."""
+
+    def with_boost(self, boost: float) -> _AndMaybe:
+        return _AndMaybe(
+            self.a.with_boost(self.a.boost * boost), self.b.with_boost(self.b.boost * boost)
+        )
 
 
 def _match_of(

@@ -1,0 +1,202 @@
+"""How people ask, turned into what the cards say: pure functions the query building uses.
+
+- Questions: the frame of a question or request ("wie können wir …", "ich suche …", "gibt es
+  Tipps für …") says nothing about the answer, so its words never decide a ranking.
+- Other words for a word: the same family ("gründen" → "Gründung", see
+  :mod:`zwk_kb.analysis.wordforms`) and everyday neighbours (OpenThesaurus, see
+  :mod:`zwk_kb.analysis.thesaurus`), each weighted below the word as typed.
+- Generic words: a word on a large share of the cards ("Gemeinde", "Angebot") does not make a
+  card an answer on its own.
+- Typos inside compounds: one part misspelt, the rest right ("schulweglozen").
+
+No index access here: callers pass what they know of the index as functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from zwk_kb.analysis.folding import fold
+from zwk_kb.analysis.thesaurus import Thesaurus
+from zwk_kb.analysis.wordforms import derived_forms
+from zwk_kb.search.request import QueryPart
+
+# ---- questions ------------------------------------------------------------------------------
+
+_WORDS = str.split
+SCAFFOLDING: frozenset[str] = frozenset(
+    fold(w)
+    for w in _WORDS(
+        """
+        wer wen wem warum weshalb wieso weswegen wann womit wodurch wofür woher wohin worum
+        wozu wobei woran worauf wovon welch
+        aufs ans fürs übers durchs ums unterm vorm hinterm überm
+        gibt gibts geben gäbe suche suchen sucht such brauche brauchen braucht benötige
+        benötigen möchte möchten möchtet müssen müsst darf dürfen könnt kannst hilft helfen
+        helft finde finden findet empfehlen empfehlt empfiehlt tun bekommen kriegen lässt lassen
+        bitte gerne gern mal eigentlich irgendwie irgendwas irgendein irgendeine überhaupt
+        tipp tipps idee ideen möglichkeit möglichkeiten beispiel beispiele vorschlag vorschläge
+        ansatz ansätze lösung lösungen rat ratschlag ratschläge
+        """
+    )
+)
+"""Words of a question's or request's frame, as :func:`fold` writes them. Interrogatives and
+pronouns that are stop words anyway ("wie", "was", "wir", "ich", "es") are not repeated."""
+QUESTION_ONLY: frozenset[str] = frozenset(
+    fold(w) for w in _WORDS("mehr viele besser gute guten gut richtig hier uns unserer")
+)
+"""Filler dropped only when the query is a question (starts with a frame word or an
+interrogative, or ends with "?"): in keywords "gute Nachbarschaft" means what it says."""
+_QUESTION_START: frozenset[str] = frozenset(
+    fold(w)
+    for w in _WORDS("wie was wo welche welcher welches kann können könnte gibt haben habt ich wir")
+)
+
+
+def is_question(q: str, parts: Sequence[QueryPart]) -> bool:
+    """Whether the query is phrased as a question or request rather than as keywords."""
+    if q.rstrip().endswith("?"):
+        return True
+    first = next((p for p in parts if not p.phrase), None)
+    return first is not None and (
+        fold(first.text) in _QUESTION_START or fold(first.text) in SCAFFOLDING
+    )
+
+
+def without_scaffolding(q: str, parts: list[QueryPart]) -> list[QueryPart]:
+    """``parts`` without the words of a question's frame; unchanged when nothing else would be
+    left (a search for "Tipps" alone finds what says "Tipps")."""
+    drop = SCAFFOLDING | QUESTION_ONLY if is_question(q, parts) else SCAFFOLDING
+    kept = [p for p in parts if p.phrase or p.exclude or fold(p.text) not in drop]
+    return kept if any(not p.exclude for p in kept) else parts
+
+
+# ---- other words for a word -----------------------------------------------------------------
+
+FORM_WEIGHT = 0.8
+"""Weight of another form of the word's family: nearly the word itself, yet below it."""
+MAX_FORMS = 3
+MAX_NEIGHBOURS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """Another word to search for one word of the query, with its weight and the note that
+    explains a hit found through it."""
+
+    word: str
+    weight: float
+    reason: str
+
+
+def alternatives(
+    word: str,
+    in_index: Callable[[str], bool],
+    written: Callable[[str], str],
+    thesaurus: Thesaurus,
+    *,
+    thesaurus_too: bool = True,
+) -> list[Alternative]:
+    """Word-family forms and thesaurus neighbours of ``word`` that the index holds.
+
+    ``in_index(w)``: whether ``w`` is a term of the index other than ``word``'s own;
+    ``written(w)``: how the cards write a folded word. Family forms come first; thesaurus
+    neighbours only when ``thesaurus_too`` (the hand synonym list has no group for the word).
+    """
+    found: list[Alternative] = []
+    seen: set[str] = {fold(word)}
+    for form in derived_forms(word):
+        if len(found) >= MAX_FORMS:
+            break
+        if form not in seen and in_index(form):
+            seen.add(form)
+            shown = written(form)
+            found.append(Alternative(shown, FORM_WEIGHT, f"andere Wortform: „{word}“ → „{shown}“"))
+    if thesaurus_too:
+        neighbours = 0
+        for member, weight in thesaurus.neighbours(word):
+            key = fold(member)
+            if neighbours >= MAX_NEIGHBOURS:
+                break
+            if key not in seen and in_index(member):
+                seen.add(key)
+                neighbours += 1
+                found.append(Alternative(member, weight, f"Ähnliches Wort: „{word}“ → „{member}“"))
+    return found
+
+
+# ---- generic words --------------------------------------------------------------------------
+
+GENERIC_SHARE = 0.4
+"""A word on this share of the cards or more is generic for the toolkit."""
+GENERIC_MIN_CARDS = 10
+"""Below this many cards every word is specific (shares of a handful of cards say nothing)."""
+
+
+GENERIC_WORDS: frozenset[str] = frozenset(
+    fold(w)
+    for w in _WORDS(
+        """
+        angebot angebote angeboten projekt projekte projekten idee ideen maßnahme maßnahmen
+        konzept konzepte programm programme initiative initiativen aktion aktionen
+        hilfe hilfen unterstützung stadt städte städten gemeinde gemeinden kommune kommunen
+        kommunal kommunale kommunalen ort orte orten region regionen kreis landkreis
+        verwaltung menschen leute thema themen sache sachen beispiel modell lokal lokale
+        lokalen vorhaben
+        """
+    )
+)
+"""Words that name no subject of their own in a municipal toolkit, whatever their share of
+the cards (a small toolkit may use "Projekt" on a single card)."""
+
+
+def is_generic(word: str, doc_frequency: int, cards: int) -> bool:
+    """Whether ``word``, found on ``doc_frequency`` of ``cards`` cards, is too common to make a
+    card an answer by itself."""
+    if fold(word) in GENERIC_WORDS:
+        return True
+    return cards >= GENERIC_MIN_CARDS and doc_frequency >= GENERIC_SHARE * cards
+
+
+# ---- typos inside compounds -----------------------------------------------------------------
+
+MIN_PART = 3
+MIN_FIXED_PART = 4
+
+
+def correct_compound(
+    word: str,
+    is_word: Callable[[str], bool],
+    suggest: Callable[[str, int], str | None],
+    is_common_word: Callable[[str], bool] = lambda _: False,
+) -> str | None:
+    """``word`` with one misspelt part corrected, the other part kept as typed: the split
+    where one side is a word of the cards and the other is nearest to one (at most one edit
+    for a part of up to five letters, two for longer ones); among equally near corrections
+    the one whose kept part is longest. None when no split works.
+
+    ``is_word``: whether a folded word (or compound part) occurs in the cards; ``suggest``:
+    the nearest such word within a distance, or None; ``is_common_word``: whether a part is a
+    word of the language anyway (then it is no typo: "Feuerwehrleute" is not "Feuerwehrheute").
+    """
+    key = fold(word)
+    if not key.isalpha() or len(key) < MIN_PART + MIN_FIXED_PART:
+        return None
+    best: tuple[int, int, str] | None = None
+    for cut in range(MIN_PART, len(key) - MIN_PART + 1):
+        head, tail = key[:cut], key[cut:]
+        for kept, typo, rebuild in (
+            (head, tail, lambda fixed, h=head: h + fixed),
+            (tail, head, lambda fixed, t=tail: fixed + t),
+        ):
+            if len(typo) < MIN_FIXED_PART or not is_word(kept) or is_common_word(typo):
+                continue
+            for distance in (1, 2) if len(typo) > 5 else (1,):
+                fixed = suggest(typo, distance)
+                if fixed is not None and fixed != typo:
+                    candidate = (distance, -len(kept), rebuild(fixed))
+                    if best is None or candidate < best:
+                        best = candidate
+                    break
+    return best[2] if best else None
