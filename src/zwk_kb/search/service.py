@@ -440,10 +440,10 @@ class SearchEngine:
                 units[i].query = None
                 first.terms |= units[i].terms
 
-    def _only_parts_match_nothing(self, searcher: Searcher, unit: _Unit, deadline: float) -> bool:
-        """Whether a word the cards do not contain whole, only its parts (each somewhere),
-        finds no card: then it is treated as misspelt ("mittfahrbank": "Mitt", "Fahr",
-        "Bank" are words of the cards, the compound is none)."""
+    def _parts_find_nothing(self, searcher: Searcher, unit: _Unit, deadline: float) -> bool:
+        """Whether a compound no card contains whole, only its parts (each on some card),
+        finds no card: then it may be misspelt ("mittfahrbank": "Mitt", "Fahr", "Bank" are
+        words of the cards, the compound is none)."""
         if unit.reasons or not unit.whole or unit.query is None:
             return False
         if self._doc_frequency(searcher, unit.whole):
@@ -507,7 +507,8 @@ class SearchEngine:
             return None
         dictionary = self._spelling()
         found = dictionary.suggest(key, maxdist=FUZZY_MAX_DIST if len(key) > 5 else 1)
-        if found is None:  # a typo in one part of a compound: correct the part, keep the rest
+        if found is None and not word_zipf(key):
+            # a typo in one part of a compound: correct the part, keep the rest
             found = understanding.correct_compound(
                 key,
                 dictionary.counts.__contains__,
@@ -687,7 +688,10 @@ class SearchEngine:
             for i, (part, unit) in enumerate(zip(parts, units, strict=True)):
                 if part.exclude or part.phrase or unit.query is None:
                     continue
-                if unit.known and not self._only_parts_match_nothing(searcher, unit, deadline):
+                if unit.known and (
+                    word_zipf(part.text)  # a German word ("Winterdienst") is no typo
+                    or not self._parts_find_nothing(searcher, unit, deadline)
+                ):
                     continue
                 correction = self._correct(part.text)
                 if correction:

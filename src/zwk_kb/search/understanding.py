@@ -190,8 +190,10 @@ def correct_compound(
             (head, tail, lambda fixed, h=head: h + fixed),
             (tail, head, lambda fixed, t=tail: fixed + t),
         ):
-            if len(typo) < MIN_FIXED_PART or not is_word(kept) or is_common_word(typo):
+            if len(typo) < MIN_FIXED_PART or not is_word(kept):
                 continue
+            if is_common_word(typo):
+                continue  # both parts are words: nothing to correct at this split
             for distance in (1, 2) if len(typo) > 5 else (1,):
                 fixed = suggest(typo, distance)
                 if fixed is not None and fixed != typo:
