@@ -52,7 +52,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),  # digitalisieren → Digitalisierung, integrieren → Integration
     ("eln", ("lung", "ler")),  # vermitteln → Vermittlung
     ("ern", ("erung",)),  # fördern → Förderung
-    ("en", ("ung", "e", "er", "")),  # gründen → Gründung/Gründer, pflegen → Pflege
+    ("en", ("ung", "e", "er", "t")),  # gründen → Gründung/Gründer, pflegen → Pflege, erzeugt
     ("end", ("en", "ung")),  # pflegend → pflegen, leerstehend → Leerstand (via stem)
     # nouns → verbs
     ("ierung", ("ieren",)),

@@ -673,7 +673,7 @@ class SearchEngine:
         self, searcher: Searcher, sets: _FacetSets, q: str, deadline: float
     ) -> _TextMatch:
         """Scores every card against the words of ``q``: synonyms, corrections, relaxing."""
-        parts = understanding.without_scaffolding(q, split_query(q))
+        parts, verbs = understanding.read_question(q, split_query(q))
         units: list[_Unit] = []
         suggestion: str | None = None
         corrected = False
@@ -682,6 +682,8 @@ class SearchEngine:
         exclude: list[wq.Query] = []
         if parts:
             units = [self._unit(searcher, p) for p in parts]
+            for i in verbs:  # a question's verbs only add to the score, like generic words
+                units[i].generic = True
             self._with_synonyms(searcher, units, parts)
             self._with_alternatives(searcher, units, parts)
             fixed_words: dict[int, str] = {}

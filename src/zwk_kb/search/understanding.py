@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from zwk_kb.analysis.folding import fold
+from zwk_kb.analysis.pipeline import STOP_WORDS
 from zwk_kb.analysis.thesaurus import Thesaurus
 from zwk_kb.analysis.wordforms import derived_forms
 from zwk_kb.search.request import QueryPart
@@ -64,12 +65,51 @@ def is_question(q: str, parts: Sequence[QueryPart]) -> bool:
     )
 
 
-def without_scaffolding(q: str, parts: list[QueryPart]) -> list[QueryPart]:
-    """``parts`` without the words of a question's frame; unchanged when nothing else would be
-    left (a search for "Tipps" alone finds what says "Tipps")."""
-    drop = SCAFFOLDING | QUESTION_ONLY if is_question(q, parts) else SCAFFOLDING
-    kept = [p for p in parts if p.phrase or p.exclude or fold(p.text) not in drop]
-    return kept if any(not p.exclude for p in kept) else parts
+_VERB_AFTER: frozenset[str] = frozenset(
+    fold(w) for w in _WORDS("wie was wo warum wann womit wodurch wofür wozu woher wohin")
+)
+"""Interrogatives followed by the finite verb ("wie begrüßen wir …")."""
+_MODALS: frozenset[str] = frozenset(
+    fold(w)
+    for w in _WORDS(
+        """
+        kann kannst können könnt könnte könnten soll sollen sollte sollten muss müssen musste
+        will wollen möchte möchten darf dürfen lässt lassen würde würden
+        """
+    )
+)
+"""Modal verbs: with one of them the question ends in the infinitive ("… gewinnen")."""
+_INFINITIVE_ENDINGS = ("en", "ern", "eln")
+_STOP: frozenset[str] = frozenset(fold(w) for w in STOP_WORDS)
+
+
+def read_question(q: str, parts: list[QueryPart]) -> tuple[list[QueryPart], frozenset[int]]:
+    """(the parts without the question's frame, indexes among them of the question's verbs).
+
+    A question's verbs ("wie *begrüßen* wir Neugeborene", "wie können wir Ehrenamtliche
+    *gewinnen*") say what to do, not about what: the search keeps them as optional words, so
+    the question ranks like its keywords ("Neugeborene", "Ehrenamtliche"). The frame is dropped
+    only when something else is left (a search for "Tipps" alone finds what says "Tipps").
+    """
+    question = is_question(q, parts)
+    drop = SCAFFOLDING | QUESTION_ONLY if question else SCAFFOLDING
+    keep = [i for i, p in enumerate(parts) if p.phrase or p.exclude or fold(p.text) not in drop]
+    if not any(not parts[i].exclude for i in keep):
+        return parts, frozenset()
+    verbs: set[int] = set()
+    if question:
+        words = [fold(p.text) if not (p.phrase or p.exclude) else "" for p in parts]
+        if len(words) > 2 and words[0] in _VERB_AFTER and words[1] not in _MODALS:
+            verbs.add(1)
+        if any(w in _MODALS for w in words):
+            content = (i for i in keep if words[i] and words[i] not in _STOP | _MODALS)
+            last = max(content, default=None)
+            if last is not None and words[last].endswith(_INFINITIVE_ENDINGS):
+                verbs.add(last)
+    kept_verbs = frozenset(n for n, i in enumerate(keep) if i in verbs)
+    if len(kept_verbs) >= sum(1 for i in keep if not parts[i].exclude):
+        kept_verbs = frozenset()  # only verbs left: they are what the user asks for
+    return [parts[i] for i in keep], kept_verbs
 
 
 # ---- other words for a word -----------------------------------------------------------------
