@@ -15,6 +15,8 @@ from zwk_kb.analysis.folding import fold
 
 MIN_STEM = 3
 """Characters a word keeps before a suffix rule applies ("tun" has no family here)."""
+MIN_NOUN = 5
+"""Characters a word without a known suffix needs before "-lich" is tried on it."""
 MAX_FORMS = 8
 
 # (ending of the word, replacements): adjective → noun and back, verb → noun and back
@@ -44,7 +46,8 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ismus", ("isch",)),
     ("anz", ("ant",)),
     ("enz", ("ent",)),
-    ("ion", ("iv", "ieren")),  # Inklusion → inklusiv, Integration → integrieren
+    ("ation", ("ieren", "iv")),  # Integration → integrieren, integrativ
+    ("ion", ("iv", "ieren")),  # Inklusion → inklusiv
     # verbs → nouns (agent nouns too: gründen → Gründer)
     (
         "ieren",
@@ -56,7 +59,6 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("end", ("en", "ung")),  # pflegend → pflegen, leerstehend → Leerstand (via stem)
     # nouns → verbs
     ("ierung", ("ieren",)),
-    ("ation", ("ieren",)),
     ("lung", ("eln",)),
     ("erung", ("ern",)),
     ("ung", ("en",)),
@@ -98,5 +100,8 @@ def derived_forms(word: str) -> list[str]:
             if not base.endswith(ending) or len(stem) < MIN_STEM:
                 continue
             found += [stem + r for r in replacements]
-            break  # the longest matching ending decides (rules are ordered long before short)
+            break  # the first matching ending decides (longer endings come first)
+        else:
+            if len(base) >= MIN_NOUN:  # a noun without a suffix: Ehrenamt → ehrenamtlich
+                found.append(base + "lich")
     return [f for f in dict.fromkeys(found) if f != key and len(f) > MIN_STEM][:MAX_FORMS]

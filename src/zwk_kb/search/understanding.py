@@ -183,7 +183,7 @@ GENERIC_WORDS: frozenset[str] = frozenset(
         hilfe hilfen unterstützung stadt städte städten gemeinde gemeinden kommune kommunen
         kommunal kommunale kommunalen ort orte orten region regionen kreis landkreis
         verwaltung menschen leute thema themen sache sachen beispiel modell lokal lokale
-        lokalen vorhaben
+        lokalen vorhaben neu neue neuen neuer neues
         """
     )
 )
