@@ -125,6 +125,7 @@ def hit_dict(
         "snippet_html": hit.snippet,
         "title_html": hit.title_html,
         "reasons": list(hit.reasons),
+        "partial": hit.partial,
         "select_url": select["url"],
         "select_label": select["label"],
         "chosen": select["chosen"],
@@ -188,6 +189,7 @@ def search_page(
         "match": result.match,
         "all_words": result.all_words,
         "match_note": match_note(result),
+        "answered": result.match != "some" or bool(result.all_words),
         "corrected": result.corrected,
         "timed_out": result.timed_out,
         "facet_blocks": facet_blocks,
@@ -317,6 +319,7 @@ def api_search(page: dict[str, Any]) -> dict[str, Any]:
                 "score",
                 "snippet_html",
                 "reasons",
+                "partial",
             )
         }
         for r in page["results"]

@@ -110,6 +110,8 @@ class Hit:
     title_html: str = ""
     reasons: tuple[str, ...] = ()
     """Plain-text notes like "Wortteil: „Generationencafé“" or "Synonym: Ehrenamt → Engagement"."""
+    partial: bool = False
+    """The card has only some of the words: shown apart, after the cards that answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -615,6 +617,7 @@ class SearchEngine:
                 explain,
                 scores or {},
                 text.explained,
+                complete=text.complete,
             )
             if final
             else ()
@@ -843,6 +846,7 @@ class SearchEngine:
         main: wq.Query | None,
         scores: dict[int, float],
         explained: dict[int, tuple[str, str, tuple[str, ...]]],
+        complete: frozenset[int] | None = None,
     ) -> tuple[Hit, ...]:
         """The hits of the requested page; only these are highlighted and explained."""
         start = (request.page - 1) * request.per_page
@@ -902,6 +906,7 @@ class SearchEngine:
                     snippet=marks[0],
                     title_html=marks[1],
                     reasons=marks[2],
+                    partial=complete is not None and docnum not in complete,
                 )
             )
         return tuple(hits)
