@@ -110,6 +110,17 @@ def test_ambiguous_words_are_nobody_s_neighbour() -> None:
     assert [w for w, _ in thesaurus.neighbours("leerstehend")] == ["unbewohnt"]
 
 
+def test_reading_the_extract_folds_like_fold() -> None:
+    text = "# Kopf\nÄrztin;Mediziner\nCafé;Kaffeehaus;Straße\nQuelle;Bauer;Feuer\n"
+    quick = Thesaurus.from_text(text)
+    assert dict(quick.neighbours("cafe")) == dict(
+        Thesaurus(Thesaurus.parse(text)).neighbours("cafe")
+    )
+    assert [w for w, _ in quick.neighbours("Aerztin")] == ["Mediziner"]
+    assert [w for w, _ in quick.neighbours("Strasse")] == ["Café", "Kaffeehaus"]
+    assert [w for w, _ in quick.neighbours("quelle")] == ["Bauer", "Feuer"]
+
+
 def test_shipped_thesaurus_is_read() -> None:
     thesaurus = shipped()
     assert len(thesaurus) > 20_000
