@@ -441,6 +441,8 @@ class SearchEngine:
             for i in indexes[1:]:
                 units[i].query = None
                 first.terms |= units[i].terms
+            # "Menschen mit Behinderung" is specific though "Menschen" alone is generic
+            first.generic = all(units[i].generic for i in indexes)
 
     def _parts_find_nothing(self, searcher: Searcher, unit: _Unit, deadline: float) -> bool:
         """Whether a compound no card contains whole, only its parts (each on some card),
@@ -739,13 +741,15 @@ class SearchEngine:
             # unknown, the other only a far-fetched correction) shows nothing.
             # When all words together find (almost) nothing, cards with some of them follow;
             # cards with all words keep a double weight so they stay on top.
-            # generic words ("Gemeinde", "Angebot") shared with a card make it no answer
+            # generic words ("Gemeinde", "Angebot") shared with a card make it no answer, and
+            # they count on neither side of "half of the query"
             literal = [u.query for u in active if u.known and not u.generic and not u.borrowed]
+            specific = [u for u in active if not u.generic]
             if (
                 len(matched) < BACKFILL_BELOW
                 and len(active) > 1
                 and literal
-                and 2 * len(literal) >= len(active)
+                and 2 * len(literal) >= len(specific)
             ):
                 some = literal[0] if len(literal) == 1 else wq.Or(literal)
                 more = self._docs(searcher, some, exclude, deadline)
