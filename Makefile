@@ -55,8 +55,12 @@ test: $(STAMP) $(NODE_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 
+# Search quality on three judged sets, per class, beside plain Whoosh: the bundled toolkit, the
+# held-out toolkit, and the blind set (queries written by someone who saw only the held-out cards)
 relevance: $(STAMP)
 	$(BIN)/zwk-kb eval
+	$(BIN)/zwk-kb eval --toolkit relevance/heldout --judgments relevance/heldout/judgments.yml
+	$(BIN)/zwk-kb eval --toolkit relevance/heldout --judgments relevance/blind/judgments.yml
 
 # Benchmark: 1,000 and 10,000 generated cards, zwk-kb vs. plain Whoosh, targets with PASS/MISS
 # (corpora and indexes are kept in .bench/; takes a few minutes)

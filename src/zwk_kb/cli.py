@@ -441,7 +441,10 @@ def eval_command(toolkit: Path | None, judgments: Path, misses: bool) -> None:
     except ZwkKbError as exc:
         raise click.ClickException(str(exc)) from exc
     result = evaluate(loaded, load_judgments(judgments))
-    click.echo(f"Relevanz auf {len(loaded.cards)} Karten ({settings.toolkit}), zwk-kb | Whoosh pur")
+    click.echo(
+        f"Relevanz auf {len(loaded.cards)} Karten ({settings.toolkit}), Urteile {judgments}, "
+        "zwk-kb | Whoosh pur"
+    )
     click.echo(format_table(result))
     if misses:
         for cls, query, top in result.misses:

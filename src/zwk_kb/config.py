@@ -17,7 +17,7 @@ SERVERS = ("auto", "waitress", "gunicorn")
 ``auto`` picks the one that uses the machine (see ``choose_server``)."""
 MAX_AUTO_WORKERS = 8
 """Upper bound for the automatic number of server processes: each opens the whole index
-(~150 MB at 10,000 cards), so a 64-core server should not start 64 of them unasked."""
+and holds it in its own memory, so a 64-core server should not start 64 of them unasked."""
 FORGES = ("github", "gitea", "forgejo", "gitlab")
 """Repository servers whose new-file and edit pages the contribution form links to."""
 

@@ -150,7 +150,7 @@ def check_card_file(
         path=display,
         vocabulary_hint=hint,
     )
-    image_problems = _check_images(parsed, path.parent, toolkit_dir, display)
+    image_problems = image_problems_of(parsed, path.parent, toolkit_dir, display)
     if not image_problems:
         return parsed
     card = parsed.card if not any(p.is_error for p in image_problems) else None
@@ -159,7 +159,7 @@ def check_card_file(
     return dataclasses.replace(parsed, card=card, problems=(*kept, *image_problems))
 
 
-def _check_images(
+def image_problems_of(
     parsed: ParsedCard, card_dir: Path, toolkit_dir: Path, display: str
 ) -> list[Problem]:
     """Local images must exist inside the toolkit folder (never outside it, not via symlinks)."""

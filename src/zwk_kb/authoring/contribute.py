@@ -31,7 +31,7 @@ from zwk_kb.authoring.newcard import NewCardError, card_path
 from zwk_kb.cards import CARD_FIELDS_BY_KEY, DEFAULT_LICENSE, VOCABULARY_FILE, parse_card
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.model import Card, Contact, Link, Problem, Vocabulary
-from zwk_kb.toolkit import _check_images, own_slug_aliases
+from zwk_kb.toolkit import image_problems_of, own_slug_aliases
 from zwk_kb.vocabulary import parse_vocabulary
 
 TOOLKIT_DIR = "toolkit"
@@ -564,7 +564,7 @@ def check_submission(
     )
     problems = [*parsed.problems, *own_slug_aliases(Path(path), parsed)]
     if toolkit_dir is not None and parsed.images:
-        problems.extend(_check_images(parsed, toolkit_dir, toolkit_dir, path))
+        problems.extend(image_problems_of(parsed, toolkit_dir, toolkit_dir, path))
     findings.extend(Finding(p.message, _target(p, file), p.is_error) for p in problems)
     findings = sorted(extra + findings, key=_form_position)
     errors = tuple(f for f in findings if f.is_error)

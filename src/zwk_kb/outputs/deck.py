@@ -13,12 +13,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from zwk_kb.outputs.present import card_url, collection_url, german_date, select_link
+from zwk_kb.outputs.present import (
+    SHORT_PATH,
+    card_url,
+    collection_url,
+    count_text,
+    german_date,
+    select_link,
+)
 from zwk_kb.outputs.qr import MAX_URL_CHARS
 from zwk_kb.search.request import clean_text
 from zwk_kb.selection import MAX_TOOLS, TITLE_MAX, Parsed, Selection
 
-SHORT_PATH = "/w/"
 SENTENCE_MAX = 180
 MAX_LISTED = 3
 """Communes and challenges named on a slide (the others as "und 2 weitere")."""
@@ -141,6 +147,7 @@ def talk(
         "site_name": text(site_name, 120),
         "tools": [{**t, "number": n} for n, t in enumerate(tools, 2)],
         "count": len(tools),
+        "count_line": count_text(len(tools), "Werkzeug", "Werkzeuge") + " aus dem Werkzeugkoffer",
         "slide_count": slides,
         "share_path": share_path,
         "share_url": share_url,
@@ -263,6 +270,7 @@ def selection_page(
     ]
     return {
         "title": selection.title,
+        "heading": f"Auswahl: {selection.title}" if selection.title else "Auswahl",
         "title_max": TITLE_MAX,
         "tools": items,
         "count": len(items),
@@ -276,6 +284,7 @@ def selection_page(
         "qr_svg_url": selection.url("/auswahl/qr.svg"),
         "talk": talk_dict,
         "slugs": slugs,
+        "slugs_text": " ".join(slugs),
         "title_form_params": [("w", s) for s in slugs],
         "search_form_params": selection.params(),
         "query": query,

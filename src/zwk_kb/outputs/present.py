@@ -1,7 +1,8 @@
 """Turns search results and cards into plain dicts used by both the HTML pages and the JSON API.
 
 Templates only print and loop over these dicts: every link (facet toggles, pages, card URLs)
-is computed here.
+and every sentence made of pieces (counts with their noun, lists of names, labels) is made
+here, so the wording is tested without a template and reads the same on every page.
 """
 
 from __future__ import annotations
@@ -24,6 +25,86 @@ MAX_FACET_VALUES_LISTED = 50
 """At most this many values per facet as checkboxes (the most frequent; selected ones first):
 400 commune checkboxes help nobody on a phone and cost the page its speed. The others are
 found by typing the name into the search field (commune names are searchable)."""
+
+
+# ---- wording ---------------------------------------------------------------------------------
+
+
+def count_text(count: int, one: str, many: str) -> str:
+    """The number with the noun as it goes with it: "1 Werkzeug", "5 Werkzeuge"."""
+    return f"1 {one}" if count == 1 else f"{count} {many}"
+
+
+def listed(names: Sequence[str], last: str = "und") -> str:
+    """Names as German writes a list: "A", "A und B", "A, B und C" (``last`` joins the last
+    two: "und", "oder")."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + f" {last} " + names[-1]
+
+
+def qr_label(target: str) -> str:
+    """The text alternative of a QR code: where the code leads ("dieser Karte", "„Titel“")."""
+    return f"QR-Code mit dem Link zu {target}"
+
+
+def example_note(commune_names: Sequence[str]) -> str:
+    """Why an example card (one without a source) proves nothing about its communes."""
+    verb = "haben" if len(commune_names) > 1 else "hat"
+    return (
+        "Diese Karte ist ein Beispiel. Sie zeigt, wie so ein Werkzeug aussehen kann. "
+        "Die Karte nennt aber keine Quelle. Es ist also nicht belegt, dass "
+        f"{listed(commune_names, 'oder')} das Werkzeug so umgesetzt {verb}."
+    )
+
+
+def overview_lead(total: int) -> str:
+    """The first sentence of the overview page: how many tools the toolkit holds."""
+    verb = "ist" if total == 1 else "sind"
+    return f"Im Werkzeugkoffer {verb} {count_text(total, 'Werkzeug', 'Werkzeuge')}."
+
+
+def form_title(*, editing: bool, has_errors: bool) -> str:
+    """The contribution form's page title: what it is for, "Fehler:" first while any remain."""
+    title = "Karte bearbeiten" if editing else "Werkzeug vorschlagen"
+    return f"Fehler: {title}" if has_errors else title
+
+
+def errors_heading(count: int) -> str:
+    """The heading of the form's error summary."""
+    return "Die Karte hat noch einen Fehler" if count == 1 else f"Die Karte hat noch {count} Fehler"
+
+
+def title_hint(original: str = "") -> str:
+    """The hint under the title field; a card being edited keeps its file name."""
+    hint = (
+        "Wie heißt das Werkzeug? Zum Beispiel „Bürgerbus: Nachbarn fahren Nachbarn“. "
+        "Aus dem Titel wird der Dateiname."
+    )
+    return (
+        f"{hint} Bei einer vorhandenen Karte bleibt der Dateiname {original}.md."
+        if original
+        else hint
+    )
+
+
+def forge_button(forge_label: str, *, editing: bool) -> str:
+    """The button that opens the repository's page for the card file."""
+    return f"Auf {forge_label} {'bearbeiten' if editing else 'vorschlagen'}"
+
+
+def url_row(title: str, url: str, *, label: str, number: int, is_source: bool) -> dict[str, str]:
+    """One row of the form's sources or links: its values and the labels of its two fields
+    ("Quelle 2: Titel", "Quelle 2: Adresse")."""
+    return {
+        "title": title,
+        "url": url,
+        "title_label": f"{label} {number}: {'Titel' if is_source else 'Text'}",
+        "title_hint": "Wie heißt die Seite oder der Artikel?"
+        if is_source
+        else "Was steht auf dem Link?",
+        "url_label": f"{label} {number}: Adresse",
+    }
 
 
 def card_url(slug: str) -> str:
@@ -126,6 +207,9 @@ def hit_dict(
         "title_html": hit.title_html,
         "reasons": list(hit.reasons),
         "partial": hit.partial,
+        "reasons_text": "; ".join(hit.reasons),
+        "communes_text": ", ".join(card["communes"]),
+        "topics_text": ", ".join(card["topics"]),
         "select_url": select["url"],
         "select_label": select["label"],
         "chosen": select["chosen"],
@@ -149,7 +233,7 @@ def search_page(
     for facet in FACETS:
         values = []
         # values are checkboxes of one GET form, so only a selected value needs a link of its
-        # own (to remove it); a link per value cost ~400 URL encodings per page at 10k cards
+        # own (to remove it); a link per value would be a URL encoding per listed value
         for fv in result.facets.get(facet.name, ()):
             values.append({"value": fv.value, "count": fv.count, "selected": fv.selected})
             if fv.selected:
@@ -158,6 +242,7 @@ def search_page(
         facets[facet.name] = values
         if values:
             shown = [v for v in values if v["selected"]] + [v for v in values if not v["selected"]]
+            not_listed = max(0, len(shown) - MAX_FACET_VALUES_LISTED)
             facet_blocks.append(
                 {
                     "name": facet.name,
@@ -167,29 +252,43 @@ def search_page(
                         : max(MAX_FACET_VALUES_SHOWN, sum(v["selected"] for v in values))
                     ],
                     "more": shown[MAX_FACET_VALUES_SHOWN:MAX_FACET_VALUES_LISTED],
-                    "not_listed": max(0, len(shown) - MAX_FACET_VALUES_LISTED),
+                    "not_listed": not_listed,
+                    "not_listed_note": f"Und {not_listed} weitere. Nicht dabei? "
+                    "Schreiben Sie den Namen oben in das Suchfeld.",
                     "has_selected": any(v["selected"] for v in values),
                 }
             )
     pages = max(1, -(-result.total // request.per_page))
+    results = [hit_dict(h, selection, here) for h in result.hits]
+    answered = result.match != "some" or bool(result.all_words)  # False: no card has all words
     suggestion_url = (
         search_url(request.with_query(result.suggestion), path) if result.suggestion else None
     )
     return {
         "query": request.q,
         "total": result.total,
+        "result_heading": count_text(result.total, "Werkzeug", "Werkzeuge") + " gefunden"
+        if answered
+        else "Kein passendes Werkzeug gefunden",
         "page": request.page,
         "per_page": request.per_page,
+        "first_number": (request.page - 1) * request.per_page + 1,
         "pages": pages,
         "sort": request.sort,
-        "results": [hit_dict(h, selection, here) for h in result.hits],
+        "results": results,
+        # the cards with all the words, then apart those with only some of them
+        "answers": [r for r in results if not r["partial"]],
+        "partial_results": [r for r in results if r["partial"]],
+        "partial_first_number": (request.page - 1) * request.per_page
+        + 1
+        + sum(not r["partial"] for r in results),
         "facets": facets,
         "suggestion": result.suggestion,
         "suggestion_url": suggestion_url,
         "match": result.match,
         "all_words": result.all_words,
         "match_note": match_note(result),
-        "answered": result.match != "some" or bool(result.all_words),
+        "answered": answered,
         "corrected": result.corrected,
         "timed_out": result.timed_out,
         "facet_blocks": facet_blocks,
@@ -239,8 +338,7 @@ def origin_text(communes: Sequence[Mapping[str, Any]]) -> str:
     ]
     if not names:
         return ""
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " und " + names[-1]
-    return f"Entstanden oder erprobt in {joined}."
+    return f"Entstanden oder erprobt in {listed(names)}."
 
 
 def match_note(result: SearchResult) -> str | None:
@@ -410,6 +508,7 @@ def card_page(
         "search_url": with_selection(SEARCH_PATH, sel),
         "pptx_url": card_url(card["slug"]) + "/folien.pptx",
         "is_example": not card.get("sources"),
+        "example_note": example_note([c["name"] for c in communes]),
         "examples_url": filter_url("source", EXAMPLE, selection=sel),
         **share_links(card["slug"], repository_url),
     }
@@ -524,8 +623,15 @@ def profile_match(
 
 
 def _origin(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The card's communes, each with its search link and "Stadt, Sachsen-Anhalt" (kind and
+    state, as far as known)."""
     return [
-        {**c, "url": filter_url("communes", c["name"])} for c in card.get("commune_details", [])
+        {
+            **c,
+            "url": filter_url("communes", c["name"]),
+            "details": ", ".join(part for part in (c.get("kind"), c.get("state")) if part),
+        }
+        for c in card.get("commune_details", [])
     ]
 
 
@@ -565,7 +671,10 @@ def challenge_page(
             "url": card_url(card["slug"]),
             "matched": matched,
             "matched_count": len(matched),
+            "matched_badge": f"{len(matched)} von {len(chosen)}",
+            "matched_text": ", ".join(matched),
             "profile_reasons": reasons,
+            "profile_text": "; ".join(reasons),
             "origin": _origin(card),
             "contact": card.get("contact"),
             "is_example": not card.get("sources"),
@@ -586,6 +695,7 @@ def challenge_page(
             for n, fv in enumerate(sorted(choices, key=lambda v: fold_key(v.value)), 1)
         ],
         "chosen": chosen,
+        "chosen_text": ", ".join(chosen),
         "query": query,
         "profile": profile,
         "profile_blocks": profile_choices(table, profile),
@@ -593,6 +703,10 @@ def challenge_page(
         "results": results,
         "total": len(ranked),
         "shown": len(results),
+        "result_heading": count_text(len(ranked), "passendes Werkzeug", "passende Werkzeuge"),
+        "shown_note": f"Gezeigt werden die ersten {len(results)}."
+        if len(ranked) > len(results)
+        else "",
         "search_url": f"{SEARCH_PATH}?{urlencode(search_params)}" if chosen else None,
         "canonical_path": CHALLENGES_PATH
         + (f"?{urlencode(canonical_params)}" if canonical_params else ""),
@@ -617,6 +731,7 @@ def collection_summary(collection: Any) -> dict[str, Any]:
         "date_text": german_date(collection.date.isoformat()) if collection.date else "",
         "event": collection.event,
         "count": len(collection.slugs),
+        "count_text": count_text(len(collection.slugs), "Werkzeug", "Werkzeuge"),
         "url": collection_url(collection.name),
     }
 
@@ -641,8 +756,13 @@ def collection_page(
                 "url": with_selection(card_url(slug), selection),
                 "short_url": SHORT_PATH + quote(slug),
                 "origin": _origin(card),
+                "origin_names": ", ".join(
+                    f"{c['name']} ({c['state']})" if c.get("state") else c["name"]
+                    for c in card.get("commune_details", [])
+                ),
                 "topics": card.get("topics", []),
                 "reused_by": card.get("reused_by", []),
+                "reused_by_text": ", ".join(card.get("reused_by", [])),
                 "contact": card.get("contact"),
                 "select_url": select["url"],
                 "select_label": select["label"],
@@ -652,6 +772,7 @@ def collection_page(
     base = collection_url(collection.name)
     return {
         **collection_summary(collection),
+        "intro_paragraphs": collection.intro.split("\n\n") if collection.intro else [],
         "cards": items,
         "selection_url": Selection(
             tuple(i["slug"] for i in items[:MAX_TOOLS]), clean_title(collection.title)
@@ -663,8 +784,8 @@ def collection_page(
         "slides_url": base + "/folien",
         "pptx_url": base + "/folien.pptx",
         "pdf_url": base + "/handzettel.pdf",
-        "qr_svg_url": collection_url(collection.name) + "/qr.svg",
-        "qr_png_url": collection_url(collection.name) + "/qr.png",
+        "qr_svg_url": base + "/qr.svg",
+        "qr_png_url": base + "/qr.png",
     }
 
 

@@ -104,9 +104,8 @@ def _title_slide(prs: Any, talk: dict[str, Any]) -> None:
         name="Titel",
         anchor=MSO_ANCHOR.MIDDLE,
     )
-    word = "Werkzeug" if talk["count"] == 1 else "Werkzeuge"
     lines = [(talk["subtitle"], 24, False, MUTED)] if talk["subtitle"] else []
-    lines.append((f"{talk['count']} {word} aus dem Werkzeugkoffer", 24, False, MUTED))
+    lines.append((talk["count_line"], 24, False, MUTED))
     _text(slide, MARGIN, Inches(5.0), width, Inches(1.6), lines, name="Untertitel")
 
 

@@ -31,7 +31,8 @@ from markupsafe import Markup
 
 from zwk_kb.errors import ZwkKbError
 from zwk_kb.model import Link, Vocabulary
-from zwk_kb.web.views import SLUG_IN_URL_RE, state
+from zwk_kb.outputs.present import errors_heading, forge_button, form_title, title_hint, url_row
+from zwk_kb.web.views import SLUG_IN_URL_RE, refreshed_state, resolve_slug
 
 if TYPE_CHECKING:
     from zwk_kb.authoring.cardfile import CardValues
@@ -61,7 +62,7 @@ def vocabulary() -> Vocabulary:
     """The toolkit's vocabulary, read again only when its file changes."""
     from zwk_kb.toolkit import load_vocabulary
 
-    toolkit: Path = state().settings.toolkit
+    toolkit: Path = refreshed_state().settings.toolkit
     path = toolkit / "_vocabulary.yml"
     try:
         info = path.stat()
@@ -78,22 +79,18 @@ def vocabulary() -> Vocabulary:
         return _vocabulary_cache["value"]  # type: ignore[no-any-return]
 
 
-def _taken(slug: str) -> str | None:
-    engine = state().engine
-    if engine.card(slug) is not None:
-        return slug
-    return engine.slug_for_alias(slug)
-
-
 def _preview(checked: Checked) -> Markup:
     """The card as its page will show it: the main block of the card page's own template."""
     from zwk_kb.outputs.present import card_page
     from zwk_kb.search.schema import card_data
+    from zwk_kb.web.pages import CARD_QR_LABEL
+    from zwk_kb.web.share import inline_qr_code
 
     assert checked.card is not None
     data = card_page(card_data(checked.card, checked.vocabulary), [])
     data["edit_url"] = None
-    context: dict[str, Any] = {"card": data, "problems": [], "preview": True}
+    qr = inline_qr_code(data["url"], CARD_QR_LABEL)
+    context: dict[str, Any] = {"card": data, "problems": [], "preview": True, "qr": qr}
     current_app.update_template_context(context)
     template = current_app.jinja_env.get_template("card.html")
     return Markup("".join(template.blocks["main"](template.new_context(context))))
@@ -121,14 +118,24 @@ def _form_page(
     from zwk_kb.authoring.cardfile import SECTIONS
     from zwk_kb.authoring.contribute import ROW_FIELDS, field_limit, handin_links, live_checks
 
-    settings = state().settings
+    settings = refreshed_state().settings
     vocab = vocabulary()
     row_groups = []
     for group in ROW_FIELDS:
         extra = extra_rows if isinstance(extra_rows, int) else extra_rows.get(group.key, 1)
         filled = [row for row in getattr(values, group.key) if row.title.strip() or row.url.strip()]
         rows = filled + [Link("", "")] * max(0, min(extra, group.max_rows - len(filled)))
-        row_groups.append((group, rows or [Link("", "")]))
+        labelled = [
+            url_row(
+                row.title,
+                row.url,
+                label=group.label,
+                number=number,
+                is_source=group.key == "sources",
+            )
+            for number, row in enumerate(rows or [Link("", "")], 1)
+        ]
+        row_groups.append((group, labelled))
     handin = None
     preview = None
     if checked is not None and checked.card is not None:
@@ -153,6 +160,11 @@ def _form_page(
         clusters=vocab.clusters,
         states=german_states(),
         row_groups=row_groups,
+        page_title=form_title(editing=bool(original), has_errors=bool(checked and checked.errors)),
+        errors_heading=errors_heading(len(checked.errors)) if checked else "",
+        title_hint=title_hint(original),
+        vocabulary_rows=checked.vocabulary_addition.count("\n") + 1 if checked else 0,
+        forge_button=forge_button(handin.forge_label, editing=bool(original)) if handin else "",
         limits={key: field_limit(key) for key in ("title", "summary", "plain_summary")},
         live=live_checks(),
         checked=checked,
@@ -170,7 +182,7 @@ def start() -> Any:
     from zwk_kb.authoring.cardfile import render_card_file
     from zwk_kb.authoring.contribute import EXAMPLE
 
-    settings = state().settings
+    settings = refreshed_state().settings
     return render_template(
         "contribute.html",
         example=render_card_file(EXAMPLE).text,
@@ -190,15 +202,15 @@ def new() -> Any:
 def edit(slug: str) -> Any:
     if len(slug) > 100 or not SLUG_IN_URL_RE.match(slug):
         abort(404)
-    if state().engine.card(slug) is None:
-        target = state().engine.slug_for_alias(slug)
+    if refreshed_state().engine.card(slug) is None:
+        target = refreshed_state().engine.slug_for_alias(slug)
         if target:
             return redirect(url_for("contribute.edit", slug=target), code=301)
         abort(404)
     from zwk_kb.authoring.cardfile import values_from_card
     from zwk_kb.toolkit import check_card_file
 
-    toolkit: Path = state().settings.toolkit
+    toolkit: Path = refreshed_state().settings.toolkit
     path = toolkit / f"{slug}.md"
     if not path.is_file():
         abort(404)
@@ -222,7 +234,7 @@ def form() -> Any:
 
         body = error_body(400, str(exc))
         return render_template("error.html", **body), 400
-    if submission.original and state().engine.card(submission.original) is None:
+    if submission.original and refreshed_state().engine.card(submission.original) is None:
         abort(400)
     raw = {key: values[0] for key, values in submitted.items() if key.startswith("new_") and values}
     groups = {group.action: group for group in ROW_FIELDS}
@@ -236,9 +248,9 @@ def form() -> Any:
         return _form_page(
             submission.values, original=submission.original, raw=raw, extra_rows=extra
         )
-    toolkit: Path = state().settings.toolkit
+    toolkit: Path = refreshed_state().settings.toolkit
     checked = check_submission(
-        submission, vocabulary(), _taken, toolkit if toolkit.is_dir() else None
+        submission, vocabulary(), resolve_slug, toolkit if toolkit.is_dir() else None
     )
     if submission.action == "herunterladen" and checked.card is not None:
         response = Response(checked.file.text, mimetype="text/markdown")

@@ -7,9 +7,15 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from zwk_kb.outputs.present import PROFILE_FIELDS, challenge_page, commune_table, overview_blocks
+from zwk_kb.outputs.present import (
+    PROFILE_FIELDS,
+    challenge_page,
+    commune_table,
+    overview_blocks,
+    overview_lead,
+)
 from zwk_kb.search.request import MAX_VALUE_CHARS, MAX_VALUES_PER_FACET, SearchRequest, clean_text
-from zwk_kb.web.views import canonical_url, state
+from zwk_kb.web.views import canonical_url, refreshed_state
 
 bp = Blueprint("explore", __name__)
 MAX_RANKED = 2000
@@ -20,7 +26,7 @@ _communes_lock = threading.Lock()
 
 def _commune_table() -> dict[str, dict[str, str]]:
     """Commune -> kind/state/cluster from the cards in the index, rebuilt when the index changes."""
-    app_state = state()
+    app_state = refreshed_state()
     searcher = app_state.pool.searcher()
     key = (app_state.pool.version, id(searcher), searcher.doc_count())
     with _communes_lock:
@@ -43,7 +49,7 @@ def _values(name: str, limit: int = MAX_VALUES_PER_FACET) -> list[str]:
 
 @bp.get("/herausforderungen")
 def challenges() -> Any:
-    engine = state().engine
+    engine = refreshed_state().engine
     chosen = _values("challenge")
     query = clean_text(" ".join(request.args.getlist("q")[:1]), 200)
     profile = {key: (_values(key, 1) or [""])[0] for key, _, _ in PROFILE_FIELDS}
@@ -71,7 +77,7 @@ def challenges() -> Any:
 def overview() -> Any:
     from zwk_kb.outputs.charts import bar_chart_svg, germany_map_svg, state_names  # this page only
 
-    result = state().engine.search(SearchRequest(per_page=1))
+    result = refreshed_state().engine.search(SearchRequest(per_page=1))
     blocks = overview_blocks(result)
     for block in blocks:
         rows = [(row["value"], row["count"]) for row in block["rows"]]
@@ -88,7 +94,7 @@ def overview() -> Any:
     ]
     return render_template(
         "overview.html",
-        total=result.total,
+        lead=overview_lead(result.total),
         blocks=blocks,
         map_svg=germany_map_svg("chart-karte", "Werkzeuge je Bundesland auf der Karte", counts),
         map_rows=map_rows,

@@ -9,16 +9,18 @@ from flask import Blueprint, abort, redirect, render_template, send_from_directo
 
 from zwk_kb.facets import FACETS
 from zwk_kb.markdown import IMAGE_SUFFIXES
+from zwk_kb.outputs.present import qr_label
 from zwk_kb.web.views import (
     canonical_redirect,
     canonical_url,
-    card_data,
+    card_page_or_redirect,
     carried_selection,
-    search_data,
-    state,
+    refreshed_state,
+    requested_search_page,
 )
 
 bp = Blueprint("pages", __name__)
+CARD_QR_LABEL = qr_label("dieser Karte")
 bp.before_app_request(canonical_redirect)  # every route, HTML and API: one address each
 
 
@@ -37,7 +39,7 @@ def site() -> dict[str, Any]:
 
 @bp.get("/")
 def search() -> Any:
-    page = search_data("/")
+    page = requested_search_page("/")
     response = render_template(
         "search.html", page=page, canonical_url=canonical_url(page["canonical_path"])
     )
@@ -51,32 +53,35 @@ def _api_link(page: dict[str, Any]) -> str:
 
 @bp.get("/werkzeuge/<slug>")
 def card(slug: str) -> Any:
-    data, target = card_data(slug)
+    data, target = card_page_or_redirect(slug)
     if target:
         return redirect(url_for("pages.card", slug=target), code=301)
-    problems = state().problems_by_path.get(slug, [])
+    problems = refreshed_state().problems_by_path.get(slug, [])
     from zwk_kb.outputs.deck import presented_in
     from zwk_kb.outputs.present import with_selection
-    from zwk_kb.web.share import load_collections
+    from zwk_kb.web.share import inline_qr_code, load_collections
 
     carried = carried_selection()
     collections = [
         {**c, "url": with_selection(c["url"], carried)}
         for c in presented_in(load_collections(), slug)
     ]
-    return render_template("card.html", card=data, problems=problems, presented_in=collections)
+    qr = inline_qr_code(data["url"], CARD_QR_LABEL)
+    return render_template(
+        "card.html", card=data, problems=problems, presented_in=collections, qr=qr
+    )
 
 
 @bp.get("/w/<slug>")
 def short_link(slug: str) -> Any:
-    _, target = card_data(slug)
+    _, target = card_page_or_redirect(slug)
     return redirect(url_for("pages.card", slug=target or slug), code=301)
 
 
 @bp.get("/medien/<path:name>")
 def media(name: str) -> Any:
     """Images that cards reference relative to the toolkit folder (checked by ``zwk-kb check``)."""
-    toolkit = state().settings.toolkit.resolve()
+    toolkit = refreshed_state().settings.toolkit.resolve()
     path = (toolkit / name).resolve()
     if (
         PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES

@@ -24,10 +24,10 @@ from flask import (
 )
 from markupsafe import Markup
 
-from zwk_kb.outputs.present import collection_page, collection_summary, search_url
+from zwk_kb.outputs.present import collection_page, collection_summary, qr_label, search_url
 from zwk_kb.search.index import COLLECTIONS_FILE, current_generation
 from zwk_kb.search.request import DEFAULT_PER_PAGE, parse_search_args
-from zwk_kb.web.views import SLUG_IN_URL_RE, carried_selection, state
+from zwk_kb.web.views import SLUG_IN_URL_RE, cards_by_slug, carried_selection, refreshed_state
 
 if TYPE_CHECKING:
     from zwk_kb.card_collections import Collection
@@ -57,7 +57,7 @@ _collections_cache: dict[str, Any] = {"key": None, "value": []}
 _collections_lock = threading.Lock()
 
 
-def base_url() -> str:
+def public_base_url() -> str:
     """The site's public address without trailing slash (configured, else the request's)."""
     configured = current_app.extensions["zwk_kb"].settings.base_url
     return (configured or request.url_root).rstrip("/")
@@ -75,7 +75,7 @@ def share_context() -> dict[str, Any]:
     settings = current_app.extensions["zwk_kb"].settings
     endpoint = request.endpoint or ""
     return {
-        "base_url": base_url(),
+        "base_url": public_base_url(),
         "nav_links": [
             {"url": url_for(e), "label": label, "current": _current(endpoint, e, section)}
             for e, label, section in NAV
@@ -86,7 +86,7 @@ def share_context() -> dict[str, Any]:
         ],
         "operator": {
             "name": settings.operator,
-            "address": settings.operator_address,
+            "address_lines": settings.operator_address.splitlines(),
             "email": settings.contact_email,
             "accessibility_reviewed": settings.accessibility_reviewed,
             "repository_url": settings.repository_url,
@@ -94,12 +94,12 @@ def share_context() -> dict[str, Any]:
     }
 
 
-@bp.app_template_global("qr_code")
-def qr_code(path: str, label: str) -> Markup:
-    """Inline SVG QR code of the absolute address of ``path`` (for pages and print)."""
+def inline_qr_code(path: str, label: str) -> Markup:
+    """Inline SVG QR code of the absolute address of ``path`` (for pages and print), made by
+    the view so that the template only prints it; ``label`` is its text alternative."""
     from zwk_kb.outputs.qr import qr_inline_svg
 
-    return Markup(qr_inline_svg(base_url() + path, label))
+    return Markup(qr_inline_svg(public_base_url() + path, label))
 
 
 # ---- QR codes --------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def _file(
 def _card_or_redirect(slug: str, endpoint: str) -> Any:
     if len(slug) > 100 or not SLUG_IN_URL_RE.match(slug):
         abort(404)
-    engine = state().engine
+    engine = refreshed_state().engine
     if engine.card(slug) is not None:
         return None
     target = engine.slug_for_alias(slug)
@@ -135,7 +135,7 @@ def card_qr_svg(slug: str) -> Any:
         return moved
     from zwk_kb.outputs.qr import qr_svg
 
-    url = base_url() + url_for("pages.card", slug=slug)
+    url = public_base_url() + url_for("pages.card", slug=slug)
     return _file(qr_svg(url), "image/svg+xml", f"qr-{slug}.svg", QR_CACHE)
 
 
@@ -146,7 +146,7 @@ def card_qr_png(slug: str) -> Any:
         return moved
     from zwk_kb.outputs.qr import qr_png
 
-    url = base_url() + url_for("pages.card", slug=slug)
+    url = public_base_url() + url_for("pages.card", slug=slug)
     return _file(qr_png(url), "image/png", f"qr-{slug}.png", QR_CACHE)
 
 
@@ -155,7 +155,7 @@ def card_qr_png(slug: str) -> Any:
 
 def load_collections() -> list[Collection]:
     """The collections stored with the current index generation (cached per file version)."""
-    generation = current_generation(state().settings.index)
+    generation = current_generation(refreshed_state().settings.index)
     if generation is None:
         return []
     path = generation / COLLECTIONS_FILE
@@ -195,10 +195,9 @@ def collections() -> Any:
 @bp.get("/sammlungen/<name>")
 def collection(name: str) -> Any:
     found = _collection(name)
-    engine = state().engine
-    cards = {slug: card for slug in found.slugs if (card := engine.card(slug)) is not None}
-    page = collection_page(found, cards, carried_selection())
-    return render_template("collection.html", collection=page)
+    page = collection_page(found, cards_by_slug(found.slugs), carried_selection())
+    qr = inline_qr_code(page["url"], qr_label("dieser Sammlung"))
+    return render_template("collection.html", collection=page, qr=qr)
 
 
 @bp.get("/sammlungen/<name>/qr.svg")
@@ -206,7 +205,7 @@ def collection_qr_svg(name: str) -> Any:
     from zwk_kb.outputs.qr import qr_svg
 
     found = _collection(name)
-    url = base_url() + url_for("share.collection", name=found.name)
+    url = public_base_url() + url_for("share.collection", name=found.name)
     return _file(qr_svg(url), "image/svg+xml", f"qr-sammlung-{found.name}.svg", QR_CACHE)
 
 
@@ -215,14 +214,15 @@ def collection_qr_png(name: str) -> Any:
     from zwk_kb.outputs.qr import qr_png
 
     found = _collection(name)
-    url = base_url() + url_for("share.collection", name=found.name)
+    url = public_base_url() + url_for("share.collection", name=found.name)
     return _file(qr_png(url), "image/png", f"qr-sammlung-{found.name}.png", QR_CACHE)
 
 
 # ---- feeds and machine-readable descriptions ---------------------------------------------------
 
 
-def _site_name() -> str:
+def site_name() -> str:
+    """The site's name as configured (page titles, feeds, slides)."""
     return str(current_app.extensions["zwk_kb"].settings.site_name)
 
 
@@ -230,9 +230,11 @@ def _site_name() -> str:
 def feed() -> Any:
     from zwk_kb.outputs.feeds import ATOM_TYPE, atom_feed
 
-    cards = state().engine.all_cards()
+    cards = refreshed_state().engine.all_cards()
     return _file(
-        atom_feed(cards, base_url(), site_name=_site_name()), ATOM_TYPE, cache="public, max-age=600"
+        atom_feed(cards, public_base_url(), site_name=site_name()),
+        ATOM_TYPE,
+        cache="public, max-age=600",
     )
 
 
@@ -240,23 +242,23 @@ def feed() -> Any:
 def sitemap_xml() -> Any:
     from zwk_kb.outputs.feeds import SITEMAP_TYPE, sitemap
 
-    cards = state().engine.all_cards()
+    cards = refreshed_state().engine.all_cards()
     names = [c.name for c in load_collections()]
-    return _file(sitemap(base_url(), STATIC_PAGES, cards, names), SITEMAP_TYPE)
+    return _file(sitemap(public_base_url(), STATIC_PAGES, cards, names), SITEMAP_TYPE)
 
 
 @bp.get("/opensearch.xml")
 def opensearch_xml() -> Any:
     from zwk_kb.outputs.feeds import OPENSEARCH_TYPE, opensearch
 
-    return _file(opensearch(base_url(), site_name=_site_name()), OPENSEARCH_TYPE)
+    return _file(opensearch(public_base_url(), site_name=site_name()), OPENSEARCH_TYPE)
 
 
 @bp.get("/robots.txt")
 def robots_txt() -> Any:
     from zwk_kb.outputs.feeds import robots
 
-    return _file(robots(base_url()), "text/plain; charset=utf-8")
+    return _file(robots(public_base_url()), "text/plain; charset=utf-8")
 
 
 # ---- export of a search ----------------------------------------------------------------------
@@ -265,17 +267,18 @@ def robots_txt() -> Any:
 def _export() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from zwk_kb.outputs.export import MAX_EXPORT, export_rows
 
-    app_state = state()
+    app_state = refreshed_state()
     args = {key: request.args.getlist(key) for key in request.args}
     search_request = parse_search_args(args, per_page=app_state.settings.per_page)
     search_request = replace(search_request, page=1, per_page=MAX_EXPORT)
     result = app_state.engine.search(search_request)
-    rows = export_rows([hit.card for hit in result.hits], base_url())
+    rows = export_rows([hit.card for hit in result.hits], public_base_url())
     meta = {
         "query": search_request.q,
         "filters": dict(search_request.filters),
         "total": result.total,
-        "search_url": base_url() + search_url(replace(search_request, per_page=DEFAULT_PER_PAGE)),
+        "search_url": public_base_url()
+        + search_url(replace(search_request, per_page=DEFAULT_PER_PAGE)),
     }
     return rows, meta
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
+from zwk_kb.outputs.present import qr_label
 from zwk_kb.search.request import SearchRequest
 from zwk_kb.selection import (
     Parsed,
@@ -19,17 +20,19 @@ from zwk_kb.selection import (
     parse_selection,
     search_text,
 )
-from zwk_kb.web.share import _card_or_redirect, _collection, base_url
-from zwk_kb.web.views import resolve_slug, state
+from zwk_kb.web.share import (
+    _card_or_redirect,
+    _collection,
+    inline_qr_code,
+    public_base_url,
+    site_name,
+)
+from zwk_kb.web.views import cards_by_slug, refreshed_state, resolve_slug
 
 bp = Blueprint("talks", __name__)
 
 SEARCH_RESULTS = 10
 FILE_CACHE = "private, max-age=300"
-
-
-def _site_name() -> str:
-    return str(current_app.extensions["zwk_kb"].settings.site_name)
 
 
 def _parsed() -> Parsed:
@@ -39,11 +42,6 @@ def _parsed() -> Parsed:
     except TooManyTools as exc:
         body = render_template("error.html", error="Zu viele Werkzeuge", message=str(exc))
         abort(Response(body, status=400, mimetype="text/html"))
-
-
-def _cards(slugs: Any) -> dict[str, dict[str, Any]]:
-    engine = state().engine
-    return {slug: card for slug in slugs if (card := engine.card(slug)) is not None}
 
 
 def _download(data: bytes, mimetype: str, title: str, suffix: str, fallback: str) -> Response:
@@ -64,24 +62,25 @@ def selection() -> Any:
     query = search_text({"q": request.args.getlist("q")})
     hits: list[dict[str, Any]] = []
     if query:
-        result = state().engine.search(SearchRequest(q=query, per_page=SEARCH_RESULTS))
+        result = refreshed_state().engine.search(SearchRequest(q=query, per_page=SEARCH_RESULTS))
         hits = [hit.card for hit in result.hits]
     page = selection_page(
         parsed,
-        _cards(parsed.selection.slugs),
-        base_url(),
-        _site_name(),
+        cards_by_slug(parsed.selection.slugs),
+        public_base_url(),
+        site_name(),
         query=query,
         hits=hits,
     )
-    return render_template("selection.html", page=page)
+    qr = inline_qr_code(page["self_url"], qr_label("dieser Auswahl")) if page["share_qr"] else None
+    return render_template("selection.html", page=page, qr=qr)
 
 
 def _selection_talk() -> tuple[dict[str, Any], str]:
     from zwk_kb.outputs.deck import selection_talk
 
     selection = _parsed().selection
-    cards = _cards(selection.slugs)
+    cards = cards_by_slug(selection.slugs)
     if not cards:
         body = render_template(
             "error.html",
@@ -90,7 +89,7 @@ def _selection_talk() -> tuple[dict[str, Any], str]:
             "„Zur Auswahl hinzufügen“ bei den Suchergebnissen.",
         )
         abort(Response(body, status=400, mimetype="text/html"))
-    return selection_talk(selection, cards, base_url(), _site_name()), "auswahl"
+    return selection_talk(selection, cards, public_base_url(), site_name()), "auswahl"
 
 
 @bp.get("/auswahl/qr.svg")
@@ -99,7 +98,7 @@ def selection_qr_svg() -> Any:
     from zwk_kb.outputs.qr import MAX_URL_CHARS, qr_svg
 
     selection = _parsed().selection
-    url = base_url() + selection.url()
+    url = public_base_url() + selection.url()
     if not selection.slugs or len(url) > MAX_URL_CHARS:
         abort(404)
     response = Response(qr_svg(url), mimetype="image/svg+xml")
@@ -112,7 +111,7 @@ def selection_qr_svg() -> Any:
 @bp.get("/auswahl/folien")
 def selection_slides() -> Any:
     talk, _ = _selection_talk()
-    return render_template("slides.html", talk=talk)
+    return _slides(talk)
 
 
 @bp.get("/auswahl/folien.pptx")
@@ -132,13 +131,15 @@ def _collection_talk(name: str) -> tuple[dict[str, Any], str]:
     from zwk_kb.outputs.deck import collection_talk
 
     found = _collection(name)
-    return collection_talk(found, _cards(found.slugs), base_url(), _site_name()), "sammlung"
+    return collection_talk(
+        found, cards_by_slug(found.slugs), public_base_url(), site_name()
+    ), "sammlung"
 
 
 @bp.get("/sammlungen/<name>/folien")
 def collection_slides(name: str) -> Any:
     talk, _ = _collection_talk(name)
-    return render_template("slides.html", talk=talk)
+    return _slides(talk)
 
 
 @bp.get("/sammlungen/<name>/folien.pptx")
@@ -158,13 +159,27 @@ def card_pptx(slug: str) -> Any:
     moved = _card_or_redirect(slug, "talks.card_pptx")
     if moved is not None:
         return moved
-    card = state().engine.card(slug)
+    card = refreshed_state().engine.card(slug)
     if card is None:  # removed between the two look-ups
         abort(404)
-    return _pptx(card_talk(card, base_url(), _site_name()), "werkzeug", single=True)
+    return _pptx(card_talk(card, public_base_url(), site_name()), "werkzeug", single=True)
 
 
-# ---- the files -------------------------------------------------------------------------------
+# ---- the web slides and the files -------------------------------------------------------------
+
+
+def _slides(talk: dict[str, Any]) -> str:
+    """The web slides: a QR code per tool (its short link) and one of the shared page."""
+    qr_codes = {
+        t["slug"]: inline_qr_code(t["short_path"], qr_label(f"„{t['title']}“"))
+        for t in talk["tools"]
+    }
+    share_qr = (
+        inline_qr_code(talk["share_path"], qr_label("allen Werkzeugen dieser Folien"))
+        if talk["share_qr"]
+        else None
+    )
+    return render_template("slides.html", talk=talk, qr_codes=qr_codes, share_qr=share_qr)
 
 
 def _pptx(talk: dict[str, Any], fallback: str, single: bool = False) -> Response:

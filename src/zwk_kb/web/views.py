@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -90,7 +91,10 @@ def canonical_url(path: str | None = None) -> str | None:
     return absolute_url(path, base_url) if base_url else request.script_root + path
 
 
-def state() -> AppState:
+def refreshed_state() -> AppState:
+    """The app's settings and search engine, brought up to date first: in dev mode changed
+    cards are indexed, and a newer index generation gets a new engine (``AppState.refresh``).
+    Named so beside the facet ``state``, the Bundesland."""
     app_state: AppState = current_app.extensions["zwk_kb"]
     app_state.refresh()
     return app_state
@@ -98,10 +102,16 @@ def state() -> AppState:
 
 def resolve_slug(slug: str) -> str | None:
     """The current slug of the card ``slug`` names (itself or a former name), else None."""
-    engine = state().engine
+    engine = refreshed_state().engine
     if engine.card(slug) is not None:
         return slug
     return engine.slug_for_alias(slug)
+
+
+def cards_by_slug(slugs: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The stored cards of ``slugs`` in their order; slugs without a card are left out."""
+    engine = refreshed_state().engine
+    return {slug: card for slug in slugs if (card := engine.card(slug)) is not None}
 
 
 def carried_selection() -> Selection:
@@ -114,8 +124,8 @@ def carried_selection() -> Selection:
     return parse_selection(args, resolve_slug, refuse_too_many=False).selection
 
 
-def search_data(path: str = "/") -> dict[str, Any]:
-    app_state = state()
+def requested_search_page(path: str = "/") -> dict[str, Any]:
+    app_state = refreshed_state()
     args = {key: request.args.getlist(key) for key in request.args}
     search_request = parse_search_args(
         args, per_page=app_state.settings.per_page, max_per_page=app_state.settings.max_per_page
@@ -123,11 +133,11 @@ def search_data(path: str = "/") -> dict[str, Any]:
     return search_page(app_state.engine.search(search_request), path, carried_selection())
 
 
-def card_data(slug: str) -> tuple[dict[str, Any] | None, str | None]:
+def card_page_or_redirect(slug: str) -> tuple[dict[str, Any] | None, str | None]:
     """(card page dict, None) or (None, slug to redirect to); 404 for anything else."""
     if len(slug) > 100 or not SLUG_IN_URL_RE.match(slug):
         abort(404)
-    app_state = state()
+    app_state = refreshed_state()
     engine = app_state.engine
     card = engine.card(slug)
     if card is None:
