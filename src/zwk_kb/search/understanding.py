@@ -45,7 +45,14 @@ SCAFFOLDING: frozenset[str] = frozenset(
 """Words of a question's or request's frame, as :func:`fold` writes them. Interrogatives and
 pronouns that are stop words anyway ("wie", "was", "wir", "ich", "es") are not repeated."""
 QUESTION_ONLY: frozenset[str] = frozenset(
-    fold(w) for w in _WORDS("mehr viele besser gute guten gut richtig hier uns unserer")
+    fold(w)
+    for w in _WORDS(
+        """
+        mehr viele besser gute guten gut richtig hier uns unserer jemand jemanden erfahrung
+        erfahrungen kennt kennen problem probleme frage fragen konkret konkrete wirklich
+        sinnvoll sinnvolle besonders besten gemacht getan
+        """
+    )
 )
 """Filler dropped only when the query is a question (starts with a frame word or an
 interrogative, or ends with "?"): in keywords "gute Nachbarschaft" means what it says."""
