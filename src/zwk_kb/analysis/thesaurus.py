@@ -10,8 +10,10 @@ extract serves any toolkit. Data: ``data/openthesaurus_de.txt.gz`` (see its SOUR
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
+import itertools
 import math
 from pathlib import Path
 
@@ -68,26 +70,27 @@ def group_weight(size: int) -> float:
 
 
 class Thesaurus:
-    """Groups of words of one sense; immutable once built."""
+    """Groups of words of one sense; immutable once built.
 
-    __slots__ = ("_groups", "_index")
+    Held as one folded text with every member between ``;`` (``";arzt;mediziner;"`` a line),
+    searched with ``str.find`` and ``str.count`` at lookup: a query looks up a few words, and
+    building a dictionary of all 85,000 members would cost a quarter of a second of the first
+    search after a start.
+    """
 
-    def __init__(self, groups: list[list[str]], keys: list[list[str]] | None = None) -> None:
-        """``keys``: :func:`fold` of every member, when the caller has them already."""
-        self._groups: list[tuple[str, ...]] = []
-        self._index: dict[str, list[int]] = {}
-        index = self._index
-        for n, group in enumerate(groups):
-            if len(group) < 2:
-                continue
-            number = len(self._groups)
-            self._groups.append(tuple(group))
-            for key in keys[n] if keys is not None else map(fold, group):
-                found = index.get(key)
-                if found is None:
-                    index[key] = [number]
-                elif found[-1] != number:
-                    found.append(number)
+    __slots__ = ("_folded", "_lines", "_starts")
+
+    def __init__(self, groups: list[list[str]]) -> None:
+        kept = [[m for m in group if m] for group in groups]
+        kept = [g for g in kept if len(g) >= 2]
+        self._setup([";".join(g) for g in kept], [";".join(fold(m) for m in g) for g in kept])
+
+    def _setup(self, lines: list[str], folded: list[str]) -> None:
+        """``lines``: the groups, members joined by ``;``; ``folded``: the same, folded."""
+        self._lines = lines
+        wrapped = [f";{line};" for line in folded]
+        self._folded = "\n".join(wrapped)
+        self._starts = list(itertools.accumulate((len(x) + 1 for x in wrapped), initial=0))
 
     @staticmethod
     def parse(text: str) -> list[list[str]]:
@@ -100,35 +103,48 @@ class Thesaurus:
 
     @classmethod
     def from_text(cls, text: str) -> Thesaurus:
-        """The thesaurus of a text in the extract's format."""
-        lines = [
+        """The thesaurus of a text in the extract's format (members without spaces around
+        the ``;``, as the extract script writes them)."""
+        pairs = [
             (line, key)
             for line, key in zip(text.split("\n"), folded_lines(text), strict=True)
-            if line.strip() and not line.startswith("#")
+            if ";" in line and not line.startswith("#")
         ]
-        return cls(
-            [[m.strip() for m in line.split(";") if m.strip()] for line, _ in lines],
-            [[k.strip() for k in key.split(";") if k.strip()] for _, key in lines],
-        )
+        thesaurus = cls.__new__(cls)
+        thesaurus._setup([line for line, _ in pairs], [key for _, key in pairs])
+        return thesaurus
 
     def __len__(self) -> int:
-        return len(self._groups)
+        return len(self._lines)
+
+    def _groups_of(self, key: str) -> list[int]:
+        """Numbers of the groups with a member folded to ``key``."""
+        needle, found, at = f";{key};", [], 0
+        while (at := self._folded.find(needle, at)) >= 0:
+            found.append(bisect.bisect_right(self._starts, at) - 1)
+            at += len(needle) - 1
+        return list(dict.fromkeys(found))
+
+    def _senses(self, key: str) -> int:
+        return self._folded.count(f";{key};")
 
     def neighbours(self, word: str) -> list[tuple[str, float]]:
         """(member as written, weight) of the groups holding ``word``, closest first, the word
         itself left out. Only the first key that is an entry counts: "Pflegern" is looked up
         as "Pfleger", not also as "Pflege"."""
         for key in lookup_keys(word):
-            numbers = self._index.get(key)
+            if ";" in key or "\n" in key:
+                return []
+            numbers = self._groups_of(key)
             if not numbers:
                 continue
             best: dict[str, float] = {}
             for number in numbers:
-                group = self._groups[number]
+                group = self._lines[number].split(";")
                 weight = group_weight(len(group))
                 for member in group:
                     folded = fold(member)
-                    if folded == key or len(self._index.get(folded, ())) > MAX_SENSES:
+                    if folded == key or self._senses(folded) > MAX_SENSES:
                         continue
                     if weight > best.get(member, 0.0):
                         best[member] = weight
