@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
         ("inklusiv", "inklusion"),
         ("einsam", "einsamkeit"),
         ("barrierefrei", "barrierefreiheit"),
+        ("gegründet", "grunden"),
     ],
 )
 def test_word_family(word: str, family: str) -> None:
@@ -57,7 +58,13 @@ def test_word_family(word: str, family: str) -> None:
 
 @pytest.mark.parametrize(
     ("word", "not_family"),
-    [("Bürger", "burg"), ("Bürger", "burgen"), ("Haus", "hau"), ("gründen", "grund")],
+    [
+        ("Bürger", "burg"),
+        ("Bürger", "burgen"),
+        ("Haus", "hau"),
+        ("gründen", "grund"),
+        ("gedacht", "dachen"),  # an irregular participle is no form of a regular verb
+    ],
 )
 def test_no_family_by_cutting_any_ending(word: str, not_family: str) -> None:
     assert not_family not in derived_forms(word)
@@ -255,6 +262,14 @@ def test_everyday_word_finds_the_cards_word(engine: SearchEngine) -> None:
     assert {"kommunales-versorgungszentrum", "landarzt-stipendium"} <= set(
         slugs(run(engine, "doktor"))[:2]
     )
+
+
+def test_thesaurus_never_competes_with_a_word_the_cards_use(engine: SearchEngine) -> None:
+    # OpenThesaurus has neighbours of "Hitze" ("Gluthitze", "Tropenhitze" …); the cards use
+    # "Hitze" itself, so only the word as typed is searched
+    result = run(engine, "hitze")
+    assert slugs(result)[:1] == ["hitzeschutzplan-aeltere-menschen"]
+    assert not any("Ähnliches Wort" in r for hit in result.hits for r in hit.reasons)
 
 
 def test_generic_word_is_not_required(engine: SearchEngine) -> None:

@@ -15,6 +15,9 @@ from zwk_kb.analysis.folding import fold
 
 MIN_STEM = 3
 """Characters a word keeps before a suffix rule applies ("tun" has no family here)."""
+MIN_PARTICIPLE_STEM = 5
+"""Letters between "ge" and "t" of a participle read as a regular verb's (short ones are
+mostly irregular: "gedacht" is no form of "dachen")."""
 MIN_NOUN = 5
 """Characters a word without a known suffix needs before "-lich" is tried on it."""
 MAX_FORMS = 8
@@ -77,9 +80,10 @@ def _bases(word: str) -> list[str]:
         if word.endswith(ending) and len(base) > MIN_STEM and base.endswith(_ADJECTIVE_ENDS):
             bases.append(base)
             break
-    if word.startswith("ge") and word.endswith("t") and len(word) > 6:  # gefördert → fördern
-        stem = word[2:-1]
-        bases += [stem + "n", stem + "en"] if stem.endswith("er") else [stem + "en"]
+    if word.startswith("ge") and word.endswith("t"):  # gefördert → fördern, gegründet → gründen
+        stem = word[2:-2] if word.endswith("et") else word[2:-1]
+        if len(stem) >= MIN_PARTICIPLE_STEM:  # not "gedacht" → "dachen"
+            bases += [stem + "n", stem + "en"] if stem.endswith("er") else [stem + "en"]
     elif word.endswith("iert") and len(word) > 6:  # engagiert, qualifiziert
         bases.append(word[:-1] + "en")
     return bases
@@ -92,6 +96,7 @@ def derived_forms(word: str) -> list[str]:
     if not key.isalpha():
         return []
     found: list[str] = []
+    last: list[str] = []  # the guess of last resort comes after every rule's form
     for base in _bases(key):
         if base != key:
             found.append(base)
@@ -103,5 +108,6 @@ def derived_forms(word: str) -> list[str]:
             break  # the first matching ending decides (longer endings come first)
         else:
             if len(base) >= MIN_NOUN:  # a noun without a suffix: Ehrenamt → ehrenamtlich
-                found.append(base + "lich")
-    return [f for f in dict.fromkeys(found) if f != key and len(f) > MIN_STEM][:MAX_FORMS]
+                last.append(base + "lich")
+    forms = dict.fromkeys(found + last)
+    return [f for f in forms if f != key and len(f) > MIN_STEM][:MAX_FORMS]
