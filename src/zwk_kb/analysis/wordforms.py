@@ -31,7 +31,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("sam", ("samkeit",)),  # einsam → Einsamkeit
     ("los", ("losigkeit",)),  # arbeitslos → Arbeitslosigkeit
     ("frei", ("freiheit",)),  # barrierefrei → Barrierefreiheit
-    ("isch", ("ie", "ik", "ismus", "")),  # demokratisch → Demokratie, politisch → Politik
+    ("isch", ("ie", "ik", "ismus")),  # demokratisch → Demokratie (not "Stammtisch" → "stammt")
     ("il", ("ilitat",)),  # mobil → Mobilität
     ("al", ("alitat", "alisierung")),  # regional → Regionalität, digital → Digitalisierung
     ("ell", ("", "e")),  # kulturell → Kultur
