@@ -358,3 +358,76 @@ def test_index_is_reusable_from_disk(tmp_path: Path, engine: SearchEngine) -> No
     pool_dir = engine.pool.index_dir
     fresh = SearchEngine(SearcherPool(pool_dir))
     assert fresh.search(SearchRequest(q="Dolmetscher")).hits[0].slug == "dolmetscherpool"
+
+
+@pytest.mark.parametrize("old_module", ["zwk_kb.analysis", "zwk_kb.analysis.pipeline"])
+def test_index_whose_schema_names_an_older_module_path_still_searches(
+    engine: SearchEngine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    old_module: str,
+) -> None:
+    """Indexes pickle their analyzers by import path; ones written when the analysis lived in
+    one module (``zwk_kb.analysis``, later ``zwk_kb.analysis.pipeline``) must open and find."""
+    import shutil
+
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    from zwk_kb.analysis import compounds, pipeline
+    from zwk_kb.search.index import current_generation
+
+    source = current_generation(Path(engine.pool.key()[0]).parent)
+    assert source is not None
+    shutil.copytree(source.parent, tmp_path / "index", symlinks=True)
+    generation = current_generation(tmp_path / "index")
+    assert generation is not None
+    storage = FileStorage(str(generation))
+    toc = TOC.read(storage, "MAIN")
+    for old_toc in generation.glob("_MAIN_*.toc"):
+        old_toc.unlink()
+    with monkeypatch.context() as patch:
+        for obj in (
+            pipeline.GermanAnalyzer,
+            pipeline.ExactAnalyzer,
+            pipeline.NormalizeFilter,
+            pipeline.CompoundStemFilter,
+            pipeline.DigraphFilter,
+            pipeline.CompoundPartsFilter,
+            pipeline.OnePassPositions,
+            compounds._interned,
+        ):
+            patch.setattr(obj, "__module__", old_module)
+        toc.write(storage, "MAIN")
+    written = b"".join(path.read_bytes() for path in generation.glob("_MAIN_*.toc"))
+    assert f"c{old_module}\nGermanAnalyzer\n".encode() in written
+    assert f"c{old_module}\n_interned\n".encode() in written
+
+    pool = SearcherPool(tmp_path / "index")
+    try:
+        result = SearchEngine(pool).search(parse_search_args({"q": ["Dolmetscher"]}))
+        assert [hit.slug for hit in result.hits][:1] == ["dolmetscherpool"]
+        assert "<mark" in "".join(hit.snippet for hit in result.hits)
+    finally:
+        pool.close()
+
+
+def test_changed_shipped_synonyms_take_effect(
+    engine: SearchEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index was built with one synonym list; the program then ships another: a server
+    started afterwards expands with the new groups, without a new index run."""
+    from zwk_kb.analysis import synonyms
+
+    def search(q: str) -> SearchResult:
+        return SearchEngine(engine.pool).search(parse_search_args({"q": [q]}))
+
+    assert search("Zauberwort").total == 0
+    shipped = tmp_path / "synonyms_de.txt"
+    text = synonyms.SYNONYMS_PATH.read_text(encoding="utf-8")
+    shipped.write_text(text + "\nZauberwort; Dolmetscherpool\n", encoding="utf-8")
+    monkeypatch.setattr(synonyms, "SYNONYMS_PATH", shipped)
+    result = search("Zauberwort")
+    assert slugs(result)[:1] == ["dolmetscherpool"]
+    reasons = [reason for hit in result.hits for reason in hit.reasons]
+    assert "Ähnliches Wort: „Zauberwort“ → „Dolmetscherpool“" in reasons

@@ -1,10 +1,10 @@
 """The German analysis: how a word of a card or a query becomes index terms.
 
-``folding`` (case, umlauts typed as ae/oe/ue/ss, gender forms) is pure and used by card reading
-too; ``pipeline`` holds the lexicon, compounds, synonyms and the Whoosh analyzers built from them.
-
-Rule of this folder: one per-token definition of the analysis; everything else is derived from it.
-No Flask, no index on disk.
+By concern: ``folding`` (case, umlauts typed as ae/oe/ue/ss, the token pattern, gender forms;
+pure, read by card parsing too), ``lexicon`` (stop words, the shipped frequency list),
+``compounds`` (the splitter), ``terms`` (the one definition of what a token becomes),
+``synonyms`` (the synonym table) and ``pipeline`` (the Whoosh filters and analyzers derived
+from ``terms``). No Flask, no index on disk.
 
 Indexes written by older versions pickled their analyzers under ``zwk_kb.analysis.<Name>``; the
 module attribute hook below keeps that path importable without loading Whoosh for callers that
@@ -16,12 +16,16 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+_PICKLED_PRIVATE = {"_interned": "compounds"}
+"""Private names an older index's pickle refers to under this package."""
+
 
 def __getattr__(name: str) -> Any:
-    if name.startswith("_") or name in {"pipeline", "folding"}:
+    module = _PICKLED_PRIVATE.get(name, "pipeline")
+    if (name.startswith("_") and name not in _PICKLED_PRIVATE) or name in {"pipeline", "folding"}:
         raise AttributeError(f"module 'zwk_kb.analysis' has no attribute {name!r}")
-    pipeline = importlib.import_module("zwk_kb.analysis.pipeline")
+    found = importlib.import_module(f"zwk_kb.analysis.{module}")
     try:
-        return getattr(pipeline, name)
+        return getattr(found, name)
     except AttributeError:
         raise AttributeError(f"module 'zwk_kb.analysis' has no attribute {name!r}") from None

@@ -22,8 +22,8 @@ from collections.abc import Set as AbstractSet
 from itertools import accumulate, compress
 from typing import Any, NamedTuple
 
-from zwk_kb.analysis.folding import fold
-from zwk_kb.analysis.pipeline import TOKEN_RE, index_terms_of
+from zwk_kb.analysis.folding import TOKEN_RE, fold
+from zwk_kb.analysis.pipeline import index_terms_of
 
 __all__ = [
     "CHARLIMIT",

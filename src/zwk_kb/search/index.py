@@ -13,9 +13,7 @@ Inside each generation: the Whoosh files, ``meta.json`` (fingerprint of vocabula
 code, card count, format), ``stamps.json`` (slug -> content hash, and per card file its size,
 time stamp, inode, content hash and what reading it found: the next run reads only files whose
 metadata changed),
-``collections.json`` and what a fresh server would otherwise compute on its first search
-(``words.marshal``, ``synonyms.pickle``, ``lexicon.marshal``: each checked before it is
-used).
+``collections.json`` and ``spelling.json``.
 
 Guarantees (each has a test in ``tests/test_lifecycle.py``):
 
@@ -44,13 +42,12 @@ import json
 import logging
 import multiprocessing
 import os
-import pickle
 import re
 import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -60,14 +57,6 @@ from whoosh import index as windex
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
-from zwk_kb.analysis import pipeline as analysis
-from zwk_kb.analysis.pipeline import (
-    SynonymTable,
-    adopt_lexicon,
-    export_analysis,
-    export_lexicon,
-    seed_analysis,
-)
 from zwk_kb.engine.postings_pool import segment_writer
 from zwk_kb.engine.sidefile import ImpactCodec
 from zwk_kb.errors import IndexBusy, IndexMissing, ZwkKbError
@@ -78,7 +67,6 @@ from zwk_kb.search.schema import (
     SPELL,
     STAMP,
     TEXT_FIELD_BOOSTS,
-    TITLE,
     build_schema,
     card_to_document,
     spelling_analyzer,
@@ -93,9 +81,6 @@ log = logging.getLogger(__name__)
 CURRENT_FILE = "CURRENT"
 META_FILE = "meta.json"
 STAMPS_FILE = "stamps.json"
-WORDS_FILE = "words.marshal"  # every word of the cards, analysed (see _write_words)
-SYNONYMS_FILE = "synonyms.pickle"  # the analysed synonym table (see write_synonyms)
-LEXICON_FILE = "lexicon.marshal"  # the analysis word list, grouped (see _write_lexicon)
 COLLECTIONS_FILE = "collections.json"  # the toolkit's _collections/*.yml, parsed
 LOCK_FILE = "write.lock"
 OWNER_FILE = "write.owner"
@@ -128,6 +113,9 @@ for fast first searches and facet sets."""
 # (the analyzer is pickled into the index, so an old index with new code may not even load).
 FINGERPRINT_MODULES = (
     "analysis/folding",
+    "analysis/lexicon",
+    "analysis/compounds",
+    "analysis/terms",
     "analysis/pipeline",
     "search/schema",
     "engine/sidefile",
@@ -359,15 +347,9 @@ def _build_locked(
     try:
         generation.mkdir(parents=True)
         schema = build_schema(toolkit.vocabulary)
-        tag = index_fingerprint(toolkit.vocabulary)
-        if previous is not None:
-            _seed_words(previous, schema, tag)
         dictionary = _write_documents(generation, schema, toolkit, progress, procs)
         count = _verify(generation, toolkit.cards)
         _write_spelling(generation, dictionary)
-        _write_words(generation, schema, tag)
-        write_synonyms(generation, toolkit.vocabulary.synonyms)
-        _write_lexicon(generation)
         _write_stamps(generation, toolkit)
         _write_meta(generation, toolkit, count, previous=previous.name if previous else "")
         _switch(index_dir, name)
@@ -447,8 +429,7 @@ def _segment_worker(worker: int, procs: int, results: Any, counter: Any) -> None
                 if os.getppid() != parent:  # the build was killed: stop, leave no orphan
                     os._exit(3)
         segment = writer._finalize_segment()  # the shared temp folder is removed by the parent
-        words = export_analysis(writer.schema[TITLE].analyzer, "worker")
-        results.put((worker, "ok", (segment, dictionary.to_json(), words)))
+        results.put((worker, "ok", (segment, dictionary.to_json())))
         _flush_or_exit(results, parent)
     except BaseException as exc:  # reported to the parent, which raises it
         code = exc.errno if isinstance(exc, OSError) else None
@@ -535,7 +516,6 @@ def _write_parallel(
     dictionary = SpellingDictionary()
     for i in sorted(segments):
         dictionary.merge(SpellingDictionary.from_json(segments[i][1]))
-        seed_analysis(schema[TITLE].analyzer, segments[i][2], "worker")
     return dictionary
 
 
@@ -644,99 +624,6 @@ def _complete(toolkit: Toolkit) -> Toolkit:
 
     log.info("Alle Karten werden gelesen (der Index wird neu aufgebaut).")
     return load_toolkit(toolkit.directory)
-
-
-def _seed_words(generation: Path, schema: Schema, tag: str) -> None:
-    """Take over the words an earlier index run analysed (same code and vocabulary, checked by
-    ``tag``), so this run does not split them again."""
-    with contextlib.suppress(OSError):
-        seed_analysis(schema[TITLE].analyzer, (generation / WORDS_FILE).read_bytes(), tag)
-
-
-def _write_words(generation: Path, schema: Schema, tag: str) -> None:
-    """Every word analysed for this index: a server seeds its analysis with them
-    (:func:`load_words`), so its first pages do not split each compound again (0.3 ms per new
-    word, some 400 words per page)."""
-    _atomic_write(generation / WORDS_FILE, export_analysis(schema[TITLE].analyzer, tag))
-
-
-def load_words(generation: Path, analyzer: Any) -> int:
-    """Seed ``analyzer`` (of this generation's schema) with the generation's analysed words;
-    returns how many (0 when missing or written by other code or for another vocabulary)."""
-    meta = read_meta(generation)
-    tag = f"{meta.get('vocabulary', '')}-{code_fingerprint()}"
-    try:
-        return seed_analysis(analyzer, (generation / WORDS_FILE).read_bytes(), tag)
-    except OSError:
-        return 0
-
-
-# ---- what a server needs first, prepared by the index run ----------------------------------
-
-
-SYNONYMS_FORMAT = 1
-
-
-def _synonyms_key(extra_groups: Iterable[Iterable[str]]) -> str:
-    """What the prepared synonym table depends on: the shipped list, the toolkit's groups, the
-    analysis code and its word list. Any change gives another key."""
-    digest = hashlib.sha256(code_fingerprint().encode())
-    package = Path(__file__).resolve().parent.parent
-    # read at call time (not imported names): a test may point them elsewhere
-    folding = package / "analysis" / "folding.py"
-    for path in (analysis.SYNONYMS_PATH, analysis.WORDLIST_PATH, folding):
-        with contextlib.suppress(OSError):
-            digest.update(path.read_bytes())
-    groups = [[str(member) for member in group] for group in extra_groups]
-    digest.update(json.dumps(groups, ensure_ascii=False).encode())
-    return digest.hexdigest()
-
-
-def write_synonyms(generation: Path, extra_groups: Iterable[Iterable[str]]) -> None:
-    """The synonym table analysed once by the index run, for :func:`read_synonyms` (analysing
-    it costs a server about 0.1 s on its first search). Kept when it is still current."""
-    groups = [list(group) for group in extra_groups]
-    key = _synonyms_key(groups)
-    if read_synonyms(generation, groups, key) is not None:
-        return
-    table = SynonymTable.load(groups)
-    _atomic_write(
-        generation / SYNONYMS_FILE, pickle.dumps((SYNONYMS_FORMAT, key, table), protocol=5)
-    )
-
-
-def read_synonyms(
-    generation: Path, extra_groups: Iterable[Iterable[str]], key: str | None = None
-) -> SynonymTable | None:
-    """The prepared synonym table of the generation if it was made from the same synonyms,
-    analysis code and word list as this process would use; else None."""
-    try:
-        data = (generation / SYNONYMS_FILE).read_bytes()
-    except OSError:
-        return None
-    key = key or _synonyms_key(extra_groups)
-    try:
-        form, found_key, table = pickle.loads(data)
-    except Exception:  # a file of other code: analysed anew
-        return None
-    if form != SYNONYMS_FORMAT or found_key != key or not isinstance(table, SynonymTable):
-        return None
-    return table
-
-
-def _write_lexicon(generation: Path) -> None:
-    """The analysis word list in groups a server unpacks as it needs them (:func:`load_lexicon`)
-    instead of all 168,000 words on its first search."""
-    _atomic_write(generation / LEXICON_FILE, export_lexicon())
-
-
-def load_lexicon(generation: Path) -> bool:
-    """Let this process use the generation's grouped word list (if made from the same word list
-    file and the process has not loaded it yet)."""
-    try:
-        return adopt_lexicon((generation / LEXICON_FILE).read_bytes())
-    except OSError:
-        return False
 
 
 def _write_spelling(generation: Path, dictionary: SpellingDictionary, commit: int = -1) -> None:
@@ -1038,8 +925,6 @@ def _apply_changes(
                     docnum = searcher.document_number(**{SLUG: slug})
                     dictionary.remove(_card_word_counts(searcher, docnum))
             speller = spelling_analyzer(toolkit.vocabulary)
-            tag = index_fingerprint(toolkit.vocabulary)
-            _seed_words(generation, ix.schema, tag)
             with segment_writer(ix, timeout=5.0, **WRITER_OPTIONS) as writer:
                 writer.mergetype = _merge_policy
                 for slug in removed:
@@ -1052,10 +937,6 @@ def _apply_changes(
                     if progress is not None:
                         progress(n)
             _write_spelling(generation, dictionary, ix.latest_generation())
-            _write_words(generation, ix.schema, tag)
-            write_synonyms(generation, toolkit.vocabulary.synonyms)
-            if not (generation / LEXICON_FILE).exists():
-                _write_lexicon(generation)
             with ix.searcher() as searcher:
                 count = searcher.doc_count()
             if count != len(wanted):

@@ -30,7 +30,8 @@ from whoosh.searching import Searcher
 
 from zwk_kb import degradations
 from zwk_kb.analysis.folding import fold
-from zwk_kb.analysis.pipeline import SynonymTable, word_zipf
+from zwk_kb.analysis.lexicon import word_zipf
+from zwk_kb.analysis.pipeline import SynonymTable
 from zwk_kb.analysis.thesaurus import shipped as shipped_thesaurus
 from zwk_kb.engine.scoring import DEFAULT_BUDGET, DisMax, ScoreCache
 from zwk_kb.engine.sidefile import segment_impacts
@@ -43,7 +44,7 @@ from zwk_kb.search.highlighting import (
     matched_surface_forms,
     whole_html,
 )
-from zwk_kb.search.index import WORDS_FILE, SearcherPool, load_lexicon, load_words, read_synonyms
+from zwk_kb.search.index import SearcherPool
 from zwk_kb.search.request import QueryPart, SearchRequest, split_query
 from zwk_kb.search.schema import (
     BODY,
@@ -255,22 +256,17 @@ class SearchEngine:
         self.scores = ScoreCache(score_budget)
         self._lock = threading.Lock()
         self._spelling_cache: tuple[Hashable, SpellingDictionary] | None = None
-        self._words_seeded: set[tuple[Any, ...]] = set()
         self._matches: OrderedDict[tuple[Hashable, str], _TextMatch] = OrderedDict()
         self._matches_size = 0
 
     @property
     def synonyms(self) -> SynonymTable:
-        """The synonym table: as the index run prepared it, else analysed on first use (a
-        tenth of a second: not at start-up)."""
+        """The synonym table, analysed on first use (not at start-up)."""
         table = self._synonyms
         if table is None:
             with self._lock:
                 if self._synonyms is None:
-                    folder = Path(self.pool.key()[0])
-                    self._synonyms = read_synonyms(
-                        folder, self._extra_synonyms
-                    ) or SynonymTable.load(self._extra_synonyms)
+                    self._synonyms = SynonymTable.load(self._extra_synonyms)
                 table = self._synonyms
         return table
 
@@ -521,22 +517,6 @@ class SearchEngine:
             )
         return dictionary.written(found) if found else None
 
-    def _seed_words(self, searcher: Searcher) -> None:
-        """Once per index generation and version of its word file: take over the words the
-        index run analysed, so the first pages do not split every compound again."""
-        folder = Path(self.pool.key()[0])
-        try:
-            stat = (folder / WORDS_FILE).stat()
-        except OSError:
-            return
-        key = (str(folder), stat.st_mtime_ns, stat.st_size)
-        with self._lock:
-            if key in self._words_seeded:
-                return
-            self._words_seeded.add(key)
-        load_words(folder, searcher.schema[TITLE].analyzer)
-        load_lexicon(folder)
-
     def _spelling(self) -> SpellingDictionary:
         """The spelling dictionary of this thread's index state, read once per state and file
         version (an index run rewrites the file right after its commit)."""
@@ -647,7 +627,6 @@ class SearchEngine:
             if cached is not None:
                 self._matches.move_to_end(key)
                 return cached
-        self._seed_words(searcher)
         failures = degradations.total()
         text = self._match_words(searcher, sets, q, deadline)
         text.size = 1 if text.matched is sets.all_docs else len(text.matched) + 1

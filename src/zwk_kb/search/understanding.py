@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from zwk_kb.analysis.folding import fold
-from zwk_kb.analysis.pipeline import STOP_WORDS
+from zwk_kb.analysis.lexicon import STOP_WORDS
 from zwk_kb.analysis.thesaurus import Thesaurus
 from zwk_kb.analysis.wordforms import derived_forms
 from zwk_kb.search.request import QueryPart
