@@ -10,7 +10,6 @@ import pickle
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -516,17 +515,10 @@ def test_analyzer_pickles_small_without_the_dictionary(analyzer):
     assert terms(restored, text) == terms(analyzer, text)
 
 
-def test_dictionary_cold_load_is_fast():
-    code = (
-        "import time; t = time.perf_counter(); import zwk_kb.analysis.lexicon as a; "
-        "t1 = time.perf_counter(); n = len(a.lexicon()); t2 = time.perf_counter(); "
-        "print(f'{t1 - t:.3f} {t2 - t1:.3f} {n}')"
-    )
+def test_dictionary_loads_in_a_fresh_process():
+    code = "import zwk_kb.analysis.lexicon as a; print(len(a.lexicon()))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    import_s, load_s, words = out.stdout.split()
-    print(f"\nimport {import_s} s, dictionary load {load_s} s, {words} words")
-    assert int(words) > 100_000
-    assert float(load_s) < 1.0  # measured ~0.05 s; generous for a busy CI machine
+    assert int(out.stdout) > 100_000
 
 
 SENTENCE = (
@@ -534,20 +526,6 @@ SENTENCE = (
     "Mehrgenerationenhaus treffen sich Seniorinnen und Senioren zum Generationencafé, "
     "der Leerstand im Ortskern wird erfasst und Lastenräder ergänzen den ÖPNV."
 )
-
-
-def test_analysing_1000_words_is_fast(analyzer):
-    words = (SENTENCE + " ") * 40
-    text = " ".join(words.split()[:1000])
-    list(analyzer(text))  # fills the per-word caches, as indexing many cards does
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        list(analyzer(text, positions=True, chars=True))
-        timings.append(time.perf_counter() - start)
-    best = min(timings)
-    print(f"\nanalysing 1000 words: {best * 1000:.1f} ms")
-    assert best < 0.05  # measured ~2 ms
 
 
 # --------------------------------------------------------------------------------------------
@@ -645,15 +623,12 @@ def test_synonym_expansions_longest_match_no_self(synonyms):
     assert synonyms.expansions("Kuchen backen") == []
 
 
-def test_synonym_expansions_are_fast_and_pure(synonyms):
+def test_synonym_expansions_are_pure(synonyms):
     query = "Fördermittel für Kitapersonal und ältere Menschen im ländlichen Raum"
     first = synonyms.expansions(query)
-    start = time.perf_counter()
-    for _ in range(100):
+    assert first
+    for _ in range(3):
         assert synonyms.expansions(query) == first
-    per_call = (time.perf_counter() - start) / 100
-    print(f"\nSynonymTable.expansions: {per_call * 1e6:.0f} µs")
-    assert per_call < 0.005
 
 
 # --------------------------------------------------------------------------------------------

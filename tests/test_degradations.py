@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from whoosh import query as wq
 from whoosh import reading
 from whoosh.searching import Searcher
 
@@ -114,10 +113,6 @@ FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], str]] = {
         "/werkzeuge/kindergarten-im-dorf",
     ),
     "sort_column": (_break_sort_column, "/?sort=title"),
-    "query_terms": (
-        lambda mp: mp.setattr(wq.Phrase, "terms", boom),
-        "/?q=%22Wohnen+f%C3%BCr+Hilfe%22",
-    ),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,7 @@ def test_whoosh_deletes_the_side_files_of_segments_it_merged_away(
 
 
 def test_same_answers_with_missing_or_damaged_side_files(
-    bundled_toolkit: Toolkit, tmp_path: Path
+    bundled_toolkit: Toolkit, tmp_path: Path, degraded_steps: Callable[[], dict[str, int]]
 ) -> None:
     synonyms = bundled_toolkit.vocabulary.synonyms
     with_side = tmp_path / "with"
@@ -115,6 +116,7 @@ def test_same_answers_with_missing_or_damaged_side_files(
     removed = [p.unlink() for p in missing.rglob("*" + IMPACTS_EXT)]
     assert removed
     assert _answers(missing, synonyms) == expected
+    assert degraded_steps().get("term_postings", 0) > 0  # the slower way is counted, not silent
 
     damaged = tmp_path / "damaged"
     shutil.copytree(with_side, damaged)

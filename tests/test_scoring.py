@@ -1,13 +1,14 @@
-"""The cached term-at-a-time scorer ranks exactly as Whoosh's own matchers would.
+"""The array scorer: what each shape of the engine's query means, that the fast paths (side
+files, positions, length columns) run on the bundled index, and the ranking users see.
 
-Every query the engine builds for the relevance judgments (synonyms, compound parts, phrases,
-spelling corrections, exclusions) is scored both ways on the bundled toolkit; and once more on
-an index with several segments and deleted documents (after incremental updates).
+Whoosh is only the reference where the engine keeps its definition: BM25F of a single term
+(Whoosh's formula) and which cards have words near each other (its span matcher).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -17,19 +18,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 
 from zwk_kb.devtools.evaluation import load_judgments
+from zwk_kb.engine.query import And, AndNot, BestOf, Every, Near, Or, Term, phrase
 from zwk_kb.engine.scoring import (
-    DisMax,
+    DEFAULT_BUDGET,
+    FALLBACKS,
+    LENGTHS_IN_ONE_READ,
+    NEAR_FROM_POSITIONS,
+    NEAR_FROM_WHOOSH,
+    TERMS_FROM_SIDE_FILE,
     ScoreCache,
-    _dismax,
+    _best_of,
     _intersection,
     _scattered,
     _union,
     _without_deleted,
-    best_of,
+    to_whoosh,
 )
 from zwk_kb.model import Toolkit
+from zwk_kb.search import ranking
 from zwk_kb.search.index import SearcherPool, build, update
 from zwk_kb.search.request import parse_search_args
 from zwk_kb.search.service import SearchEngine
@@ -42,52 +52,12 @@ EXTRA_QUERIES = (
     "buergerbus ehrenamt",
     "dolmetcher",
     "gemeinde",
+    "kitapersonal",
 )
 
 
-def _compare(engine: SearchEngine, queries: list[str]) -> int:
-    """Scores of every query the engine ranks, ours vs. Whoosh's; returns how many compared."""
-    seen: list[Any] = []
-    original = engine.scores._dense
-
-    def recording(searcher: Any, state: Any, q: wq.Query, *args: Any) -> Any:
-        seen.append((searcher, q))  # the query and every subquery
-        return original(searcher, state, q, *args)
-
-    engine.scores._dense = recording  # type: ignore[method-assign]
-    for text in queries:
-        engine.search(parse_search_args({"q": [text]}))
-    engine.scores._dense = original  # type: ignore[method-assign]
-    compared = 0
-    for searcher, q in seen:
-        ours = ScoreCache().evaluate(searcher, engine.pool.key(), q)
-        if isinstance(q, wq.AndNot):
-            # Whoosh's AndNot matcher lets some excluded documents through (see
-            # test_excluded_word_removes_every_card_containing_it): exclude by hand
-            excluded = {d for _, d in searcher.search(q.b, limit=None).top_n}
-            whoosh = {
-                d: s * q.boost
-                for s, d in searcher.search(q.a, limit=None).top_n
-                if d not in excluded
-            }
-        else:
-            whoosh = {d: s for s, d in searcher.search(q, limit=None).top_n}
-        assert set(ours) == set(whoosh), q
-        ranked = list(ScoreCache().ranked(searcher, engine.pool.key(), q))
-        assert ranked == sorted(ours, key=lambda d: (-ours[d], d)), q
-        for docnum, score in whoosh.items():
-            assert math.isclose(ours[docnum], score, rel_tol=1e-9, abs_tol=1e-9), (q, docnum)
-        compared += 1
-    return compared
-
-
-def test_scores_equal_whoosh_for_every_judged_query(bundled_settings: Any) -> None:
-    judgments = load_judgments(ROOT / "relevance" / "judgments.yml")
-    pool = SearcherPool(bundled_settings.index)
-    engine = SearchEngine(pool)
-    compared = _compare(engine, [j.query for j in judgments if j.query] + list(EXTRA_QUERIES))
-    assert compared >= 50
-    pool.close()
+def _cache(budget: int = DEFAULT_BUDGET) -> ScoreCache:
+    return ScoreCache(budget, k1=ranking.BM25_K1, b=ranking.BM25_B)
 
 
 def _index_with_deletions(toolkit: Toolkit, path: Path, **change: Any) -> SearcherPool:
@@ -101,47 +71,110 @@ def _index_with_deletions(toolkit: Toolkit, path: Path, **change: Any) -> Search
     return SearcherPool(path)
 
 
-def test_scores_equal_whoosh_with_segments_and_deletions(
+def _assert_fast_paths_only(engine: SearchEngine, queries: list[str]) -> None:
+    for text in queries:
+        result = engine.search(parse_search_args({"q": [text]}))
+        assert not result.timed_out, text
+    paths = engine.scores.fast_paths
+    assert paths[TERMS_FROM_SIDE_FILE] > 0
+    assert paths[NEAR_FROM_POSITIONS] > 0  # compound parts and phrases from positions
+    assert paths[LENGTHS_IN_ONE_READ] > 0
+    assert not {p: n for p, n in paths.items() if p in FALLBACKS}
+
+
+def test_every_judged_query_runs_on_the_fast_paths_only(bundled_settings: Any) -> None:
+    """The bundled index has side files for every segment: no term, near query or field
+    length is read the slow way (the autouse fixture also fails on any degradation)."""
+    judgments = load_judgments(ROOT / "relevance" / "judgments.yml")
+    pool = SearcherPool(bundled_settings.index)
+    engine = SearchEngine(pool)
+    _assert_fast_paths_only(engine, [j.query for j in judgments if j.query] + list(EXTRA_QUERIES))
+    pool.close()
+
+
+def test_fast_paths_also_run_with_segments_and_deletions(
     bundled_toolkit: Toolkit, tmp_path: Path
 ) -> None:
     pool = _index_with_deletions(bundled_toolkit, tmp_path)
-    searcher = pool.searcher()
-    assert searcher.reader().has_deletions() or len(searcher.leaf_searchers()) > 1
+    assert pool.searcher().reader().has_deletions()
     engine = SearchEngine(pool, bundled_toolkit.vocabulary.synonyms)
-    assert _compare(engine, ["kita", "ehrenamt senioren", "bürgerbus", "dorfladen"]) >= 4
+    _assert_fast_paths_only(engine, ["kita", "ehrenamt senioren", "bürgerbus", *EXTRA_QUERIES])
     pool.close()
 
 
-@pytest.mark.parametrize("count", [3, 4, 7])
-def test_best_of_many_alternatives_scores_the_same_in_whoosh_and_in_the_score_vectors(
-    bundled_settings: Any, count: int
+def test_a_term_scores_whooshs_bm25f_with_segments_and_deletions(
+    bundled_toolkit: Toolkit, tmp_path: Path
 ) -> None:
-    """A word with three or more alternatives (a synonym group) ranks the same whichever path
-    scores it: the score vectors or Whoosh's matchers (opaque queries, other callers)."""
-    pool = SearcherPool(bundled_settings.index)
-    engine = SearchEngine(pool)
+    """BM25F of one term keeps Whoosh's formula and statistics; deleted cards never score."""
+    pool = _index_with_deletions(bundled_toolkit, tmp_path)
     searcher = pool.searcher()
-    words = ["Menschen", "Ort", "Bürger", "Land", "Dorf", "Gemeinde", "Verein"][:count]
-    alternatives = [engine._term(engine._analyze(searcher, w)[0][0]) for w in words]
-    q = DisMax(alternatives, tiebreak=0.1)
-    cache = ScoreCache()
-    matched_by = [set(cache.evaluate(searcher, pool.key(), a)) for a in alternatives]
-    on_all = set.intersection(*matched_by)
-    assert len(on_all) >= 3  # cards that every alternative matches: where the pairing differs
-    ours = cache.evaluate(searcher, pool.key(), q)
-    whoosh = {d: s for s, d in searcher.search(q, limit=None).top_n}
-    assert set(ours) == set(whoosh)
-    for docnum, score in whoosh.items():
-        assert math.isclose(ours[docnum], score, rel_tol=1e-12), docnum
-    assert [d for _, d in searcher.search(q, limit=10).top_n] == list(
-        cache.ranked(searcher, pool.key(), q)
-    )[:10]
+    weighting = BM25F(K1=ranking.BM25_K1, B=ranking.BM25_B)
+    reference = Searcher(searcher.reader(), weighting=weighting, closereader=False)
+    cache = _cache()
+    compared = 0
+    for field in ("title", "summary", "body", "facet_text"):
+        for text in ("kita", "gemeind", "senior", "ehrenamt", "dorf"):
+            ours = cache.evaluate(searcher, pool.key(), Term(field, text, boost=2.0))
+            whoosh = {d: s for s, d in reference.search(wq.Term(field, text), limit=None).top_n}
+            assert set(ours) == set(whoosh), (field, text)
+            for docnum, score in whoosh.items():
+                assert math.isclose(ours[docnum], 2.0 * score, rel_tol=1e-9), (field, text)
+            compared += len(whoosh)
+    assert compared > 50
     pool.close()
 
 
-def test_dismax_takes_the_best_alternative_plus_a_tiebreak_share() -> None:
+def test_each_query_shape_means_what_the_engine_says(bundled_settings: Any) -> None:
+    """And needs all parts, Or adds what matches, BestOf = best + tiebreak x the others,
+    AndNot excludes, boosts multiply, Every is every card."""
+    pool = SearcherPool(bundled_settings.index)
+    searcher = pool.searcher()
+    key = pool.key()
+    cache = _cache()
+    a_q, b_q = Term("body", "kita"), Term("body", "personal", boost=1.5)
+    a, b = cache.evaluate(searcher, key, a_q), cache.evaluate(searcher, key, b_q)
+    both = set(a) & set(b)
+    assert both and set(a) - set(b) and set(b) - set(a)  # overlapping, neither contains the other
+
+    assert cache.evaluate(searcher, key, And((a_q, b_q))) == pytest.approx(
+        {d: a[d] + b[d] for d in both}
+    )
+    assert cache.evaluate(searcher, key, Or((a_q, b_q))) == pytest.approx(
+        {d: a.get(d, 0.0) + b.get(d, 0.0) for d in set(a) | set(b)}
+    )
+    best = cache.evaluate(searcher, key, BestOf((a_q, b_q), tiebreak=0.1))
+    assert best == pytest.approx(
+        {
+            d: max(a.get(d, 0.0), b.get(d, 0.0)) + 0.1 * min(a.get(d, 0.0), b.get(d, 0.0))
+            for d in set(a) | set(b)
+        }
+    )
+    assert cache.evaluate(searcher, key, AndNot(a_q, b_q, boost=2.0)) == pytest.approx(
+        {d: 2.0 * s for d, s in a.items() if d not in b}
+    )
+    assert cache.evaluate(searcher, key, Or((a_q, b_q), boost=3.0)) == pytest.approx(
+        {d: 3.0 * (a.get(d, 0.0) + b.get(d, 0.0)) for d in set(a) | set(b)}
+    )
+    every = cache.evaluate(searcher, key, Every())
+    assert set(every) == set(searcher.reader().all_doc_ids()) and not any(every.values())
+    assert cache.evaluate(searcher, key, And((a_q, Term("body", "xyzzyq")))) == {}
+    pool.close()
+
+
+def test_ranked_orders_best_first_and_equal_scores_by_document(bundled_settings: Any) -> None:
+    pool = SearcherPool(bundled_settings.index)
+    searcher = pool.searcher()
+    q = Or((Term("body", "gemeind"), Term("title", "dorf", boost=5.0)))
+    scores = _cache().evaluate(searcher, pool.key(), q)
+    ranked = list(_cache().ranked(searcher, pool.key(), q))
+    assert len(ranked) > 10
+    assert ranked == sorted(scores, key=lambda d: (-scores[d], d))
+    pool.close()
+
+
+def test_best_of_takes_the_best_alternative_plus_a_tiebreak_share() -> None:
     parts = [{1: 2.0, 2: 1.0}, {1: 1.0, 3: 4.0}, {1: 0.5}]
-    assert _as_dict(_dismax([_as_dense(p) for p in parts], 0.1, SIZE)) == pytest.approx(
+    assert _as_dict(_best_of([_as_dense(p) for p in parts], 0.1, SIZE)) == pytest.approx(
         {1: 2.0 + 0.1 * 1.5, 2: 1.0, 3: 4.0}
     )
 
@@ -149,11 +182,11 @@ def test_dismax_takes_the_best_alternative_plus_a_tiebreak_share() -> None:
 def test_cache_stays_within_its_budget_and_forgets_old_index_states(bundled_settings: Any) -> None:
     pool = SearcherPool(bundled_settings.index)
     searcher = pool.searcher()
-    cache = ScoreCache(budget=60)
+    cache = _cache(60)
     for word in ("gemeind", "senior", "kind", "burg", "ehrenamt", "pfleg"):
-        cache.evaluate(searcher, "state-a", wq.Term("body", word))
+        cache.evaluate(searcher, "state-a", Term("body", word))
         assert cache._size <= 60
-    cache.evaluate(searcher, "state-b", wq.Term("title", "kita"))
+    cache.evaluate(searcher, "state-b", Term("title", "kita"))
     cache.forget_other_states("state-b")
     assert all(key[0] == "state-b" for key in cache._entries)
     pool.close()
@@ -178,21 +211,23 @@ def test_excluded_word_removes_every_card_containing_it(bundled_settings: Any) -
 def test_field_lengths_read_in_one_go_equal_whoosh_per_document(
     bundled_toolkit: Toolkit, tmp_path: Path
 ) -> None:
-    from zwk_kb.engine.scoring import _read_lengths
-    from zwk_kb.search.schema import TEXT_FIELD_BOOSTS
+    from zwk_kb.search.schema import TEXT_FIELDS
 
     pool = _index_with_deletions(bundled_toolkit, tmp_path, plain_summary="")
     cards = bundled_toolkit.cards
     checked = 0
+    cache = _cache()
     for leaf, _ in pool.searcher().leaf_searchers():
         reader = leaf.reader()
-        for field in TEXT_FIELD_BOOSTS:
+        for field in TEXT_FIELDS:
             expected = [
                 reader.doc_field_length(d, field, 1) or 1 for d in range(reader.doc_count_all())
             ]
-            assert _read_lengths(reader, field) == expected, field
+            assert cache._read_lengths(reader, field) == expected, field
             checked += len(expected)
     assert checked > 5 * len(cards)
+    assert cache.fast_paths[LENGTHS_IN_ONE_READ] > 0
+    assert not FALLBACKS & set(cache.fast_paths)  # every segment's lengths in one read
     pool.close()
 
 
@@ -303,22 +338,6 @@ def test_snippets_of_a_cached_query_stay_bounded_and_equal_fresh_ones(
     pool.close()
 
 
-def _reference_union(parts: list[dict[int, float]]) -> dict[int, float]:
-    """The plain running sum (what the C-level merges must reproduce bit for bit)."""
-    parts = sorted((p for p in parts if p), key=len, reverse=True)
-    total: dict[int, float] = {}
-    for part in parts:
-        for docnum, score in part.items():
-            total[docnum] = total[docnum] + score if docnum in total else score
-    return total
-
-
-def _reference_dismax(parts: list[dict[int, float]], tiebreak: float) -> dict[int, float]:
-    """``best_of`` card by card over the alternatives that match it, in their order."""
-    docs = sorted(set().union(*parts)) if parts else []
-    return {d: best_of([p[d] for p in parts if d in p], tiebreak) for d in docs}
-
-
 score_parts = st.lists(
     st.dictionaries(
         st.integers(0, 60), st.floats(0.001, 50, allow_nan=False, allow_infinity=False)
@@ -329,26 +348,24 @@ score_parts = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(parts=score_parts, tiebreak=st.sampled_from([0.0, 0.1, 0.5]))
-def test_fast_merges_give_exactly_the_floats_of_a_running_sum(
+def test_array_merges_equal_the_card_by_card_definitions(
     parts: list[dict[int, float]], tiebreak: float
 ) -> None:
-    """Equal scores must stay equal and ranks must not flip by rounding: the merges that run
-    in C give bit-identical sums, maxima and intersections."""
-    copies = [dict(p) for p in parts]
-    assert _as_dict(_union([_as_dense(p) for p in parts], SIZE)) == _reference_union(copies)
-    assert _as_dict(_dismax([_as_dense(p) for p in parts], tiebreak, SIZE)) == _reference_dismax(
-        copies, tiebreak
+    """Or, BestOf and And over every card at once give what they mean card by card."""
+    docs = sorted(set().union(*parts)) if parts else []
+    union = {d: sum(p[d] for p in parts if d in p) for d in docs}
+    best = {}
+    for d in docs:
+        found = [p[d] for p in parts if d in p]
+        best[d] = max(found) + tiebreak * (sum(found) - max(found))
+    assert _as_dict(_union([_as_dense(p) for p in parts], SIZE)) == pytest.approx(union)
+    assert _as_dict(_best_of([_as_dense(p) for p in parts], tiebreak, SIZE)) == pytest.approx(best)
+    on_all = set.intersection(*(set(p) for p in parts)) if parts else set()
+    lookup = {i: _as_dense(p) for i, p in enumerate(parts)}
+    expected = {d: sum(p[d] for p in parts) for d in on_all}
+    assert _as_dict(_intersection(range(len(parts)), lookup.__getitem__, SIZE)) == pytest.approx(
+        expected
     )
-    queries = [wq.Term("body", str(i)) for i in range(len(parts))]
-    lookup = {q: _as_dense(p) for q, p in zip(queries, parts, strict=True)}
-    expected: dict[int, float] | None = None
-    for part in parts:
-        expected = (
-            dict(part)
-            if expected is None
-            else {d: s + part[d] for d, s in expected.items() if d in part}
-        )
-    assert _as_dict(_intersection(queries, lookup.__getitem__, SIZE)) == (expected or {})
 
 
 SIZE = 61
@@ -378,42 +395,67 @@ NEAR_CASES = (
 )
 
 
-def test_near_queries_from_side_file_positions_equal_whooshs_span_matcher(
+def test_near_matches_the_cards_with_the_words_within_the_slop(
     bundled_toolkit: Toolkit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The parts of a compound near each other ("Personal der Kita" for "Kitapersonal") are
-    matched from the side files' positions; same cards and scores as Whoosh's matcher, also
-    on an index with several segments and deleted cards."""
-    from whoosh.query import spans
-
+    """The parts of a compound near each other ("Personal der Kita" for "Kitapersonal") and
+    phrases are matched from the side files' positions: the cards Whoosh's span matcher finds
+    (also with several segments and deleted cards), scored as the sum of the terms times the
+    boost."""
     pool = _index_with_deletions(bundled_toolkit, tmp_path)
     searcher = pool.searcher()
-    cache = ScoreCache()
+    key = pool.key()
+    cache = _cache()
 
     def no_whoosh(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("near query handed to Whoosh")
 
-    monkeypatch.setattr(cache, "_opaque", no_whoosh)
-    found = 0
-    for words, slop, ordered, mindist in NEAR_CASES:
-        for field in ("body", "title", "summary"):
-            q = spans.SpanNear2(
-                [wq.Term(field, w) for w in words], slop=slop, ordered=ordered, mindist=mindist
-            )
-            ours = cache.evaluate(searcher, pool.key(), q.with_boost(0.6))
-            whoosh = {d: s for s, d in searcher.search(q, limit=None).top_n}
-            assert ours == whoosh, (words, field)
-            found += len(ours)
-    assert found > 20
-    phrases = 0
-    for words in (["kita", "personal"], ["leerstand", "ortskern"], ["jung", "mensch"]):
-        for field, slop, boost in (("body", 1, 1.0), ("title", 1, 5.0), ("summary", 2, 2.5)):
-            q = wq.Phrase(field, words, slop=slop, boost=boost)
-            ours = cache.evaluate(searcher, pool.key(), q)
-            whoosh = {d: s for s, d in searcher.search(q, limit=None).top_n}
-            assert ours == whoosh, (words, field)
-            phrases += len(ours)
-    assert phrases > 3
+    monkeypatch.setattr(cache, "_whoosh_near", no_whoosh)
+    cases = [
+        (Near(field, words, slop, ordered, mindist, boost=0.6), False)
+        for words, slop, ordered, mindist in NEAR_CASES
+        for field in ("body", "title", "summary")
+    ] + [
+        (phrase(field, words, slop, boost), True)
+        for words in (("kita", "personal"), ("leerstand", "ortskern"), ("jung", "mensch"))
+        for field, slop, boost in (("body", 1, 1.0), ("title", 1, 5.0), ("summary", 2, 2.5))
+    ]
+    found = {False: 0, True: 0}
+    for q, is_phrase in cases:
+        ours = cache.evaluate(searcher, key, q)
+        whoosh = {d for _, d in searcher.search(to_whoosh(q), limit=None).top_n}
+        assert set(ours) == whoosh, q
+        terms = [cache.evaluate(searcher, key, Term(q.field, t)) for t in q.texts]
+        assert ours == pytest.approx({d: q.boost * sum(t[d] for t in terms) for d in ours}), q
+        found[is_phrase] += len(ours)
+    assert found[False] > 20 and found[True] > 3
+    pool.close()
+
+
+def test_near_without_positions_falls_back_to_whoosh_and_says_so(
+    bundled_settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    degraded_steps: Any,
+) -> None:
+    """A side file that cannot give positions: the same cards from Whoosh's span matcher,
+    counted as a fallback and a degradation (``/healthz``), never an empty answer."""
+    from zwk_kb.engine.sidefile import SegmentImpacts
+
+    pool = SearcherPool(bundled_settings.index)
+    searcher = pool.searcher()
+    q = Near("body", ("kita", "personal"), slop=3)
+    expected = _cache().evaluate(searcher, pool.key(), q)
+    assert expected
+    monkeypatch.setattr(SegmentImpacts, "position_keys", lambda *args: None)
+    cache = _cache()
+    with caplog.at_level(logging.ERROR):
+        fallback = cache.evaluate(searcher, pool.key(), q)
+    assert "SideFileWithoutPositions" in caplog.text  # the log says why
+    assert set(fallback) == set(expected)
+    assert fallback == pytest.approx(expected)
+    assert cache.fast_paths[NEAR_FROM_WHOOSH] == 1
+    assert degraded_steps() == {"near_positions": 1}
     pool.close()
 
 

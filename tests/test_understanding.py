@@ -17,8 +17,9 @@ from zwk_kb.analysis.wordforms import derived_forms
 from zwk_kb.devtools.thesaurus_extract import extract, member_word
 from zwk_kb.search import understanding
 from zwk_kb.search.index import SearcherPool, build
+from zwk_kb.search.ranking import SYNONYM_WEIGHT
 from zwk_kb.search.request import QueryPart, parse_search_args, split_query
-from zwk_kb.search.service import SYNONYM_WEIGHT, SearchEngine, SearchResult
+from zwk_kb.search.service import SearchEngine, SearchResult
 from zwk_kb.toolkit import load_toolkit
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,18 +1,19 @@
-"""Scores the engine's Whoosh queries term at a time, from cached per-term score vectors.
+"""Scores the engine's queries (``engine.query``) term at a time, from cached per-term score
+vectors: the one definition of the ranking.
 
 Why: at 10,000 cards a common word ("Pflege", "Gemeinde") stands on thousands of cards in
-five text fields, plus its synonyms. Whoosh scores such a query document at a time through a
-tree of pure-Python matchers: 100–500 ms per query here, most of it matcher overhead. The
-BM25F score of one term on one card only depends on the index state, so it is computed once
-per index state (from the segments' side files, see ``impacts``) and kept as two compact
-arrays. A query is then a few array operations over one score per card (numpy, in C: a
-synonym-rich query touches 50,000 postings, which cost 50–70 ms as Python dictionaries):
-Or = sum, And = sum where all match, ``DisMax`` = best plus tiebreak share (``best_of``),
-AndNot = difference, boosts multiply. The arithmetic is Whoosh's, in the order of its
-additions (``tests/test_scoring.py`` compares both on every query of the relevance
-judgments); ``DisMax`` brings its own Whoosh matcher, so both paths score it by ``best_of``. Queries
-this module does not take apart (spans of other shapes) are scored by Whoosh once per index
-state and cached the same way.
+five text fields, plus its synonyms. Scored document at a time through a tree of pure-Python
+matchers (Whoosh's way), such a query spends most of its time in matcher overhead. The BM25F
+score of one term on one card only depends on the index state, so it is computed once per
+index state (from the segments' side files, see ``sidefile``) and kept as two compact arrays.
+A query is then a few array operations over one score per card (numpy, in C): Or = sum,
+And = sum where all match, BestOf = best plus tiebreak share of the others, AndNot =
+difference, Near = sum of the terms where the side files' positions are near, boosts multiply.
+
+Two fast paths need a segment's side file: the term postings and the positions of ``Near``.
+Where a segment has none (an index written by another program, a damaged file), the term is
+read through Whoosh's public postings and a ``Near`` is scored by Whoosh's span matcher; each
+such fallback is counted in ``fast_paths`` and as a degradation (logged once, ``/healthz``).
 
 The cache is bounded by the number of postings it holds (16 bytes each) and drops the least
 recently used entries; an entry of another index state is never used (the key includes it).
@@ -23,20 +24,30 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_left
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
-from typing import Any, NamedTuple
+from collections import Counter, OrderedDict
+from collections.abc import Hashable
+from typing import Any
 
 import numpy as np
-from whoosh import matching
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.matching import FilterMatcher
 from whoosh.query import spans
-from whoosh.scoring import BM25F, BM25FScorer
+from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from zwk_kb import degradations
+from zwk_kb.engine.query import (
+    And,
+    AndMaybe,
+    AndNot,
+    BestOf,
+    Every,
+    Near,
+    Or,
+    Query,
+    Term,
+    positive_terms,
+)
 from zwk_kb.engine.sidefile import segment_impacts
 from zwk_kb.errors import SearchTimeout
 
@@ -51,147 +62,62 @@ Vector = tuple[np.ndarray, np.ndarray]
 Dense = tuple[np.ndarray, np.ndarray]
 """One entry per document of the index: score (float64, 0 where not matched), matched (bool)."""
 
-
-def best_of(scores: Sequence[float], tiebreak: float) -> float:
-    """The score of a card that several alternatives of one word match (the word as typed and
-    its synonyms): the best alternative's score plus ``tiebreak`` times the sum of the others,
-    summed in the order of the alternatives. The one definition of best-of scoring:
-    ``_dismax`` computes it for every card at once, ``DisMax``'s matcher card by card."""
-    best = max(scores)
-    return best + tiebreak * (sum(scores) - best)
-
-
-class DisMax(wq.DisjunctionMax):
-    """The best-scoring alternative counts, plus a small tiebreak share of the others
-    (``best_of``), whichever path evaluates it.
-
-    Whoosh's own ``DisjunctionMax`` pairs the alternatives up in a tree of two-way matchers:
-    with three or more alternatives the nested pairs give other scores than the best of all,
-    and its matcher takes the maximum of sub-matchers that stand on *different* cards.
-    """
-
-    def matcher(self, searcher: Any, context: Any = None) -> matching.Matcher:
-        subs = [q.matcher(searcher, context) for q in self.subqueries]
-        if not subs:
-            return matching.NullMatcher()
-        m = subs[0] if len(subs) == 1 else _BestOfMatcher(subs, self.tiebreak)
-        return matching.WrappingMatcher(m, self.boost) if self.boost != 1.0 else m
+TERMS_FROM_SIDE_FILE = "terms from side file"
+TERMS_FROM_WHOOSH = "terms from Whoosh"
+NEAR_FROM_POSITIONS = "near from positions"
+NEAR_FROM_WHOOSH = "near from Whoosh"
+LENGTHS_IN_ONE_READ = "lengths in one read"
+LENGTHS_PER_DOCUMENT = "lengths per document"
+FALLBACKS = frozenset({TERMS_FROM_WHOOSH, NEAR_FROM_WHOOSH, LENGTHS_PER_DOCUMENT})
+"""The ``fast_paths`` keys that mean a fast path could not run."""
 
 
-class _BestOfMatcher(matching.Matcher):
-    """Whoosh's document-at-a-time form of ``best_of``: the union of all alternatives, each
-    card scored from the alternatives standing on it, in the alternatives' order."""
-
-    def __init__(self, subs: list[matching.Matcher], tiebreak: float) -> None:
-        self._subs = subs
-        self.tiebreak = tiebreak
-
-    def _current(self) -> list[matching.Matcher]:
-        active = [m for m in self._subs if m.is_active()]
-        if not active:
-            return []
-        first = min(m.id() for m in active)
-        return [m for m in active if m.id() == first]
-
-    def is_active(self) -> bool:
-        return any(m.is_active() for m in self._subs)
-
-    def id(self) -> int:
-        return min(m.id() for m in self._subs if m.is_active())
-
-    def next(self) -> None:
-        for m in self._current():
-            m.next()
-
-    def skip_to(self, id: int) -> None:
-        for m in self._subs:
-            if m.is_active() and m.id() < id:
-                m.skip_to(id)
-
-    def score(self) -> float:
-        return best_of([m.score() for m in self._current()], self.tiebreak)
-
-    def weight(self) -> float:
-        return sum(m.weight() for m in self._current())
-
-    def max_quality(self) -> float:
-        """An upper bound of ``score`` (``best_of`` grows with every alternative's score)."""
-        active = [m.max_quality() for m in self._subs if m.is_active()]
-        return best_of(active, self.tiebreak) if active else 0.0
-
-    def value(self) -> Any:
-        return self._current()[0].value()
-
-    def value_as(self, astype: str) -> Any:
-        return self._current()[0].value_as(astype)
-
-    def supports(self, astype: str) -> bool:
-        return all(m.supports(astype) for m in self._subs)
-
-    def children(self) -> list[matching.Matcher]:
-        return list(self._subs)
-
-    def depth(self) -> int:
-        return 1 + max(m.depth() for m in self._subs)
-
-    def reset(self) -> None:
-        for m in self._subs:
-            m.reset()
-
-    def copy(self) -> _BestOfMatcher:
-        return _BestOfMatcher([m.copy() for m in self._subs], self.tiebreak)
-
-    def replace(self, minquality: float = 0) -> matching.Matcher:
-        # no alternative may be dropped for a low quality: its tiebreak share still counts
-        subs = [m.replace(0) for m in self._subs if m.is_active()]
-        subs = [m for m in subs if m.is_active()]
-        if not subs:
-            return matching.NullMatcher()
-        if len(subs) == 1:
-            return subs[0]
-        if len(subs) == len(self._subs) and all(
-            a is b for a, b in zip(subs, self._subs, strict=True)
-        ):
-            return self
-        return _BestOfMatcher(subs, self.tiebreak)
+class FastPathUnavailable(Exception):
+    """A fast path could not run; recorded as a degradation (whose log names the subclass:
+    the reason), never raised to a caller."""
 
 
-class BM25Params(NamedTuple):
-    """What scoring a term with BM25F needs: its idf, the field's ``K1``, ``B`` and average
-    length (the attributes of Whoosh's ``BM25FScorer`` that :meth:`ScoreCache._bm25` reads)."""
-
-    idf: float
-    K1: float
-    B: float
-    avgfl: float
+class SegmentWithoutSideFile(FastPathUnavailable):
+    """A segment has no (readable) side file: its terms are read through Whoosh."""
 
 
-def _bm25_params(weighting: Any, leaf: Searcher, field: str, text: Any) -> BM25Params | None:
-    """The numbers of ``BM25F.scorer(leaf, field, text)`` without making the scorer, whose
-    set-up looks the term up in the segment's term table once more for bounds a whole-vector
-    score never uses (a tenth of a first search); ``None`` for another weighting or a field
-    that is not scored (Whoosh's scorer then decides)."""
-    if type(weighting) is not BM25F or not leaf.schema[field].scorable:
-        return None
-    parent = leaf.get_parent()  # as BM25FScorer: global statistics from the top searcher
-    return BM25Params(
-        idf=parent.idf(field, text),
-        K1=weighting.K1,
-        B=weighting._field_B.get(field, weighting.B),
-        avgfl=parent.avg_field_length(field) or 1,
-    )
+class SideFileWithoutPositions(FastPathUnavailable):
+    """A side file has no positions of a term: the near query is scored by Whoosh."""
+
+
+class LengthColumnUnreadable(FastPathUnavailable):
+    """The field lengths are not stored as this module reads them: read per document."""
+
+
+def _fell_back(step: str, reason: type[FastPathUnavailable]) -> None:
+    """Count ``step``'s fast path as not run and log the reason the first time."""
+    try:
+        raise reason()
+    except FastPathUnavailable as exc:
+        degradations.record(step, exc)
 
 
 class ScoreCache:
-    """Score vectors of terms and of opaque subqueries, shared by all threads."""
+    """Score vectors of terms and of near queries, shared by all threads."""
 
-    def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
+    def __init__(self, budget: int = DEFAULT_BUDGET, *, k1: float, b: float) -> None:
+        """``k1`` and ``b``: BM25F's term-frequency saturation and length normalisation."""
         self.budget = budget
+        self.k1 = k1
+        self.b = b
         self._entries: OrderedDict[Hashable, Vector] = OrderedDict()
         self._size = 0
-        # (state, segment, field, k1, b, avgfl) -> BM25 length norm of every document
+        # (state, segment, field, avgfl) -> BM25 length norm of every document
         self._lengths: dict[tuple[Any, ...], np.ndarray] = {}
         self._lock = threading.Lock()
+        self.fast_paths: Counter[str] = Counter()
+        """How often each way of reading a term, a near query or the field lengths ran
+        (segments read, not searches): a test asserts the fast paths ran and ``FALLBACKS``
+        did not."""
+
+    def _count(self, path: str) -> None:
+        with self._lock:
+            self.fast_paths[path] += 1
 
     # ---- cache plumbing ------------------------------------------------------------------
     def _get(self, key: Hashable) -> Vector | None:
@@ -233,9 +159,9 @@ class ScoreCache:
 
     # ---- evaluation ----------------------------------------------------------------------
     def evaluate(
-        self, searcher: Searcher, state: Hashable, q: wq.Query, deadline: float | None = None
+        self, searcher: Searcher, state: Hashable, q: Query, deadline: float | None = None
     ) -> Scores:
-        """Every matching document with its score, as Whoosh would compute it.
+        """Every matching document with its score.
 
         Raises ``SearchTimeout`` once ``time.monotonic()`` passes ``deadline``.
         """
@@ -244,10 +170,9 @@ class ScoreCache:
         return dict(zip(docs.tolist(), scores[docs].tolist(), strict=True))
 
     def ranked(
-        self, searcher: Searcher, state: Hashable, q: wq.Query, deadline: float | None = None
+        self, searcher: Searcher, state: Hashable, q: Query, deadline: float | None = None
     ) -> Scores:
-        """As ``evaluate``, best first; equal scores by document number (as Whoosh orders
-        them: a stable sort of the ascending documents)."""
+        """As ``evaluate``, best first; equal scores by document number."""
         scores, matched = self._dense(searcher, state, q, deadline, searcher.doc_count_all())
         docs = np.flatnonzero(matched)
         order = docs[np.argsort(-scores[docs], kind="stable")]
@@ -257,124 +182,96 @@ class ScoreCache:
         self,
         searcher: Searcher,
         state: Hashable,
-        q: wq.Query,
+        q: Query,
         deadline: float | None,
         size: int,
     ) -> Dense:
         if deadline is not None and time.monotonic() > deadline:
             raise SearchTimeout("Die Suche hat zu lange gedauert.")
 
-        def sub(query: wq.Query) -> Dense:
+        def sub(query: Query) -> Dense:
             return self._dense(searcher, state, query, deadline, size)
 
-        if isinstance(q, wq.Term):
-            docs, scores = self._term(searcher, state, q)
+        if isinstance(q, Term):  # boosted before it is spread over every card: fewer numbers
+            docs, scores = self._term(searcher, state, q.field, q.text)
             return _scattered(docs, scores * q.boost if q.boost != 1.0 else scores, size)
-        if isinstance(q, wq.AndNot):
-            scores, matched = sub(q.a)
+        if isinstance(q, Or):
+            return _scaled(_union([sub(p) for p in q.parts], size), q.boost)
+        if isinstance(q, And):
+            return _scaled(_intersection(q.parts, sub, size), q.boost)
+        if isinstance(q, BestOf):
+            return _scaled(_best_of([sub(p) for p in q.parts], q.tiebreak, size), q.boost)
+        if isinstance(q, AndNot):
+            scores, matched = sub(q.positive)
             if matched.any():
-                matched = matched & ~sub(q.b)[1]
+                matched = matched & ~sub(q.negative)[1]
                 scores = np.where(matched, scores, 0.0)
             return _scaled((scores, matched), q.boost)
-        if isinstance(q, DisMax):
-            return _scaled(_dismax([sub(s) for s in q.subqueries], q.tiebreak, size), q.boost)
-        if type(q) is wq.Or and not q.minmatch and q.scale is None:
-            return _scaled(_union([sub(s) for s in q.subqueries], size), q.boost)
-        if type(q) is wq.And:
-            return _scaled(_intersection(q.subqueries, sub, size), q.boost)
-        if isinstance(q, wq.AndMaybe):  # the required part, plus the optional one where it matches
-            (scores, matched), (extra, more) = sub(q.a), sub(q.b)
-            return np.where(matched & more, scores + extra, scores), matched  # no boost: Whoosh's
-        if isinstance(q, spans.SpanNear2):
-            near = self._near(searcher, state, q, deadline)
-            if near is not None:
-                return _scattered(*near, size)
-        if isinstance(q, wq.Phrase) and len(q.words) > 1:
-            # Whoosh matches a phrase as SpanNear2(ordered, mindist=1) and then applies its boost
-            terms = [wq.Term(q.fieldname, word) for word in q.words]
-            in_order = spans.SpanNear2(terms, slop=q.slop, ordered=True, mindist=1)
-            near = self._near(searcher, state, in_order, deadline)
-            if near is not None:
-                return _scaled(_scattered(*near, size), q.boost)
-        return _scattered(*self._opaque(searcher, state, q, deadline), size)
+        if isinstance(q, AndMaybe):
+            (scores, matched), (extra, more) = sub(q.required), sub(q.optional)
+            both = np.where(matched & more, scores + extra, scores)
+            return _scaled((np.where(matched, both, 0.0), matched), q.boost)
+        if isinstance(q, Near):
+            return _scaled(_scattered(*self._near(searcher, state, q, deadline), size), q.boost)
+        if isinstance(q, Every):
+            matched = np.zeros(size, dtype=bool)
+            matched[np.fromiter(searcher.reader().all_doc_ids(), dtype=np.int64)] = True
+            return np.zeros(size, dtype=np.float64), matched
+        raise TypeError(f"keine Suchanfrage: {type(q).__name__}")
 
     def matching_terms(
-        self, searcher: Searcher, state: Hashable, q: wq.Query, docnums: list[int]
+        self, searcher: Searcher, state: Hashable, q: Query, docnums: list[int]
     ) -> dict[int, set[str]]:
         """The terms of ``q`` each of a few documents contains (for "why this hit").
 
         Excluded words (the right side of AndNot) never count; the words of phrases and
-        spans count where they occur at all.
+        near queries count where they occur at all.
         """
         found: dict[int, set[str]] = {d: set() for d in docnums}
-        for fieldname, text in _positive_terms(q):
-            if fieldname not in searcher.schema:
-                continue
-            docs, _ = self._term(searcher, state, wq.Term(fieldname, text))
-            word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+        for field, text in positive_terms(q):
+            docs, _ = self._term(searcher, state, field, text)
             for docnum in docnums:
                 i = int(np.searchsorted(docs, docnum))
                 if i < len(docs) and docs[i] == docnum:
-                    found[docnum].add(word)
+                    found[docnum].add(text)
         return {d: terms for d, terms in found.items() if terms}
 
-    def _opaque(
-        self, searcher: Searcher, state: Hashable, q: wq.Query, deadline: float | None = None
-    ) -> Vector:
-        """A query scored by Whoosh itself (phrases, spans …), once per index state."""
-        key = (state, "query", q)
-        vector = self._get(key)
-        if vector is None:
-            collector = searcher.collector(limit=None)
-            if deadline is not None:
-                collector = TimeLimitCollector(
-                    collector, max(0.001, deadline - time.monotonic()), use_alarm=False
-                )
-            try:
-                searcher.search_with_collector(q, collector)
-            except TimeLimit as exc:
-                raise SearchTimeout("Die Suche hat zu lange gedauert.") from exc
-            results = collector.results()
-            ranked = sorted((docnum, score) for score, docnum in results.top_n)
-            vector = (
-                np.array([d for d, _ in ranked], dtype=np.int64),
-                np.array([s for _, s in ranked], dtype=np.float64),
-            )
-            self._put(key, vector)
-        return vector
-
-    def _near(
-        self, searcher: Searcher, state: Hashable, q: spans.SpanNear2, deadline: float | None
-    ) -> Vector | None:
-        """Terms of one field near each other (the parts of a compound), from the positions in
-        the segments' side files: the documents containing all terms are known from their
-        cached vectors, so only those documents' positions are looked at. ``None`` when a
-        segment has no side file (Whoosh then scores the query).
-
-        Scored as Whoosh's ``SpanNear2`` matcher: the sum of the terms' scores in Whoosh's
-        order of additions, and without the query's own boost (Whoosh ignores it).
-        """
-        terms = q.qs
-        if len(terms) < 2 or not all(
-            isinstance(t, wq.Term) and t.fieldname == terms[0].fieldname and t.boost == 1.0
-            for t in terms
-        ):
-            return None
-        key = (state, "near", q)
+    def _near(self, searcher: Searcher, state: Hashable, q: Near, deadline: float | None) -> Vector:
+        """Terms of one field near each other, from the positions in the segments' side
+        files: the documents containing all terms are known from their cached vectors, so
+        only those documents' positions are looked at. Scored as the sum of the terms' scores
+        (the caller applies the boost)."""
+        key = (state, "near", q.field, q.texts, q.slop, q.ordered, q.mindist)
         vector = self._get(key)
         if vector is not None:
             return vector
-        field = terms[0].fieldname
-        vectors = [self._term(searcher, state, t) for t in terms]
+        vectors = [self._term(searcher, state, q.field, text) for text in q.texts]
+        if len(vectors) < 2:
+            vector = vectors[0] if vectors else _EMPTY_VECTOR
+            self._put(key, vector)
+            return vector
         candidates = vectors[0][0]
         for docs, _ in vectors[1:]:
             candidates = np.intersect1d(candidates, docs, assume_unique=True)
-        wanted: list[int] = candidates.tolist()
-        to_bytes = searcher.schema[field].to_bytes if field in searcher.schema else None
-        btexts = [
-            t.text if isinstance(t.text, bytes) or to_bytes is None else to_bytes(t.text)
-            for t in terms
-        ]
+        matched = self._near_documents(searcher, q, candidates.tolist(), deadline)
+        if matched is None:
+            vector = self._whoosh_near(searcher, q, deadline)
+        else:
+            docs = np.array(matched, dtype=np.int64)
+            scores = np.zeros(len(docs), dtype=np.float64)
+            for found, values in vectors:
+                scores += values[np.searchsorted(found, docs)]
+            vector = (docs, scores)
+        self._put(key, vector)
+        return vector
+
+    def _near_documents(
+        self, searcher: Searcher, q: Near, wanted: list[int], deadline: float | None
+    ) -> list[int] | None:
+        """Which of the ``wanted`` documents have the terms near each other; None when a
+        segment's side file cannot tell (counted as a fallback)."""
+        to_bytes = searcher.schema[q.field].to_bytes
+        btexts = [to_bytes(text) for text in q.texts]
         matched: list[int] = []
         for leaf, offset in searcher.leaf_searchers() if wanted else ():
             if deadline is not None and time.monotonic() > deadline:
@@ -385,145 +282,148 @@ class ScoreCache:
             local = [d - offset for d in wanted[lo:hi]]
             if not local:
                 continue
-            impacts = segment_impacts(reader, field)
+            impacts = segment_impacts(reader, q.field)
             if impacts is None:
+                _fell_back("near_positions", SegmentWithoutSideFile)
                 return None
             if len(btexts) == 2:  # the engine's case: two parts of a compound
-                keys = [impacts.position_keys(field, btext, local) for btext in btexts]
+                keys = [impacts.position_keys(q.field, btext, local) for btext in btexts]
                 if keys[0] is None or keys[1] is None:
+                    _fell_back("near_positions", SideFileWithoutPositions)
                     return None
                 near = _near_pairs(keys[0], keys[1], q.slop, q.ordered, q.mindist)
                 matched.extend((near + offset).tolist())
+                self._count(NEAR_FROM_POSITIONS)
                 continue
             per_term: list[dict[int, Any]] = []
             for btext in btexts:
-                found = impacts.positions(field, btext, local)
+                found = impacts.positions(q.field, btext, local)
                 if found is None:
+                    _fell_back("near_positions", SideFileWithoutPositions)
                     return None
                 per_term.append(found)
             for doc in local:
                 lists = [found.get(doc) for found in per_term]
                 if all(lists) and _near_match(lists, q.slop, q.ordered, q.mindist):
                     matched.append(doc + offset)
-        docs = np.array(matched, dtype=np.int64)
-        # elementwise: each document's sum in Whoosh's order
-        scores = _tree_sum([v[1][np.searchsorted(v[0], docs)] for v in vectors])
-        vector = (docs, scores if len(vectors) > 1 else scores.copy())
-        self._put(key, vector)
-        return vector
+            self._count(NEAR_FROM_POSITIONS)
+        return matched
 
-    def _term(self, searcher: Searcher, state: Hashable, q: wq.Term) -> Vector:
-        key = (state, q.fieldname, q.text)
+    def _whoosh_near(self, searcher: Searcher, q: Near, deadline: float | None) -> Vector:
+        """``q`` scored by Whoosh's span matcher, with this scorer's BM25F parameters."""
+        self._count(NEAR_FROM_WHOOSH)
+        weighting = BM25F(B=self.b, K1=self.k1)
+        with Searcher(searcher.reader(), weighting=weighting, closereader=False) as whoosh:
+            collector = whoosh.collector(limit=None)
+            if deadline is not None:
+                collector = TimeLimitCollector(
+                    collector, max(0.001, deadline - time.monotonic()), use_alarm=False
+                )
+            try:
+                whoosh.search_with_collector(to_whoosh(q), collector)
+            except TimeLimit as exc:
+                raise SearchTimeout("Die Suche hat zu lange gedauert.") from exc
+            ranked = sorted((docnum, score) for score, docnum in collector.results().top_n)
+        return (
+            np.array([d for d, _ in ranked], dtype=np.int64),
+            np.array([s for _, s in ranked], dtype=np.float64),
+        )
+
+    def _term(self, searcher: Searcher, state: Hashable, field: str, text: str) -> Vector:
+        key = (state, field, text)
         vector = self._get(key)
         if vector is None:
-            vector = self._read_term(searcher, state, q.fieldname, q.text)
+            vector = self._read_term(searcher, state, field, text)
             self._put(key, vector)
         return vector
 
-    def _read_term(self, searcher: Searcher, state: Hashable, field: str, text: Any) -> Vector:
-        """BM25F scores of one term on every (not deleted) document, segment by segment."""
+    def _read_term(self, searcher: Searcher, state: Hashable, field: str, text: str) -> Vector:
+        """BM25F scores of one term on every (not deleted) document, segment by segment:
+        ``idf * tf * (K1 + 1) / (tf + K1 * ((1 - B) + B * fl / avgfl))``, Whoosh's formula
+        with the statistics of the whole index."""
+        if field not in searcher.schema or not searcher.schema[field].scorable:
+            return _EMPTY_VECTOR
+        btext = searcher.schema[field].to_bytes(text)
         docnums: list[np.ndarray] = []
         scores: list[np.ndarray] = []
-        if field not in searcher.schema:
-            return _EMPTY_VECTOR
-        weighting = searcher.weighting
-        btext = searcher.schema[field].to_bytes(text) if isinstance(text, str) else text
+        idf: float | None = None
         for leaf_index, (leaf, offset) in enumerate(searcher.leaf_searchers()):
             reader = leaf.reader()
             impacts = segment_impacts(reader, field)
             if impacts is not None:
                 # the side file lists exactly the segment's terms: no lookup in Whoosh's table
                 ids, weights = impacts.postings(field, btext)
+                self._count(TERMS_FROM_SIDE_FILE)
                 if not ids:
                     continue
-                scorer = _bm25_params(weighting, leaf, field, text)
-                if scorer is None:
-                    scorer = weighting.scorer(leaf, field, text)
-                if isinstance(scorer, (BM25FScorer, BM25Params)):
-                    local = np.frombuffer(ids, dtype=np.uint32).astype(np.int64)
-                    tfs = np.frombuffer(weights, dtype=np.float32).astype(np.float64)
-                    if reader.has_deletions():
-                        local, tfs = _without_deleted(local, tfs, reader.segment().deleted_docs())
-                    docnums.append(local + offset)
-                    scores.append(self._bm25(local, tfs, scorer, reader, state, leaf_index, field))
-                    continue
-            elif (field, text) not in reader:
-                continue
+                local = np.frombuffer(ids, dtype=np.uint32).astype(np.int64)
+                tfs = np.frombuffer(weights, dtype=np.float32).astype(np.float64)
+                if reader.has_deletions():
+                    local, tfs = _without_deleted(local, tfs, reader.segment().deleted_docs())
             else:
-                scorer = weighting.scorer(leaf, field, text)
-            matcher = reader.postings(field, text, scorer=scorer)
-            deleted: Any = None
-            if isinstance(matcher, FilterMatcher):  # the segment has deleted documents
-                if matcher._exclude:
-                    deleted = matcher._ids
-                    matcher = matcher.child
-                else:
-                    deleted = None  # an allow-list: let Whoosh walk it
-            if deleted is not None and not hasattr(matcher, "_read_ids"):
-                matcher = reader.postings(field, text, scorer=scorer)
-                deleted = None
-            if isinstance(scorer, BM25FScorer) and hasattr(matcher, "_read_ids"):
-                block_ids, block_weights = _postings_in_blocks(matcher)
-                local = np.array(block_ids, dtype=np.int64)
-                tfs = np.array(block_weights, dtype=np.float64)
-                if deleted is not None:
-                    local, tfs = _without_deleted(local, tfs, deleted)
-                docnums.append(local + offset)
-                scores.append(self._bm25(local, tfs, scorer, reader, state, leaf_index, field))
-            else:  # another weighting or codec: Whoosh's own scorer, posting by posting
-                found: list[int] = []
-                values: list[float] = []
-                while matcher.is_active():
-                    docnum = matcher.id()
-                    if deleted is None or docnum not in deleted:
-                        found.append(docnum + offset)
-                        values.append(float(matcher.score()))
-                    matcher.next()
-                docnums.append(np.array(found, dtype=np.int64))
-                scores.append(np.array(values, dtype=np.float64))
+                _fell_back("term_postings", SegmentWithoutSideFile)
+                self._count(TERMS_FROM_WHOOSH)
+                if (field, btext) not in reader:
+                    continue
+                local, tfs = _public_postings(reader, field, btext)
+            if idf is None:
+                idf = searcher.idf(field, text)
+            norm = self._length_norms(searcher, reader, state, leaf_index, field)
+            docnums.append(local + offset)
+            scores.append(idf * ((tfs * (self.k1 + 1)) / (tfs + norm[local])))
         if not docnums:
             return _EMPTY_VECTOR
         return np.concatenate(docnums), np.concatenate(scores)
 
-    def _bm25(
-        self,
-        ids: np.ndarray,
-        tfs: np.ndarray,
-        scorer: BM25FScorer | BM25Params,
-        reader: Any,
-        state: Hashable,
-        leaf_index: int,
-        field: str,
-    ) -> np.ndarray:
-        """One segment's BM25F scores of a term: Whoosh's bm25(), ``idf * (tf * (K1 + 1)) /
-        (tf + K1 * ((1 - B) + B * fl / avgfl))``, elementwise. Each step is the same IEEE
-        operation on the same doubles as Whoosh's (the float32 weights widened exactly), so
-        the scores are identical."""
-        norm = self._length_norms(reader, state, leaf_index, field, scorer)
-        return scorer.idf * ((tfs * (scorer.K1 + 1)) / (tfs + norm[ids]))
-
     def _length_norms(
-        self,
-        reader: Any,
-        state: Hashable,
-        leaf_index: int,
-        field: str,
-        scorer: BM25FScorer | BM25Params,
+        self, searcher: Searcher, reader: Any, state: Hashable, leaf_index: int, field: str
     ) -> np.ndarray:
         """``K1 * ((1 - B) + B * fl / avgfl)`` per document of a segment: the same for every
         term of a field, so computed once per index state (not per term: 10,000 floats)."""
-        k1, b, avgfl = scorer.K1, scorer.B, scorer.avgfl
-        key = (state, leaf_index, field, k1, b, avgfl)
+        avgfl = searcher.avg_field_length(field) or 1
+        key = (state, leaf_index, field, avgfl)
         with self._lock:
             norms = self._lengths.get(key)
         if norms is None:
-            norms = np.array(
-                [k1 * ((1 - b) + b * fl / avgfl) for fl in _read_lengths(reader, field)],
-                dtype=np.float64,
-            )
+            lengths = np.array(self._read_lengths(reader, field), dtype=np.float64)
+            norms = self.k1 * ((1 - self.b) + self.b * lengths / avgfl)
             with self._lock:
                 self._lengths[key] = norms
         return norms
+
+    def _read_lengths(self, reader: Any, field: str) -> list[int]:
+        """Length of ``field`` in every document of a segment (1 where unknown, as Whoosh's
+        scorer assumes): the length bytes in one read where Whoosh's file format allows
+        (Whoosh's public ``doc_field_length`` seeks and decodes per document), else per
+        document (counted as a fallback)."""
+        count = reader.doc_count_all()
+        lengths = _lengths_in_one_read(reader, field, count)
+        if lengths is not None:
+            self._count(LENGTHS_IN_ONE_READ)
+            return lengths
+        _fell_back("field_lengths", LengthColumnUnreadable)
+        self._count(LENGTHS_PER_DOCUMENT)
+        return [reader.doc_field_length(d, field, 1) or 1 for d in range(count)]
+
+
+def to_whoosh(q: Near) -> wq.Query:
+    """The Whoosh query of a near query (the one shape that still goes to Whoosh, where a
+    segment has no side file to read positions from)."""
+    terms = [wq.Term(q.field, text) for text in q.texts]
+    return spans.SpanNear2(terms, slop=q.slop, ordered=q.ordered, mindist=q.mindist)
+
+
+def _public_postings(reader: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A term's (document, term frequency) in a segment without a side file, deleted
+    documents left out (Whoosh's ``postings`` filters them)."""
+    matcher = reader.postings(field, btext)
+    ids: list[int] = []
+    tfs: list[float] = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        tfs.append(matcher.weight())
+        matcher.next()
+    return np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float64)
 
 
 def _near_pairs(
@@ -592,65 +492,28 @@ def _without_deleted(
     return ids[kept], tfs[kept]
 
 
-def _tree_sum(values: list[Any]) -> Any:
-    """Sum in the order of Whoosh's binary tree of intersection matchers (of numbers, or
-    elementwise of arrays)."""
-    if len(values) == 1:
-        return values[0]
-    half = len(values) // 2
-    return _tree_sum(values[:half]) + _tree_sum(values[half:])
-
-
-def _positive_terms(q: wq.Query) -> set[tuple[str, Any]]:
-    if isinstance(q, wq.AndNot):
-        return _positive_terms(q.a)
-    if isinstance(q, wq.Term):
-        return {(q.fieldname, q.text)}
-    if isinstance(q, wq.CompoundQuery):
-        return set().union(*(_positive_terms(sub) for sub in q.subqueries))
-    try:
-        return set(q.terms())
-    except Exception as exc:  # the hit is shown without "why this hit"
-        degradations.record("query_terms", exc)
-        return set()
-
-
-def _postings_in_blocks(matcher: Any) -> tuple[list[int], list[float]]:
-    """All (docnum, weight) of a whoosh3 leaf matcher, decoded a block at a time (the public
-    per-posting API costs twice as much)."""
-    ids: list[int] = []
-    weights: list[float] = []
-    while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        ids.extend(matcher._ids)
-        weights.extend(matcher._weights)
-        matcher._next_block()
-    return ids, weights
-
-
-def _read_lengths(reader: Any, field: str) -> list[int]:
-    """Length of ``field`` in every document of a segment (1 where unknown, as Whoosh's
-    scorer assumes)."""
-    count = reader.doc_count_all()
+def _lengths_in_one_read(reader: Any, field: str, count: int) -> list[int] | None:
+    """The field lengths of a segment from its length column of Whoosh's ``whoosh3`` format
+    in one read; None where the segment is stored otherwise."""
     try:
         from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
         from whoosh.util.numeric import byte_to_length
 
         column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-        if column is not None:
-            table = [byte_to_length(i) or 1 for i in range(256)]
-            lengths = [table[b] for b in _length_bytes(column, count)]
-            if len(lengths) >= count:
-                return lengths
     except (AttributeError, ImportError, TypeError):
-        pass
-    return [reader.doc_field_length(d, field, 1) or 1 for d in range(count)]
+        return None
+    if column is None:  # no document of the segment has the field: all unknown
+        return [1] * count
+    raw = _length_bytes(column, count)
+    if raw is None:
+        return None
+    table = [byte_to_length(i) or 1 for i in range(256)]
+    return [table[b] for b in raw]
 
 
-def _length_bytes(column: Any, count: int) -> Any:
+def _length_bytes(column: Any, count: int) -> bytes | None:
     """The length bytes of a segment's documents in one read: iterating Whoosh's column
-    reader seeks and reads one byte per document (about 10 ms per field at 10,000 cards)."""
+    reader seeks and reads one byte per document."""
     if (
         getattr(column, "_typecode", None) == "B"
         and getattr(column, "_fixedlen", None) == 1
@@ -659,8 +522,8 @@ def _length_bytes(column: Any, count: int) -> Any:
         stored = min(column._count, count)
         raw = column._dbfile.get(column._basepos, stored) if stored else b""
         if len(raw) == stored:
-            return raw + bytes([column._default]) * (count - stored)
-    return column
+            return bytes(raw) + bytes([column._default]) * (count - stored)
+    return None
 
 
 _EMPTY_VECTOR: Vector = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
@@ -683,13 +546,10 @@ def _scaled(part: Dense, boost: float) -> Dense:
 
 
 def _union(parts: list[Dense], size: int) -> Dense:
-    """Sum per document over the parts that match it. Adding a 0.0 where a part does not match
-    leaves a sum unchanged, so each document's score is the running sum of its own parts'
-    scores, in this order (the most frequent part first)."""
+    """Or: the sum per document over the parts that match it (0.0 where a part does not)."""
     parts = [p for p in parts if p[1].any()]
     if not parts:
         return _empty(size)
-    parts.sort(key=lambda p: int(np.count_nonzero(p[1])), reverse=True)
     total, matched = parts[0][0].copy(), parts[0][1].copy()
     for scores, more in parts[1:]:
         total += scores
@@ -697,13 +557,13 @@ def _union(parts: list[Dense], size: int) -> Dense:
     return total, matched
 
 
-def _intersection(subqueries: list[wq.Query], evaluate: Any, size: int) -> Dense:
-    """Sum over the subqueries where all of them match (the later ones are not evaluated once
-    nothing is left)."""
+def _intersection(parts: Any, evaluate: Any, size: int) -> Dense:
+    """And: the sum over the parts where all of them match (the later parts are not
+    evaluated once nothing is left)."""
     total: np.ndarray | None = None
     matched = np.zeros(size, dtype=bool)
-    for sub in subqueries:
-        scores, more = evaluate(sub)
+    for part in parts:
+        scores, more = evaluate(part)
         if total is None:
             total, matched = scores.copy(), more.copy()
         else:
@@ -716,11 +576,9 @@ def _intersection(subqueries: list[wq.Query], evaluate: Any, size: int) -> Dense
     return np.where(matched, total, 0.0), matched
 
 
-def _dismax(parts: list[Dense], tiebreak: float, size: int) -> Dense:
-    """``best_of`` for every document at once: the same IEEE operations in the same order
-    (adding the 0.0 of a part that does not match leaves the sum unchanged), so the scores
-    are identical. Where only one part matches, total == best exactly, so the document keeps
-    that part's score."""
+def _best_of(parts: list[Dense], tiebreak: float, size: int) -> Dense:
+    """BestOf: per document the best part's score plus ``tiebreak`` times the sum of the
+    other parts that match it."""
     parts = [p for p in parts if p[1].any()]
     if not parts:
         return _empty(size)

@@ -66,7 +66,7 @@ from zwk_kb.search.schema import (
     SLUG,
     SPELL,
     STAMP,
-    TEXT_FIELD_BOOSTS,
+    TEXT_FIELDS,
     build_schema,
     card_to_document,
     spelling_analyzer,
@@ -103,7 +103,7 @@ generated postings and reading them back took 11.4 s instead of 4.7 s."""
 WRITER_OPTIONS: dict[str, Any] = {
     "limitmb": WRITER_LIMIT_MB,
     "compound": False,
-    "codec": ImpactCodec([*TEXT_FIELD_BOOSTS, *(facet.name for facet in FACETS)]),
+    "codec": ImpactCodec([*TEXT_FIELDS, *(facet.name for facet in FACETS)]),
 }
 """Segments as separate files, not Whoosh's default compound file: a searcher then maps only
 the pages it reads (a compound 10k-card segment cost ~80 MB of private memory per searcher).

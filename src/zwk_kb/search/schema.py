@@ -45,15 +45,8 @@ STAMP = "stamp"
 ALIASES = "aliases"
 CARD = "card"
 
-# Weights of the text fields in the search query: title and the tool's own classification
-# (topics, challenges, communes …) count more than words mentioned in passing in the body.
-TEXT_FIELD_BOOSTS: dict[str, float] = {
-    TITLE: 5.0,
-    FACET_TEXT: 3.0,
-    SUMMARY: 2.5,
-    PLAIN_SUMMARY: 1.2,
-    BODY: 1.0,
-}
+TEXT_FIELDS: tuple[str, ...] = (TITLE, FACET_TEXT, SUMMARY, PLAIN_SUMMARY, BODY)
+"""The fields a word of a query is searched in (their weights: ``ranking.FIELD_BOOSTS``)."""
 MAX_BODY_CHARS = 60_000
 FACET_VALUE_SEPARATOR = "\x1f"
 

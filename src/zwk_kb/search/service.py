@@ -1,10 +1,9 @@
 """Runs a ``SearchRequest`` against the index and returns plain dataclasses.
 
-German query building: each word of the query is analysed like the indexed text (stemming,
-umlaut folding, compound parts, gender forms); a word matches if its whole form or all its
-parts occur. Synonym groups widen a word or phrase to its alternatives. All words are required
-(AND); when that finds nothing, the words are ranked instead (OR). Words the index does not know
-are corrected from the spelling dictionary ("Meinten Sie …?", see ``spelling``).
+The words become the engine's query (``query_building``), which the score vectors
+(``engine.scoring``) rank; when all words together find (almost) nothing, cards with some of
+them follow. Words the index does not know are corrected from the spelling dictionary
+("Meinten Sie …?", see ``spelling``).
 
 Facet counts are disjunctive: a facet's counts apply every filter except its own. They are
 computed from per-value document sets, built once per searcher generation. No Whoosh object
@@ -25,7 +24,6 @@ from typing import Any
 import numpy as np
 from whoosh import matching
 from whoosh import query as wq
-from whoosh.query import spans
 from whoosh.searching import Searcher
 
 from zwk_kb import degradations
@@ -33,11 +31,12 @@ from zwk_kb.analysis.folding import fold
 from zwk_kb.analysis.lexicon import word_zipf
 from zwk_kb.analysis.pipeline import SynonymTable
 from zwk_kb.analysis.thesaurus import shipped as shipped_thesaurus
-from zwk_kb.engine.scoring import DEFAULT_BUDGET, DisMax, ScoreCache
+from zwk_kb.engine.query import Every, Query
+from zwk_kb.engine.scoring import DEFAULT_BUDGET, ScoreCache
 from zwk_kb.engine.sidefile import segment_impacts
 from zwk_kb.errors import SearchTimeout
 from zwk_kb.facets import FACETS
-from zwk_kb.search import understanding
+from zwk_kb.search import query_building, ranking, understanding
 from zwk_kb.search.highlighting import (
     TermMatcher,
     fragments_html,
@@ -45,6 +44,7 @@ from zwk_kb.search.highlighting import (
     whole_html,
 )
 from zwk_kb.search.index import SearcherPool
+from zwk_kb.search.query_building import Lexicon, Unit
 from zwk_kb.search.request import QueryPart, SearchRequest, split_query
 from zwk_kb.search.schema import (
     BODY,
@@ -52,7 +52,6 @@ from zwk_kb.search.schema import (
     CHANGED,
     SLUG,
     SUMMARY,
-    TEXT_FIELD_BOOSTS,
     TITLE,
     TITLE_ORDER,
     facet_value,
@@ -61,11 +60,10 @@ from zwk_kb.search.spelling import SPELLING_FILE, SpellingDictionary, load_dicti
 
 DEFAULT_TIME_LIMIT = 3.0
 """Seconds one search may take before the user is asked for more precise words."""
-MAX_UNITS = 16
-MAX_TERMS_PER_UNIT = 24
 FUZZY_MAX_DIST = 2
+COMMON_WORD_ZIPF = 4.0
+"""A compound part this common in German is a word, not a typo to correct."""
 RELATED_DEFAULT = 5
-BACKFILL_BELOW = 3
 MATCH_CACHE_DOCS = 100_000
 """Matched cards kept in the per-query cache (about 16 MB): facet clicks, paging and sorting
 reuse the ranking of the query instead of scoring it again."""
@@ -75,17 +73,6 @@ FACET_COUNTS_PER_QUERY = 32
 EXPLAINED_PER_QUERY = 30
 """Cards whose snippets a cached query keeps (the first pages; about 1 KB each)."""
 _NO_MARKS: tuple[str, str, tuple[str, ...]] = ("", "", ())
-"""Fewer cards with all words than this: cards with some of the words are added below."""
-SYNONYM_WEIGHT = 0.5
-MAX_ALTERNATIVES = 5
-PARTS_BELOW_DF = 5
-"""A compound found on this many cards is not also searched as its separate parts."""
-"""Synonyms per matched word: each one adds matchers to every query that uses it."""
-"""Alternatives from a synonym group count half: the literal word the user typed ranks first."""
-GENERIC_WEIGHT = 0.5
-"""Weight of a generic word beside specific ones: it orders the answers a little, no more."""
-COMMON_WORD_ZIPF = 4.0
-"""A compound part this common in German is a word, not a typo to correct."""
 SURFACE_SCAN_CHARS = 4000
 MAX_SURFACE_FORMS = 3
 
@@ -110,9 +97,9 @@ class Hit:
     """HTML: escaped text with ``<mark>`` around matches (empty when nothing to show)."""
     title_html: str = ""
     reasons: tuple[str, ...] = ()
-    """Plain-text notes like "Wortteil: „Generationencafé“" or "Synonym: Ehrenamt → Engagement"."""
     partial: bool = False
     """The card has only some of the words: shown apart, after the cards that answer."""
+    """Plain-text notes like "Wortteil: „Generationencafé“" or "Synonym: Ehrenamt → Engagement"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,37 +125,16 @@ class SearchResult:
 
 
 @dataclass(slots=True)
-class _Unit:
-    """The query for one word/phrase of the user's query, and the terms it may match."""
-
-    text: str
-    query: wq.Query | None
-    terms: set[str] = field(default_factory=set)
-    reasons: dict[str, str] = field(default_factory=dict)
-    """Terms that came from a synonym or a spelling correction, with the note to show."""
-    known: bool = True
-    literal: frozenset[str] = frozenset()
-    """Terms of the words as typed (stems and compound parts)."""
-    whole: str = ""
-    """The whole-word term of a one-word unit ("" for phrases and several words)."""
-    generic: bool = False
-    """The word is on a large share of the cards (see ``understanding.is_generic``)."""
-    borrowed: bool = False
-    """The cards have the word only as a thesaurus neighbour: no ground to show cards with
-    only some of the query's words."""
-
-
-@dataclass(slots=True)
 class _TextMatch:
     """What the words of a query match, before facet filters: the same for every facet
     selection, page and sort order of that query, so it is cached per index state."""
 
     parts: list[QueryPart]
-    units: list[_Unit]
+    units: list[Unit]
     matched: frozenset[int]
     scores: dict[int, float] | None
     """Docnums by score, best first; None: no words, browse order."""
-    main: wq.Query | None
+    main: Query | None
     complete: frozenset[int] | None = None
     """The matched cards that have all the words (``matched`` unless cards with some of the
     words were added); None: no words to match."""
@@ -253,7 +219,7 @@ class SearchEngine:
         self._extra_synonyms = [list(group) for group in extra_synonyms]
         self._synonyms: SynonymTable | None = None
         self._facet_cache: dict[tuple[str, int], _FacetSets] = {}
-        self.scores = ScoreCache(score_budget)
+        self.scores = ScoreCache(score_budget, k1=ranking.BM25_K1, b=ranking.BM25_B)
         self._lock = threading.Lock()
         self._spelling_cache: tuple[Hashable, SpellingDictionary] | None = None
         self._matches: OrderedDict[tuple[Hashable, str], _TextMatch] = OrderedDict()
@@ -286,219 +252,57 @@ class SearchEngine:
                 self._facet_cache[key] = sets
         return sets
 
-    def _analyze(self, searcher: Searcher, text: str) -> list[list[str]]:
-        """Analysed terms grouped by position: ``[[whole, part, part], [whole], …]``."""
+    def _lexicon(self, searcher: Searcher) -> Lexicon:
+        """What building a query needs of this searcher's index state."""
         analyzer = searcher.schema[TITLE].analyzer
-        groups: dict[int, list[str]] = {}
-        try:
-            # mode="index": the analyzer then also emits compound parts (same position), which
-            # the query needs to match a compound the cards only contain split, or vice versa
-            for token in analyzer(text, mode="index", positions=True):
-                if token.stopped if hasattr(token, "stopped") else False:
-                    continue
-                group = groups.setdefault(token.pos, [])
-                if token.text not in group and len(group) < MAX_TERMS_PER_UNIT:
-                    group.append(token.text)
-        except Exception as exc:  # a word that cannot be analysed is not searched for
-            degradations.record("analyse", exc)
-            return []
-        return [groups[pos] for pos in sorted(groups)][:MAX_TERMS_PER_UNIT]
-
-    @staticmethod
-    def _term(term: str, boost_scale: float = 1.0) -> wq.Query:
-        # Or (sum over fields), not DisjunctionMax: Whoosh's DisjunctionMaxMatcher.score() takes
-        # the max of sub-matchers standing on *different* documents and ranks at random.
-        return wq.Or(
-            [wq.Term(f, term, boost=b * boost_scale) for f, b in TEXT_FIELD_BOOSTS.items()]
+        return Lexicon(
+            analyze=lambda text: query_building.analyze(analyzer, text),
+            doc_frequency=lambda term: self._doc_frequency(searcher, term),
+            expansions=lambda text: self.synonyms.expansions(text),
+            correct=self._correct,
+            **self._understanding(searcher, analyzer),
         )
 
-    def _word_query(
-        self,
-        groups: list[list[str]],
-        boost_scale: float = 1.0,
-        *,
-        parts_too: bool = True,
-        searcher: Searcher | None = None,
-    ) -> wq.Query | None:
-        """All positions required; at each position the whole word or all of its parts.
+    def _understanding(self, searcher: Searcher, analyzer: Any) -> dict[str, Any]:
+        """The ``Lexicon`` parts for word families, thesaurus, generic words and compound
+        typos (``understanding``)."""
+        cards = searcher.doc_count()
 
-        The parts are only asked for when the whole compound is rare in the index: looking for
-        parts near each other is the most expensive query there is (half the time of a query
-        at 10,000 cards), and a compound used on many cards needs no help.
-        """
-        per_position: list[wq.Query] = []
-        for group in groups:
-            whole, parts = group[0], group[1:]
-            q = self._term(whole, boost_scale)
-            common = searcher is not None and self._doc_frequency(searcher, whole) >= PARTS_BELOW_DF
-            if parts and parts_too and not common:
-                q = wq.Or([q, self._near(parts, boost_scale * 0.6)])
-            per_position.append(q)
-        if not per_position:
-            return None
-        return per_position[0] if len(per_position) == 1 else wq.And(per_position)
+        def generic(word: str, term: str) -> bool:
+            on = max(searcher.doc_frequency(f, term) for f in ranking.FIELD_BOOSTS)
+            return understanding.is_generic(word, on, cards)
 
-    @staticmethod
-    def _near(parts: list[str], boost_scale: float) -> wq.Query:
-        """The parts of a compound close together in one field ("Personal der Kita" for
-        "Kitapersonal", or inside another compound), not scattered over the whole card."""
-        return wq.Or(
-            [
-                spans.SpanNear2(
-                    [wq.Term(f, p) for p in parts], slop=3, ordered=False, mindist=0
-                ).with_boost(b * boost_scale)
-                for f, b in TEXT_FIELD_BOOSTS.items()
-            ]
-        )
-
-    def _phrase_query(
-        self, searcher: Searcher, groups: list[list[str]], original: str = ""
-    ) -> wq.Query | None:
-        words = [g[0] for g in groups]
-        if not words:
-            return None
-        if len(words) == 1:
-            return self._term(words[0])
-        phrases: list[wq.Query] = [
-            wq.Phrase(f, words, slop=1, boost=b) for f, b in TEXT_FIELD_BOOSTS.items()
-        ]
-        # "repair café" is also the hyphenated compound "Repair-Café", indexed as one word
-        joined = self._analyze(searcher, "".join(original.split())) if original else []
-        if len(joined) == 1:
-            phrases.append(self._term(joined[0][0]))
-        return wq.Or(phrases)
-
-    def _unit(self, searcher: Searcher, part: QueryPart) -> _Unit:
-        groups = self._analyze(searcher, part.text)
-        query = (
-            self._phrase_query(searcher, groups, part.text)
-            if part.phrase
-            else self._word_query(groups, searcher=searcher)
-        )
-        terms = {t for g in groups for t in g}
-        whole = groups[0][0] if len(groups) == 1 and not part.phrase else ""
-        unit = _Unit(part.text, query, terms, literal=frozenset(terms), whole=whole)
-        if whole and not part.exclude:
-            cards = max(searcher.doc_frequency(f, whole) for f in TEXT_FIELD_BOOSTS)
-            unit.generic = understanding.is_generic(part.text, cards, searcher.doc_count())
-        if query is not None and not part.exclude:
-            unit.known = any(
-                self._doc_frequency(searcher, t) for t in (g[0] for g in groups)
-            ) or all(
-                any(self._doc_frequency(searcher, p) for p in g[1:]) and len(g) > 1 for g in groups
+        def widen(units: list[Unit], parts: list[QueryPart]) -> None:
+            try:
+                thesaurus, written = shipped_thesaurus(), self._spelling().written
+            except Exception as exc:  # the words as typed are still searched
+                degradations.record("alternatives", exc)
+                return
+            understanding.with_alternatives(
+                units, parts, self._lexicon_plain(searcher, analyzer), thesaurus, written
             )
-        return unit
+
+        def misspelt(unit: Unit) -> bool:
+            # a German word ("Winterdienst") is no typo, even where no card has it
+            if unit.reasons or not unit.whole or unit.query is None or word_zipf(unit.text):
+                return False
+            if self._doc_frequency(searcher, unit.whole):
+                return False
+            return not self._docs(searcher, unit.query, None, None)
+
+        return {"generic": generic, "widen": widen, "misspelt": misspelt}
+
+    def _lexicon_plain(self, searcher: Searcher, analyzer: Any) -> Lexicon:
+        return Lexicon(
+            analyze=lambda text: query_building.analyze(analyzer, text),
+            doc_frequency=lambda term: self._doc_frequency(searcher, term),
+            expansions=lambda text: [],
+            correct=lambda word: None,
+        )
 
     @staticmethod
     def _doc_frequency(searcher: Searcher, term: str) -> int:
-        return sum(searcher.doc_frequency(f, term) for f in TEXT_FIELD_BOOSTS)
-
-    def _with_synonyms(
-        self, searcher: Searcher, units: list[_Unit], parts: list[QueryPart]
-    ) -> None:
-        """Widen units (or runs of units) that match a synonym group with its alternatives."""
-        text = " ".join(p.text for p in parts if not p.exclude)
-        try:
-            expansions = self.synonyms.expansions(text)
-        except Exception as exc:  # the words as typed are still searched
-            degradations.record("synonyms", exc)
-            return
-        positive = [i for i, p in enumerate(parts) if not p.exclude]
-        for surface, alternatives in expansions[:8]:
-            span = _find_span([fold(parts[i].text) for i in positive], fold(surface))
-            if span is None:
-                continue
-            indexes = [positive[i] for i in range(span[0], span[1])]
-            first = units[indexes[0]]
-            originals = [units[i].query for i in indexes if units[i].query is not None]
-            if not originals:
-                continue
-            alt_queries: list[wq.Query] = []
-            for alternative in alternatives[:MAX_ALTERNATIVES]:
-                groups = self._analyze(searcher, alternative)
-                # whole words only: the parts of an alternative ("Kinder", "Tag", "Stätte")
-                # scattered over a card are no evidence for it
-                q = self._word_query(groups, boost_scale=SYNONYM_WEIGHT, parts_too=False)
-                if q is None:
-                    continue
-                alt_queries.append(q)
-                for g in groups:
-                    for t in g:
-                        first.terms.add(t)
-                        first.reasons.setdefault(
-                            t, f"Ähnliches Wort: „{surface}“ → „{alternative}“"
-                        )
-            if not alt_queries:
-                continue
-            combined = originals[0] if len(originals) == 1 else wq.And(originals)
-            # the best of "what was typed" and its alternatives counts, they don't add up
-            first.query = DisMax([combined, *alt_queries], tiebreak=0.1)
-            first.known = True
-            for i in indexes[1:]:
-                units[i].query = None
-                first.terms |= units[i].terms
-            # "Menschen mit Behinderung" is specific though "Menschen" alone is generic
-            first.generic = all(units[i].generic for i in indexes)
-
-    def _parts_find_nothing(self, searcher: Searcher, unit: _Unit, deadline: float) -> bool:
-        """Whether a compound no card contains whole, only its parts (each on some card),
-        finds no card: then it may be misspelt ("mittfahrbank": "Mitt", "Fahr", "Bank" are
-        words of the cards, the compound is none)."""
-        if unit.reasons or not unit.whole or unit.query is None:
-            return False
-        if self._doc_frequency(searcher, unit.whole):
-            return False
-        return not self._docs(searcher, unit.query, (), deadline)
-
-    def _with_alternatives(
-        self, searcher: Searcher, units: list[_Unit], parts: list[QueryPart]
-    ) -> None:
-        """Widen each word with other forms of its family and, when the cards do not use the
-        word itself, with its thesaurus neighbours (see ``understanding``); each weighs less
-        than the word as typed, and the best of them counts (they don't add up)."""
-        try:
-            thesaurus = shipped_thesaurus()
-            dictionary = self._spelling()
-        except Exception as exc:  # the words as typed are still searched
-            degradations.record("alternatives", exc)
-            return
-        for part, unit in zip(parts, units, strict=True):
-            if part.exclude or part.phrase or unit.query is None or not unit.whole:
-                continue
-            own = unit.literal
-
-            def in_index(word: str, own: frozenset[str] = own) -> bool:
-                groups = self._analyze(searcher, word)
-                return (
-                    len(groups) == 1
-                    and groups[0][0] not in own
-                    and self._doc_frequency(searcher, groups[0][0]) > 0
-                )
-
-            unknown = not self._doc_frequency(searcher, unit.whole)
-            found = understanding.alternatives(
-                part.text,
-                in_index,
-                dictionary.written,
-                thesaurus,
-                thesaurus_too=unknown and not unit.reasons,
-            )
-            queries: list[wq.Query] = []
-            for alt in found:
-                groups = self._analyze(searcher, alt.word)
-                q = self._word_query(groups, boost_scale=alt.weight, parts_too=False)
-                if q is None:
-                    continue
-                queries.append(q)
-                for t in groups[0][:1]:
-                    unit.terms.add(t)
-                    unit.reasons.setdefault(t, alt.reason)
-            if queries:
-                unit.query = DisMax([unit.query, *queries], tiebreak=0.1)
-                unit.borrowed = not unit.known and all(
-                    a.weight < understanding.FORM_WEIGHT for a in found
-                )
-                unit.known = True
+        return sum(searcher.doc_frequency(f, term) for f in ranking.FIELD_BOOSTS)
 
     def _correct(self, word: str) -> str | None:
         """The closest word of the cards to a misspelled one, as the cards write it."""
@@ -658,83 +462,24 @@ class SearchEngine:
     ) -> _TextMatch:
         """Scores every card against the words of ``q``: synonyms, corrections, relaxing."""
         parts, verbs = understanding.read_question(q, split_query(q))
-        units: list[_Unit] = []
-        suggestion: str | None = None
-        corrected = False
+        built = query_building.build(parts, self._lexicon(searcher), verbs)
+        units, main, exclude = built.units, built.main, built.exclude
         complete: frozenset[int] | None = None
-        main: wq.Query | None = None
-        exclude: list[wq.Query] = []
-        if parts:
-            units = [self._unit(searcher, p) for p in parts]
-            for i in verbs:  # a question's verbs only add to the score, like generic words
-                units[i].generic = True
-            self._with_synonyms(searcher, units, parts)
-            self._with_alternatives(searcher, units, parts)
-            fixed_words: dict[int, str] = {}
-            for i, (part, unit) in enumerate(zip(parts, units, strict=True)):
-                if part.exclude or part.phrase or unit.query is None:
-                    continue
-                if unit.known and (
-                    word_zipf(part.text)  # a German word ("Winterdienst") is no typo
-                    or not self._parts_find_nothing(searcher, unit, deadline)
-                ):
-                    continue
-                correction = self._correct(part.text)
-                if correction:
-                    fixed_words[i] = correction
-            if fixed_words:
-                suggestion = " ".join(
-                    fixed_words.get(i, p.text if not p.phrase else f'"{p.text}"')
-                    if not p.exclude
-                    else f"-{p.text}"
-                    for i, p in enumerate(parts)
-                )
-                for i, correction in fixed_words.items():
-                    new = self._unit(searcher, QueryPart(correction))
-                    if new.query is not None:
-                        units[i].query = wq.Or([units[i].query, new.query])  # type: ignore[list-item]
-                        units[i].terms |= new.terms
-                        for t in new.terms:
-                            units[i].reasons.setdefault(
-                                t, f"Schreibweise: „{parts[i].text}“ → „{correction}“"
-                            )
-                        corrected = True
-            exclude = [u.query for p, u in zip(parts, units, strict=True) if p.exclude and u.query]
-            main = _required_and_optional(
-                [u for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
-            )
-
         scores: dict[int, float] | None = None  # docnums by score, best first; None: by date
-        if main is None and parts and not exclude:
+        if main is None and parts and exclude is None:
             matched: frozenset[int] = frozenset()  # only stop words: nothing to find
         elif main is None:
-            matched = (
-                self._docs(searcher, wq.Every(), exclude, deadline) if exclude else sets.all_docs
-            )
+            matched = self._docs(searcher, Every(), exclude, deadline) if exclude else sets.all_docs
         else:
             scores = self._ranked(searcher, main, exclude, deadline)
             matched = complete = frozenset(scores)
-            active = [u for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
-            # Relax to "any word" only with words found as typed, and only when they are at least
-            # half of the query: "kita xyzzy" shows Kita tools, "skigebiet beschneiung" (one word
-            # unknown, the other only a far-fetched correction) shows nothing.
             # When all words together find (almost) nothing, cards with some of them follow;
-            # cards with all words keep a double weight so they stay on top.
-            # generic words ("Gemeinde", "Angebot") shared with a card make it no answer, and
-            # they count on neither side of "half of the query"
-            literal = [u.query for u in active if u.known and not u.generic and not u.borrowed]
-            specific = [u for u in active if not u.generic]
-            if (
-                len(matched) < BACKFILL_BELOW
-                and len(active) > 1
-                and literal
-                and 2 * len(literal) >= len(specific)
-            ):
-                some = literal[0] if len(literal) == 1 else wq.Or(literal)
+            # cards with all words keep a higher weight so they stay on top.
+            some = query_building.some_words(parts, units)
+            if len(matched) < ranking.BACKFILL_BELOW and some is not None:
                 more = self._docs(searcher, some, exclude, deadline)
                 if more - matched:
-                    all_words = main.with_boost(2.0)
-                    main = wq.Or([all_words, some]) if matched else some
+                    main = query_building.all_then_some(main, some, bool(matched))
                     scores = self._ranked(searcher, main, exclude, deadline)
                     matched = frozenset(scores)
 
@@ -745,25 +490,19 @@ class SearchEngine:
             scores=scores,
             main=main,
             complete=complete,
-            suggestion=suggestion,
-            corrected=corrected,
+            suggestion=built.suggestion,
+            corrected=built.corrected,
         )
-
-    @staticmethod
-    def _with_exclusions(main: wq.Query, exclude: Sequence[wq.Query]) -> wq.Query:
-        return wq.AndNot(main, wq.Or(list(exclude))) if exclude else main
 
     def _docs(
         self,
         searcher: Searcher,
-        main: wq.Query,
-        exclude: Sequence[wq.Query],
+        main: Query,
+        exclude: Query | None,
         deadline: float | None = None,
     ) -> frozenset[int]:
-        q = self._with_exclusions(main, exclude)
+        q = query_building.with_exclusions(main, exclude)
         try:
-            if isinstance(main, wq.Every):
-                return frozenset(searcher.docs_for_query(q))
             return frozenset(self.scores.evaluate(searcher, self.pool.key(), q, deadline))
         except SearchTimeout:
             raise
@@ -774,13 +513,13 @@ class SearchEngine:
     def _ranked(
         self,
         searcher: Searcher,
-        main: wq.Query,
-        exclude: Sequence[wq.Query],
+        main: Query,
+        exclude: Query | None,
         deadline: float | None = None,
     ) -> dict[int, float]:
         """Every matching card with its score, best first: one scored pass gives both the set
         and the order."""
-        q = self._with_exclusions(main, exclude)
+        q = query_building.with_exclusions(main, exclude)
         try:
             return self.scores.ranked(searcher, self.pool.key(), q, deadline)
         except SearchTimeout:
@@ -824,9 +563,9 @@ class SearchEngine:
         request: SearchRequest,
         ranking: Sequence[int],
         final: frozenset[int],
-        units: list[_Unit],
+        units: list[Unit],
         parts: list[QueryPart],
-        main: wq.Query | None,
+        main: Query | None,
         scores: dict[int, float],
         explained: dict[int, tuple[str, str, tuple[str, ...]]],
         complete: frozenset[int] | None = None,
@@ -858,7 +597,8 @@ class SearchEngine:
         if todo:
             try:
                 marker = TermMatcher(analyzer, query_terms)  # one word cache for the whole page
-            except ValueError:
+            except ValueError as exc:  # the hits are shown without marks
+                degradations.record("snippet", exc)
                 marker = None
         hits = []
         for docnum in page_docs:
@@ -895,7 +635,7 @@ class SearchEngine:
         return tuple(hits)
 
     def _matched_terms(
-        self, searcher: Searcher, main: wq.Query | None, docnums: Sequence[int]
+        self, searcher: Searcher, main: Query | None, docnums: Sequence[int]
     ) -> dict[int, set[str]]:
         """Which query terms each of a few cards contains (from the cached term vectors)."""
         if main is None:
@@ -913,7 +653,7 @@ class SearchEngine:
         found: set[str],
         stored: dict[str, Any],
         parts: list[QueryPart],
-        units: list[_Unit],
+        units: list[Unit],
     ) -> list[str]:
         """Words of the card that matched in another form than typed.
 
@@ -967,50 +707,29 @@ class SearchEngine:
         this = json.loads(searcher.stored_fields(docnum)[CARD])
         scores: dict[int, float] = {}
         try:
-            similar = searcher.more_like(docnum, BODY, top=limit * 4, numterms=12)
+            similar = searcher.more_like(
+                docnum, BODY, top=limit * 4, numterms=ranking.RELATED_KEY_WORDS
+            )
             best = max((h.score for h in similar), default=1.0) or 1.0
             for h in similar:
                 scores[h.docnum] = h.score / best
         except Exception as exc:  # related by topics and challenges only
             degradations.record("related", exc)
         sets = self._facet_sets(searcher)
-        weights = {"challenges": 0.5, "topics": 0.35, "target_groups": 0.15}
-        for facet_name, weight in weights.items():
+        for facet_name, weight in ranking.RELATED_WEIGHTS.items():
             for value in this.get(facet_name, []):
                 for doc in sets.values[facet_name].get(value, frozenset()):
                     if doc != docnum:
                         scores[doc] = scores.get(doc, 0.0) + weight
         ranked = sorted(scores, key=lambda d: -scores[d])[:limit]
-        return [json.loads(searcher.stored_fields(d)[CARD]) for d in ranked if scores[d] > 0.2]
+        return [
+            json.loads(searcher.stored_fields(d)[CARD])
+            for d in ranked
+            if scores[d] > ranking.RELATED_MIN_SCORE
+        ]
 
     def doc_count(self) -> int:
         return self.pool.searcher().doc_count()
-
-
-def _required_and_optional(units: list[_Unit]) -> wq.Query | None:
-    """All words required, except generic ones when specific ones are there: those only add
-    to the score ("Angebot für Trauernde" finds the Trauercafé that never says "Angebot")."""
-    specific = [u.query for u in units if not u.generic and u.query is not None]
-    generic = [u.query for u in units if u.generic and u.query is not None]
-    if not specific:
-        specific, generic = generic, []
-    if not specific:
-        return None
-    required = specific[0] if len(specific) == 1 else wq.And(specific)
-    if not generic:
-        return required
-    optional = generic[0] if len(generic) == 1 else wq.Or(generic)
-    return _AndMaybe(required, optional.with_boost(optional.boost * GENERIC_WEIGHT))
-
-
-class _AndMaybe(wq.AndMaybe):
-    """Required words plus optional ones; a boost scales both sides (Whoosh ignores the boost
-    of an ``AndMaybe`` itself, and so does the score cache)."""
-
-    def with_boost(self, boost: float) -> _AndMaybe:
-        return _AndMaybe(
-            self.a.with_boost(self.a.boost * boost), self.b.with_boost(self.b.boost * boost)
-        )
 
 
 def _match_of(
@@ -1101,20 +820,7 @@ def _mask(docs: Iterable[int] | np.ndarray) -> int:
     return int.from_bytes(np.packbits(bits, bitorder="little").tobytes(), "little")
 
 
-def _find_span(words: list[str], surface: str) -> tuple[int, int] | None:
-    """Indexes [start, end) of consecutive words whose joined text is ``surface``."""
-    for start in range(len(words)):
-        joined = ""
-        for end in range(start, len(words)):
-            joined = f"{joined} {words[end]}".strip()
-            if joined == surface:
-                return start, end + 1
-            if len(joined) >= len(surface):
-                break
-    return None
-
-
-def _reasons(found: set[str], units: list[_Unit]) -> list[str]:
+def _reasons(found: set[str], units: list[Unit]) -> list[str]:
     """Why a hit matched when not by the words as typed: synonyms, spelling corrections."""
     notes: list[str] = []
     for unit in units:

@@ -21,6 +21,9 @@ from zwk_kb.analysis.folding import fold
 from zwk_kb.analysis.lexicon import STOP_WORDS
 from zwk_kb.analysis.thesaurus import Thesaurus
 from zwk_kb.analysis.wordforms import derived_forms
+from zwk_kb.engine.query import BestOf, Query
+from zwk_kb.search import query_building, ranking
+from zwk_kb.search.query_building import Lexicon, Unit
 from zwk_kb.search.request import QueryPart
 
 # ---- questions ------------------------------------------------------------------------------
@@ -121,8 +124,6 @@ def read_question(q: str, parts: list[QueryPart]) -> tuple[list[QueryPart], froz
 
 # ---- other words for a word -----------------------------------------------------------------
 
-FORM_WEIGHT = 0.8
-"""Weight of another form of the word's family: nearly the word itself, yet below it."""
 MAX_FORMS = 3
 MAX_NEIGHBOURS = 4
 
@@ -159,7 +160,8 @@ def alternatives(
         if form not in seen and in_index(form):
             seen.add(form)
             shown = written(form)
-            found.append(Alternative(shown, FORM_WEIGHT, f"andere Wortform: „{word}“ → „{shown}“"))
+            reason = f"andere Wortform: „{word}“ → „{shown}“"
+            found.append(Alternative(shown, ranking.FORM_WEIGHT, reason))
     if thesaurus_too:
         neighbours = 0
         for member, weight in thesaurus.neighbours(word):
@@ -171,6 +173,48 @@ def alternatives(
                 neighbours += 1
                 found.append(Alternative(member, weight, f"Ähnliches Wort: „{word}“ → „{member}“"))
     return found
+
+
+def with_alternatives(
+    units: list[Unit],
+    parts: list[QueryPart],
+    lexicon: Lexicon,
+    thesaurus: Thesaurus,
+    written: Callable[[str], str],
+) -> None:
+    """Widen each word with other forms of its family and, when no card uses the word itself,
+    with its thesaurus neighbours; each weighs less than the word as typed, and the best of
+    them counts (they don't add up). ``written``: how the cards write a folded word."""
+    for part, found in zip(parts, units, strict=True):
+        if part.exclude or part.phrase or found.query is None or not found.whole:
+            continue
+        own = found.literal
+
+        def in_index(word: str, own: frozenset[str] = own) -> bool:
+            groups = lexicon.analyze(word)
+            return (
+                len(groups) == 1
+                and groups[0][0] not in own
+                and lexicon.doc_frequency(groups[0][0]) > 0
+            )
+
+        unknown = not lexicon.doc_frequency(found.whole)
+        others = alternatives(
+            part.text, in_index, written, thesaurus, thesaurus_too=unknown and not found.reasons
+        )
+        queries: list[Query] = []
+        for alt in others:
+            groups = lexicon.analyze(alt.word)
+            q = query_building.word_query(groups, boost_scale=alt.weight)
+            if q is None:
+                continue
+            queries.append(q)
+            found.terms.add(groups[0][0])
+            found.reasons.setdefault(groups[0][0], alt.reason)
+        if queries:
+            found.query = BestOf((found.query, *queries), tiebreak=ranking.BEST_OF_TIEBREAK)
+            found.borrowed = not found.known and all(a.weight < ranking.FORM_WEIGHT for a in others)
+            found.known = True
 
 
 # ---- generic words --------------------------------------------------------------------------
