@@ -42,10 +42,12 @@ SPLIT_UNITS = {"analysis.folding"}
 ORDER: dict[str, int] = {name: n for n, stage in enumerate(STAGES) for name in stage}
 TOP_LEVEL = {"__init__", "__main__"}  # __init__ imports nothing; __main__ only calls cli.main
 
-# third-party import (top-level name) -> modules allowed to import it
+# third-party import (top-level name) -> units or single modules ("search.facet_sets") allowed
+# to import it
 THIRD_PARTY: dict[str, set[str]] = {
     "flask": {"web"},
-    "numpy": {"engine", "search"},
+    # arrays of document numbers: scoring, the side files, the facet sets; no other module
+    "numpy": {"engine", "search.facet_sets"},
     "werkzeug": {"web"},
     "jinja2": {"web"},
     "waitress": {"cli"},
@@ -164,12 +166,20 @@ def test_no_module_imports_a_later_stage() -> None:
     assert not bad, "Import gegen die Flussrichtung:\n" + "\n".join(bad)
 
 
+def module_of(imp: Import) -> str:
+    """'search.facet_sets' for src/zwk_kb/search/facet_sets.py."""
+    return dotted_name(imp.path).removeprefix("zwk_kb.")
+
+
 @pytest.mark.parametrize("library", sorted(THIRD_PARTY))
 def test_outside_library_lives_behind_its_modules(library: str) -> None:
+    allowed = THIRD_PARTY[library]
     bad = [
         where(imp)
         for imp in ALL_IMPORTS
-        if imp.target.split(".")[0] == library and imp.module not in THIRD_PARTY[library]
+        if imp.target.split(".")[0] == library
+        and imp.module not in allowed
+        and module_of(imp) not in allowed
     ]
     assert not bad, (
         f"{library} wird außerhalb von {sorted(THIRD_PARTY[library])} importiert:\n"
@@ -195,6 +205,45 @@ def test_the_site_never_imports_the_developer_tools() -> None:
         if own_unit(imp.target) == "devtools" and imp.module not in {"devtools", "cli"}
     ]
     assert not bad, "devtools gehört nicht zur Seite:\n" + "\n".join(bad)
+
+
+# The web layer talks to the search engine (``search.service``, ``search.served``), which
+# returns plain data; Whoosh's objects and the pool that holds them stay in the search modules.
+WHOOSH_OBJECTS = {"SearcherPool", "Searcher", "searcher", "pool", "reader", "whoosh"}
+
+
+def whoosh_object_uses(path: Path) -> list[str]:
+    """Places in ``path`` that name a Whoosh object: imported names, variables, attributes."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [part for alias in node.names for part in alias.name.split(".")]
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names += node.module.split(".")
+        elif isinstance(node, ast.Name):
+            names = [node.id]
+        elif isinstance(node, ast.Attribute):
+            names = [node.attr]
+        for name in names:
+            if name in WHOOSH_OBJECTS:
+                found.append(f"{path.relative_to(PACKAGE.parent.parent)}:{node.lineno}: {name}")
+    return found
+
+
+def test_the_web_layer_holds_no_whoosh_object() -> None:
+    web = [p for p in MODULE_FILES if unit_of(p) == "web"]
+    assert len(web) > 5
+    bad = [place for path in web for place in whoosh_object_uses(path)]
+    assert not bad, "Whoosh-Objekte gehören nicht in die Web-Schicht:\n" + "\n".join(bad)
+
+
+def test_the_whoosh_object_check_sees_names() -> None:
+    """Guard: the check finds the names where they are (the search modules use them)."""
+    found = whoosh_object_uses(PACKAGE / "search" / "served.py")
+    assert any(place.endswith(": SearcherPool") for place in found)
+    assert any(place.endswith(": pool") or place.endswith(": searcher") for place in found)
 
 
 def test_the_layer_check_sees_imports() -> None:

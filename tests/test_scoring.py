@@ -298,23 +298,23 @@ def test_browse_orders_and_facet_sets_equal_whoosh_with_segments_and_deletions(
 
     from zwk_kb.engine.sidefile import segment_impacts
     from zwk_kb.facets import FACETS
+    from zwk_kb.search.facet_sets import column_order, field_postings, live_docs
     from zwk_kb.search.schema import CHANGED, TITLE_ORDER
-    from zwk_kb.search.service import _column_order, _field_postings, _live_docs
 
     pool = _index_with_deletions(bundled_toolkit, tmp_path)
     searcher = pool.searcher()
     reader = searcher.reader()
     assert reader.has_deletions() and not reader.is_atomic()
     docs = frozenset(reader.all_doc_ids())
-    assert frozenset(np.flatnonzero(_live_docs(reader)).tolist()) == docs
+    assert frozenset(np.flatnonzero(live_docs(reader)).tolist()) == docs
     for field, reverse in ((CHANGED, True), (TITLE_ORDER, False)):
         whoosh = searcher.search(wq.Every(), limit=None, sortedby=field, reverse=reverse)
-        assert _column_order(searcher, docs, field, reverse) == [d for _, d in whoosh.top_n]
+        assert column_order(searcher, docs, field, reverse) == [d for _, d in whoosh.top_n]
     compared = 0
     for facet in FACETS:
         # the facet sets come from the segments' side files (see test_impacts.py)
         assert all(segment_impacts(leaf, facet.name) for leaf, _ in reader.leaf_readers())
-        found = _field_postings(reader, facet.name)
+        found = field_postings(reader, facet.name)
         assert set(found) == set(reader.lexicon(facet.name))
         for term in reader.lexicon(facet.name):
             expected = frozenset(reader.postings(facet.name, term).all_ids())

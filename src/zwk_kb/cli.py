@@ -19,9 +19,9 @@ from zwk_kb.errors import ZwkKbError
 from zwk_kb.facets import FACETS
 from zwk_kb.model import Toolkit
 from zwk_kb.outputs.present import api_search, search_page
-from zwk_kb.search.index import SearcherPool, build, is_stale, known_files, update
+from zwk_kb.search.index import build, is_stale, known_files, rebuild_reason, update
 from zwk_kb.search.request import request_from_options
-from zwk_kb.search.service import SearchEngine
+from zwk_kb.search.served import ServedIndex
 from zwk_kb.toolkit import load_toolkit
 
 PROGRESS_MIN_CARDS = 500
@@ -107,6 +107,19 @@ def index_toolkit(
     return toolkit, changes
 
 
+def refresh_index(settings: Settings, *, lock_timeout: float = 30.0) -> tuple[Toolkit, Any] | None:
+    """Before serving or searching: update the index when cards changed, rebuild it (with one
+    German line on stderr) when an older version wrote it or it does not open; None when the
+    index was current."""
+    reason = rebuild_reason(settings.index)
+    if reason:
+        click.echo(reason, err=True)
+        return index_toolkit(settings, full=True, lock_timeout=lock_timeout)
+    if is_stale(settings.toolkit, settings.index):  # compares file metadata only
+        return index_toolkit(settings, lock_timeout=lock_timeout)
+    return None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version=__version__, prog_name="zwk-kb", message="%(prog)s %(version)s")
 def main() -> None:
@@ -132,6 +145,10 @@ def index_command(
     """Suchindex aus den Karten bauen oder aktualisieren."""
     settings = _settings(toolkit=toolkit, index=index_dir)
     try:
+        reason = rebuild_reason(settings.index)
+        if reason:
+            click.echo(reason, err=True)
+        full = full or reason is not None
         loaded, changes = index_toolkit(settings, full=full, lock_timeout=wait_seconds)
     except ZwkKbError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -174,14 +191,9 @@ def search_command(
     """Karten suchen (leere Suche + Filter = stöbern)."""
     settings = _settings(toolkit=toolkit, index=index_dir)
     try:
-        if is_stale(settings.toolkit, settings.index):  # compares file metadata only
-            index_toolkit(settings)
-        pool = SearcherPool(settings.index)
-        from zwk_kb.search.index import current_generation, read_meta
-
-        generation = current_generation(settings.index)
-        meta = read_meta(generation) if generation else {}
-        engine = SearchEngine(pool, meta.get("synonyms", []))  # type: ignore[arg-type]
+        refresh_index(settings)
+        served = ServedIndex(settings.index)
+        engine = served.engine()
         options = {k: v for k, v in facet_values.items() if v}
         request = request_from_options(query, options)
         request = request.with_page(max(1, page))
@@ -189,7 +201,7 @@ def search_command(
 
         request = replace(request, per_page=min(max(per_page, 1), 50))
         page_data = search_page(engine.search(request))
-        pool.close()
+        served.close()
     except ZwkKbError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
@@ -358,8 +370,9 @@ def serve_command(
         click.echo(plan.warning, err=True)
     if not no_index:
         try:
-            if is_stale(settings.toolkit, settings.index):
-                loaded, changes = index_toolkit(settings, lock_timeout=5.0)
+            ran = refresh_index(settings, lock_timeout=5.0)
+            if ran is not None:
+                loaded, changes = ran
                 _print_problems(loaded)
                 click.echo(f"Index bereit: {changes.total} Karten.")
         except ZwkKbError as exc:
@@ -370,6 +383,12 @@ def serve_command(
     elif current_generation(settings.index) is None:
         raise click.ClickException(
             f"Im Ordner {settings.index} gibt es keinen Suchindex (--no-index baut keinen)."
+        )
+    elif rebuild_reason(settings.index):
+        raise click.ClickException(
+            f"Der Suchindex in {settings.index} stammt von einer anderen Version von zwk-kb "
+            "oder lässt sich nicht öffnen (--no-index baut keinen neuen). "
+            "Bitte „zwk-kb index --full“ ausführen."
         )
     prefix = url_prefix.rstrip("/")
     processes = "1 Prozess" if plan.workers == 1 else f"{plan.workers} Prozesse"
@@ -389,10 +408,10 @@ def serve_command(
         return
     from waitress import serve
 
-    from zwk_kb.web import create_app
+    from zwk_kb.web import create_server_app
     from zwk_kb.web.security import MAX_FORM_BYTES
 
-    app = create_app(settings)
+    app = create_server_app(settings)
     click.echo(started)
     proxy: dict[str, Any] = {}
     if trusted_proxy:

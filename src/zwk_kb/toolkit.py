@@ -296,6 +296,7 @@ LOADER_MODULES = (
     "model",
     "facets",
     "errors",
+    "characters",
     "analysis/folding",
 )
 """Source files that decide what reading a card file finds: a remembered outcome is used only
@@ -312,10 +313,14 @@ def loader_fingerprint() -> str:
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
     for name in LOADER_MODULES:
+        path = package / f"{name}.py"
         try:
-            digest.update((package / f"{name}.py").read_bytes())
-        except OSError:
-            digest.update(name.encode())
+            digest.update(path.read_bytes())
+        except OSError as exc:  # a table remembered by other code must never look current
+            raise ToolkitError(
+                f"Die Installation ist unvollständig: {path} fehlt oder ist nicht lesbar "
+                f"({exc}). Bitte zwk-kb neu installieren."
+            ) from exc
     return digest.hexdigest()[:24]
 
 

@@ -14,7 +14,7 @@ What is measured, and how:
 - changes: ``index.update`` with 1 changed card, then with 100 changed + 10 deleted + 10 added
   (the cards parsed beforehand, as the index run has them); "searchable" is the time from the
   start of that update until the running production server returns the changed card.
-- cold start: a new Python process: import, ``create_app``, first answered search.
+- cold start: a new Python process: import, the app as a server makes it, first answered search.
 - latency: p50/p95 of the search page (HTML) and ``/api/search`` through Flask's test client
   and through the production server as the plain ``zwk-kb serve`` starts it (on Linux: gunicorn,
   a process per core), for a text query, a text query with
@@ -242,8 +242,8 @@ COLD_CHILD = """
 import sys, time
 from pathlib import Path
 from zwk_kb.config import Settings
-from zwk_kb.web import create_app
-app = create_app(Settings(toolkit=Path(sys.argv[1]), index=Path(sys.argv[2])))
+from zwk_kb.web import create_server_app
+app = create_server_app(Settings(toolkit=Path(sys.argv[1]), index=Path(sys.argv[2])))
 response = app.test_client().get("/?q=Dorfladen")
 assert response.status_code == 200, response.status_code
 print("OK", flush=True)
@@ -694,7 +694,7 @@ def bench_size(workdir: Path, n: int) -> list[Row]:
     from zwk_kb.search.index import SearcherPool, update
     from zwk_kb.search.request import parse_search_args
     from zwk_kb.search.service import SearchEngine
-    from zwk_kb.web import create_app
+    from zwk_kb.web import create_server_app
 
     rows: list[Row] = []
     folder, generated = corpus(workdir, n)
@@ -829,7 +829,7 @@ def bench_size(workdir: Path, n: int) -> list[Row]:
     # Flask test client and engine-only, against the plain-Whoosh page
     _log("Latenzen im Testclient")
     settings = Settings(toolkit=work_cards, index=product_dir)
-    app = create_app(settings)
+    app = create_server_app(settings)  # as in a server process: start-up objects frozen
     test_client = app.test_client()
     baseline_ix = open_baseline(workdir / f"baseline-{n}-{best['procs']}")
     baseline_searcher = baseline_ix.searcher()

@@ -111,17 +111,22 @@ Each segment also gets the postings of its text and facet fields in a side file 
 for fast first searches and facet sets."""
 # Source files whose change changes what is in the index: the index is rebuilt when they change
 # (the analyzer is pickled into the index, so an old index with new code may not even load).
+# Every module these import at module level (from the package) is listed too.
 FINGERPRINT_MODULES = (
     "analysis/folding",
     "analysis/lexicon",
     "analysis/compounds",
     "analysis/terms",
+    "analysis/synonyms",
     "analysis/pipeline",
     "search/schema",
     "engine/sidefile",
     "markdown",
     "facets",
     "cards",
+    "characters",
+    "fields",
+    "yamlnodes",
     "model",
 )
 
@@ -177,9 +182,21 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256(str(getattr(whoosh, "versionstring", lambda: "")()).encode())
     package = Path(__file__).resolve().parent.parent
     for name in FINGERPRINT_MODULES:
-        with contextlib.suppress(OSError):
-            digest.update((package / f"{name}.py").read_bytes())
+        digest.update(_read_source(package, name))
     return digest.hexdigest()[:24]
+
+
+def _read_source(package: Path, name: str) -> bytes:
+    """The source of module ``name`` (``"analysis/pipeline"``) of the package: a fingerprint that
+    silently left out a missing module would let an index of other code look current."""
+    path = package / f"{name}.py"
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ZwkKbError(
+            f"Die Installation ist unvollständig: {path} fehlt oder ist nicht lesbar ({exc}). "
+            "Bitte zwk-kb neu installieren."
+        ) from exc
 
 
 def index_fingerprint(vocabulary: Vocabulary) -> str:
@@ -222,6 +239,28 @@ def open_index(index_dir: Path) -> windex.Index:
             f"Der Suchindex in {generation} kann nicht geöffnet werden ({exc}). "
             "Bitte „zwk-kb index --full“ ausführen."
         ) from exc
+
+
+OTHER_VERSION = "Der Suchindex stammt von einer anderen Version von zwk-kb und wird neu aufgebaut."
+UNREADABLE = "Der Suchindex lässt sich nicht mehr öffnen und wird neu aufgebaut."
+
+
+def rebuild_reason(index_dir: Path) -> str | None:
+    """Why the current index must be built anew before it is served or searched (one German
+    line for the user), or None: it was written by other index code (an older version of the
+    program), or it does not open, e.g. because its pickled schema names a class that moved.
+    None also when there is no index yet (the index run simply builds the first one)."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None
+    fingerprint = str(read_meta(generation).get("fingerprint", ""))
+    if not fingerprint.endswith(f"-{code_fingerprint()}"):
+        return OTHER_VERSION
+    try:
+        windex.open_dir(str(generation)).close()
+    except Exception:  # unpickling an older version's schema can raise nearly anything
+        return UNREADABLE
+    return None
 
 
 # ---- one writer at a time -------------------------------------------------------------------

@@ -21,9 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from whoosh import matching
-from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from zwk_kb import degradations
@@ -33,10 +30,10 @@ from zwk_kb.analysis.pipeline import SynonymTable
 from zwk_kb.analysis.thesaurus import shipped as shipped_thesaurus
 from zwk_kb.engine.query import Every, Query
 from zwk_kb.engine.scoring import DEFAULT_BUDGET, ScoreCache
-from zwk_kb.engine.sidefile import segment_impacts
 from zwk_kb.errors import SearchTimeout
 from zwk_kb.facets import FACETS
 from zwk_kb.search import query_building, ranking, understanding
+from zwk_kb.search.facet_sets import FacetSets, bit_mask
 from zwk_kb.search.highlighting import (
     TermMatcher,
     fragments_html,
@@ -49,12 +46,9 @@ from zwk_kb.search.request import QueryPart, SearchRequest, split_query
 from zwk_kb.search.schema import (
     BODY,
     CARD,
-    CHANGED,
     SLUG,
     SUMMARY,
     TITLE,
-    TITLE_ORDER,
-    facet_value,
 )
 from zwk_kb.search.spelling import SPELLING_FILE, SpellingDictionary, load_dictionary
 
@@ -150,60 +144,6 @@ class _TextMatch:
     """Snippet, marked title and reasons of cards shown for the query, by document number."""
 
 
-class _FacetSets:
-    """Per-value document sets of every facet for one searcher generation."""
-
-    def __init__(self, searcher: Searcher) -> None:
-        reader = searcher.reader()
-        live = _live_docs(reader)
-        every = np.flatnonzero(live)
-        self.all_docs: frozenset[int] = frozenset(every.tolist())
-        self.all_mask = _mask(every)
-        self.values: dict[str, dict[str, frozenset[int]]] = {}
-        self.masks: dict[str, dict[str, int]] = {}
-        for facet in FACETS:
-            per_value: dict[str, frozenset[int]] = {}
-            masks: dict[str, int] = {}
-            for term, found in _field_postings(reader, facet.name).items():
-                docs = found[live[found]]
-                if docs.size:
-                    value = facet_value(term.decode("utf-8"))
-                    per_value[value] = frozenset(docs.tolist())
-                    masks[value] = _mask(docs)
-            self.values[facet.name] = per_value
-            self.masks[facet.name] = masks
-        self.sort_keys: dict[str, dict[str, str]] = {
-            name: {v: fold(v) for v in per_value} for name, per_value in self.values.items()
-        }
-        self.folded: dict[str, dict[str, str]] = {
-            name: {key: v for v, key in keys.items()} for name, keys in self.sort_keys.items()
-        }
-        self._newest: list[int] | None = None
-        self._by_title: list[int] | None = None
-
-    # browse orders, once per index state on first use (a search by relevance needs neither);
-    # ``searcher``: any searcher of this index state
-    def newest(self, searcher: Searcher) -> list[int]:
-        """All cards, newest first."""
-        if self._newest is None:
-            self._newest = _column_order(searcher, self.all_docs, CHANGED, reverse=True)
-        return self._newest
-
-    def by_title(self, searcher: Searcher) -> list[int]:
-        """All cards by title."""
-        if self._by_title is None:
-            # an index from before the sort column (schema 4) still sorts, only slower
-            field = TITLE_ORDER if TITLE_ORDER in searcher.schema else TITLE
-            self._by_title = _column_order(searcher, self.all_docs, field)
-        return self._by_title
-
-    def resolve(self, facet: str, requested: str) -> str:
-        """The index's spelling of a requested value ('Dessau-Rosslau' -> 'Dessau-Roßlau')."""
-        if requested in self.values.get(facet, {}):
-            return requested
-        return self.folded.get(facet, {}).get(fold(requested), requested)
-
-
 class SearchEngine:
     """Answers search requests from the current index; safe to share between threads."""
 
@@ -218,7 +158,7 @@ class SearchEngine:
         self.pool = pool
         self._extra_synonyms = [list(group) for group in extra_synonyms]
         self._synonyms: SynonymTable | None = None
-        self._facet_cache: dict[tuple[str, int], _FacetSets] = {}
+        self._facet_cache: dict[tuple[str, int], FacetSets] = {}
         self.scores = ScoreCache(score_budget, k1=ranking.BM25_K1, b=ranking.BM25_B)
         self._lock = threading.Lock()
         self._spelling_cache: tuple[Hashable, SpellingDictionary] | None = None
@@ -237,14 +177,14 @@ class SearchEngine:
         return table
 
     # ---- plumbing -------------------------------------------------------------------------
-    def _facet_sets(self, searcher: Searcher) -> _FacetSets:
+    def _facet_sets(self, searcher: Searcher) -> FacetSets:
         # (generation, commit) of the pool: shared by all threads' searchers of that state, and
         # never reused for another state (id() of a closed reader can be reused by a new one)
         key = self.pool.key()
         with self._lock:
             sets = self._facet_cache.get(key)
         if sets is None:
-            sets = _FacetSets(searcher)
+            sets = FacetSets(searcher)
             self.scores.forget_other_states(key)
             with self._lock:
                 if len(self._facet_cache) > 8:
@@ -382,7 +322,7 @@ class SearchEngine:
         facets = text.facets.get(selection)
         if facets is None:
             if text.mask is None:
-                text.mask = sets.all_mask if matched is sets.all_docs else _mask(matched)
+                text.mask = sets.all_mask if matched is sets.all_docs else bit_mask(matched)
             facets = self._facet_counts(sets, text.mask, allowed_masks, resolved)
             if len(text.facets) < FACET_COUNTS_PER_QUERY:
                 text.facets[selection] = facets
@@ -421,7 +361,7 @@ class SearchEngine:
         )
 
     def _text_match(
-        self, searcher: Searcher, sets: _FacetSets, q: str, deadline: float
+        self, searcher: Searcher, sets: FacetSets, q: str, deadline: float
     ) -> _TextMatch:
         """The query's matches, from the cache when the same words were searched in this
         index state before (a facet click, the next page, another sort order)."""
@@ -458,7 +398,7 @@ class SearchEngine:
         self.scores.clear(lengths=False)
 
     def _match_words(
-        self, searcher: Searcher, sets: _FacetSets, q: str, deadline: float
+        self, searcher: Searcher, sets: FacetSets, q: str, deadline: float
     ) -> _TextMatch:
         """Scores every card against the words of ``q``: synonyms, corrections, relaxing."""
         parts, verbs = understanding.read_question(q, split_query(q))
@@ -530,7 +470,7 @@ class SearchEngine:
 
     @staticmethod
     def _facet_counts(
-        sets: _FacetSets,
+        sets: FacetSets,
         matched_mask: int,
         allowed_masks: dict[str, int],
         resolved: dict[str, tuple[str, ...]],
@@ -741,83 +681,6 @@ def _match_of(
         return None, None
     all_words = len(final) if complete is matched else len(complete & final)
     return ("all" if all_words == len(final) else "some"), all_words
-
-
-def _column_order(
-    searcher: Searcher, docs: frozenset[int], field: str, reverse: bool = False
-) -> list[int]:
-    """``docs`` in the order of a sortable field's column, as Whoosh's ``sortedby`` gives it
-    (by key, then document number; ``reverse`` reverses both), from one pass over the column
-    instead of a sorted search (a fifth of a second at 10,000 cards on every start)."""
-    reader = searcher.reader()
-    if reader.has_column(field):
-        try:
-            keys = list(reader.column_reader(field, translate=False))
-        except Exception as exc:  # sorted by Whoosh below (slower, same order)
-            degradations.record("sort_column", exc)
-            keys = []
-        if len(keys) >= reader.doc_count_all():
-            return sorted(docs, key=lambda d: (keys[d], d), reverse=reverse)
-    found = searcher.search(wq.Every(), limit=None, sortedby=field, reverse=reverse)
-    return [docnum for _, docnum in found.top_n]
-
-
-def _live_docs(reader: Any) -> np.ndarray:
-    """Per document number: not deleted? Set per segment, not asked per document (Whoosh's
-    ``all_doc_ids`` asks every document whether it is deleted: 10,000 calls at 10k)."""
-    live = np.ones(reader.doc_count_all(), dtype=bool)
-    for leaf, offset in reader.leaf_readers():
-        if leaf.has_deletions():
-            deleted = np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64)
-            live[deleted + offset] = False
-    return live
-
-
-def _field_postings(reader: Any, field: str) -> dict[bytes, np.ndarray]:
-    """Document numbers (int64, ascending) of every term of a (facet) field, a segment at a
-    time: from the segment's side file where it has one, else from Whoosh's posting blocks
-    (its ``all_ids`` yields them one by one: half a second for all facets at 10k). May include
-    deleted documents: the caller keeps the live ones."""
-    parts: dict[bytes, list[np.ndarray]] = {}
-    for leaf, offset in reader.leaf_readers():
-        if field not in leaf.indexed_field_names():
-            continue
-        side = segment_impacts(leaf, field)
-        if side is not None:
-            terms = side.field_documents(field)
-        else:
-            terms = [
-                (term, np.fromiter(_all_ids(leaf.postings(field, term)), dtype=np.int64))
-                for term in leaf.lexicon(field)
-            ]
-        for term, docs in terms:
-            parts.setdefault(term, []).append(docs.astype(np.int64) + offset)
-    return {term: np.concatenate(arrays) for term, arrays in parts.items()}
-
-
-def _all_ids(matcher: Any) -> Iterable[int]:
-    """A term's document numbers in a segment, a posting block at a time where Whoosh's matcher
-    allows, deleted documents included."""
-    if isinstance(matcher, matching.FilterMatcher):  # deleted documents: the caller
-        matcher = matcher.child  # keeps the live ones anyway
-    if not (hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block")):
-        yield from matcher.all_ids()
-        return
-    while matcher.is_active():
-        matcher._read_ids()
-        yield from matcher._ids
-        matcher._next_block()
-
-
-def _mask(docs: Iterable[int] | np.ndarray) -> int:
-    """A document set as one integer with bit ``d`` set for document ``d``."""
-    if not isinstance(docs, np.ndarray):
-        docs = np.fromiter(docs, dtype=np.int64)
-    if not docs.size:
-        return 0
-    bits = np.zeros(int(docs.max()) + 1, dtype=bool)
-    bits[docs] = True
-    return int.from_bytes(np.packbits(bits, bitorder="little").tobytes(), "little")
 
 
 def _reasons(found: set[str], units: list[Unit]) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import threading
@@ -10,19 +9,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Importing Flask, Whoosh and numpy makes some 100,000 objects that live as long as the process;
-# the garbage collector would scan them again and again while they are made, which slows the
-# cold start. Collections wait until the first app is made (``_freeze_startup_objects``).
-_GC_THRESHOLD = gc.get_threshold()
-gc.set_threshold(max(_GC_THRESHOLD[0], 100_000), *_GC_THRESHOLD[1:])
+from flask import Flask
 
-from flask import Flask  # noqa: E402
-from jinja2.bccache import Bucket, FileSystemBytecodeCache  # noqa: E402
-
-from zwk_kb.config import Settings  # noqa: E402
-from zwk_kb.errors import ZwkKbError  # noqa: E402
-from zwk_kb.search.index import SearcherPool, current_generation, read_meta  # noqa: E402
-from zwk_kb.search.service import SearchEngine  # noqa: E402
+from zwk_kb.config import Settings
+from zwk_kb.errors import ZwkKbError
+from zwk_kb.search.served import ServedIndex
+from zwk_kb.search.service import SearchEngine
 
 log = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -40,12 +32,10 @@ class AppState:
     """What the views need: settings, the search engine and (in dev mode) the toolkit's problems."""
 
     settings: Settings
-    pool: SearcherPool
-    engine: SearchEngine
+    served: ServedIndex
     problems_by_path: dict[str, list[str]] = field(default_factory=dict)
     last_check: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
-    engine_version: int = -1
 
     def refresh(self) -> None:
         """Dev mode: re-index changed cards (at most once a second); new synonyms if needed."""
@@ -74,44 +64,12 @@ class AppState:
                     log.warning("Vorschau: %s", exc)
                 finally:
                     self.lock.release()
-        self.pool.searcher()
-        if self.pool.version != self.engine_version:
-            self.engine_version = self.pool.version
-            generation = current_generation(self.settings.index)
-            meta = read_meta(generation) if generation else {}
-            self.engine = SearchEngine(
-                self.pool,
-                meta.get("synonyms", []),  # type: ignore[arg-type]
-                time_limit=self.settings.search_time_limit,
-            )
+        self.served.engine()
 
-
-class _TemplateCodeCache(FileSystemBytecodeCache):
-    """Compiled templates in a private folder of the system's temp folder (Jinja checks owner
-    and permissions): a freshly started server then does not compile its four page templates
-    again before its first answer. Keyed by the template's source, so an edited template
-    is compiled anew; a cache that cannot be written is simply not used."""
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
-_startup_frozen = False
-
-
-def _freeze_startup_objects() -> None:
-    """Once per process, after the first app is made: everything imported so far (some 100,000
-    objects) lives as long as the process, so the garbage collector need not scan it again on
-    every full collection: a shorter cold start and shorter pauses for full collections
-    during a search (the benchmark row "Kaltstart bis zur ersten Antwort" shows it). Only
-    once: a later app (tests make many) would also freeze the uncollected garbage of earlier
-    ones."""
-    global _startup_frozen
-    if not _startup_frozen:
-        _startup_frozen = True
-        gc.freeze()
-        gc.set_threshold(*_GC_THRESHOLD)
+    @property
+    def engine(self) -> SearchEngine:
+        """The search engine as of the last ``refresh`` (each request makes one)."""
+        return self.served.current
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -127,10 +85,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keys in the documented order
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
-    with contextlib.suppress(RuntimeError, OSError):  # no private temp folder: compile anew
-        app.jinja_env.bytecode_cache = _TemplateCodeCache()
-    pool = SearcherPool(settings.index)
-    state = AppState(settings, pool, SearchEngine(pool, time_limit=settings.search_time_limit))
+    served = ServedIndex(settings.index, time_limit=settings.search_time_limit)
+    state = AppState(settings, served)
     app.extensions["zwk_kb"] = state
 
     from zwk_kb.web import api, contribute, errors, explore, pages, security, share, talks
@@ -143,5 +99,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(contribute.bp)
     errors.register(app)
     security.register(app)
-    _freeze_startup_objects()
+    return app
+
+
+def create_server_app(settings: Settings) -> Flask:
+    """The app of a server process (``zwk-kb serve``, each gunicorn worker): ``create_app``,
+    then everything made so far frozen for the garbage collector. Imports and the app are some
+    100,000 objects that live as long as the process; without the freeze every full collection
+    of the first searches scans them again (the benchmark's cold start shows the difference).
+    Called once per process by the server entry points; ``create_app`` itself changes no
+    interpreter-wide state."""
+    app = create_app(settings)
+    gc.freeze()
     return app

@@ -27,8 +27,7 @@ _communes_lock = threading.Lock()
 def _commune_table() -> dict[str, dict[str, str]]:
     """Commune -> kind/state/cluster from the cards in the index, rebuilt when the index changes."""
     app_state = refreshed_state()
-    searcher = app_state.pool.searcher()
-    key = (app_state.pool.version, id(searcher), searcher.doc_count())
+    key = app_state.served.state()
     with _communes_lock:
         if _communes_cache["key"] == key:
             return dict(_communes_cache["table"])

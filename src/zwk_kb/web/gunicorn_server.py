@@ -17,7 +17,7 @@ from gunicorn.app.base import BaseApplication
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from zwk_kb.config import Settings
-from zwk_kb.web import create_app
+from zwk_kb.web import create_server_app
 
 SERVER_NAME = "zwk-kb"
 """What the ``Server`` header says (waitress: ``ident="zwk-kb"``); never a version."""
@@ -139,7 +139,7 @@ def serve(settings: Settings, *, trusted_proxy: str | None = None, url_prefix: s
     """Run until stopped (SIGTERM, Strg+C); gunicorn exits the process with its own code."""
 
     def factory() -> WsgiApp:
-        return wrap(create_app(settings), trusted_proxy=trusted_proxy, url_prefix=url_prefix)
+        return wrap(create_server_app(settings), trusted_proxy=trusted_proxy, url_prefix=url_prefix)
 
     hide_version()
     ZwkGunicorn(factory, options(settings)).run()

@@ -104,7 +104,7 @@ def healthz() -> Any:
     try:
         state.refresh()
         cards = state.engine.doc_count()
-        generation = state.pool.key()
+        index_state = state.served.state()
     except ZwkKbError as exc:
         body = {
             "status": "unavailable",
@@ -121,8 +121,8 @@ def healthz() -> Any:
             "status": "ok",
             "version": __version__,
             "cards": cards,
-            "generation": generation[0].rsplit("/", 1)[-1].rsplit("\\", 1)[-1],
-            "commit": generation[1],
+            "generation": index_state.generation,
+            "commit": index_state.commit,
             "degraded": degradations.counts(),
         }
         response = jsonify(body)
