@@ -22,7 +22,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from zwk_kb.devtools.evaluation import load_judgments
-from zwk_kb.engine.query import And, AndNot, BestOf, Every, Near, Or, Term, phrase
+from zwk_kb.engine.query import And, AndMaybe, AndNot, BestOf, Every, Near, Or, Term, phrase
 from zwk_kb.engine.scoring import (
     DEFAULT_BUDGET,
     FALLBACKS,
@@ -126,7 +126,8 @@ def test_a_term_scores_whooshs_bm25f_with_segments_and_deletions(
 
 def test_each_query_shape_means_what_the_engine_says(bundled_settings: Any) -> None:
     """And needs all parts, Or adds what matches, BestOf = best + tiebreak x the others,
-    AndNot excludes, boosts multiply, Every is every card."""
+    AndNot excludes, AndMaybe adds the optional part where it matches, boosts multiply, Every
+    is every card."""
     pool = SearcherPool(bundled_settings.index)
     searcher = pool.searcher()
     key = pool.key()
@@ -158,6 +159,9 @@ def test_each_query_shape_means_what_the_engine_says(bundled_settings: Any) -> N
     every = cache.evaluate(searcher, key, Every())
     assert set(every) == set(searcher.reader().all_doc_ids()) and not any(every.values())
     assert cache.evaluate(searcher, key, And((a_q, Term("body", "xyzzyq")))) == {}
+    assert cache.evaluate(searcher, key, AndMaybe(a_q, b_q, boost=2.0)) == pytest.approx(
+        {d: 2.0 * (s + b.get(d, 0.0)) for d, s in a.items()}
+    )
     pool.close()
 
 

@@ -155,6 +155,11 @@ def lexicon() -> Lexicon:
     return found
 
 
+def word_zipf(word: str) -> float:
+    """How common a word is in German (Zipf frequency of the word list; 0 for no word)."""
+    return lexicon().get(key(word), 0.0)
+
+
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point
     import sys
 

@@ -12,6 +12,7 @@ no longer has to reproduce. A query is hashable, so it can key a cache. Meaning 
 - ``Near``: the terms of one field within ``slop`` words of each other (and at least
   ``mindist`` apart; in their order if ``ordered``); scored as the sum of the terms' scores.
 - ``AndNot``: the cards of ``positive`` (with its scores) that ``negative`` does not match.
+- ``AndMaybe``: the cards of ``required``; its score plus ``optional``'s where that matches too.
 - ``Every``: every card, score 0.
 
 Every shape's ``boost`` multiplies its score.
@@ -68,11 +69,18 @@ class AndNot:
 
 
 @dataclass(frozen=True, slots=True)
+class AndMaybe:
+    required: Query
+    optional: Query
+    boost: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class Every:
     boost: float = 1.0
 
 
-Query: TypeAlias = Term | Or | And | BestOf | Near | AndNot | Every
+Query: TypeAlias = Term | Or | And | BestOf | Near | AndNot | AndMaybe | Every
 
 
 def phrase(field: str, texts: tuple[str, ...], slop: int, boost: float = 1.0) -> Near:
@@ -94,6 +102,8 @@ def positive_terms(q: Query) -> set[tuple[str, str]]:
         return {(q.field, text) for text in q.texts}
     if isinstance(q, AndNot):
         return positive_terms(q.positive)
+    if isinstance(q, AndMaybe):
+        return positive_terms(q.required) | positive_terms(q.optional)
     if isinstance(q, (Or, And, BestOf)):
         return set().union(*(positive_terms(part) for part in q.parts))
     return set()

@@ -37,7 +37,18 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from zwk_kb import degradations
-from zwk_kb.engine.query import And, AndNot, BestOf, Every, Near, Or, Query, Term, positive_terms
+from zwk_kb.engine.query import (
+    And,
+    AndMaybe,
+    AndNot,
+    BestOf,
+    Every,
+    Near,
+    Or,
+    Query,
+    Term,
+    positive_terms,
+)
 from zwk_kb.engine.sidefile import segment_postings_file
 from zwk_kb.errors import SearchTimeout
 
@@ -197,6 +208,10 @@ class ScoreCache:
                 matched = matched & ~sub(q.negative)[1]
                 scores = np.where(matched, scores, 0.0)
             return _scaled((scores, matched), q.boost)
+        if isinstance(q, AndMaybe):
+            (scores, matched), (extra, more) = sub(q.required), sub(q.optional)
+            both = np.where(matched & more, scores + extra, scores)
+            return _scaled((np.where(matched, both, 0.0), matched), q.boost)
         if isinstance(q, Near):
             return _scaled(_scattered(*self._near(searcher, state, q, deadline), size), q.boost)
         if isinstance(q, Every):

@@ -206,6 +206,7 @@ def hit_dict(
         "snippet_html": hit.snippet,
         "title_html": hit.title_html,
         "reasons": list(hit.reasons),
+        "partial": hit.partial,
         "reasons_text": "; ".join(hit.reasons),
         "communes_text": ", ".join(card["communes"]),
         "topics_text": ", ".join(card["topics"]),
@@ -258,25 +259,36 @@ def search_page(
                 }
             )
     pages = max(1, -(-result.total // request.per_page))
+    results = [hit_dict(h, selection, here) for h in result.hits]
+    answered = result.match != "some" or bool(result.all_words)  # False: no card has all words
     suggestion_url = (
         search_url(request.with_query(result.suggestion), path) if result.suggestion else None
     )
     return {
         "query": request.q,
         "total": result.total,
-        "result_heading": count_text(result.total, "Werkzeug", "Werkzeuge") + " gefunden",
+        "result_heading": count_text(result.total, "Werkzeug", "Werkzeuge") + " gefunden"
+        if answered
+        else "Kein passendes Werkzeug gefunden",
         "page": request.page,
         "per_page": request.per_page,
         "first_number": (request.page - 1) * request.per_page + 1,
         "pages": pages,
         "sort": request.sort,
-        "results": [hit_dict(h, selection, here) for h in result.hits],
+        "results": results,
+        # the cards with all the words, then apart those with only some of them
+        "answers": [r for r in results if not r["partial"]],
+        "partial_results": [r for r in results if r["partial"]],
+        "partial_first_number": (request.page - 1) * request.per_page
+        + 1
+        + sum(not r["partial"] for r in results),
         "facets": facets,
         "suggestion": result.suggestion,
         "suggestion_url": suggestion_url,
         "match": result.match,
         "all_words": result.all_words,
         "match_note": match_note(result),
+        "answered": answered,
         "corrected": result.corrected,
         "timed_out": result.timed_out,
         "facet_blocks": facet_blocks,
@@ -405,6 +417,7 @@ def api_search(page: dict[str, Any]) -> dict[str, Any]:
                 "score",
                 "snippet_html",
                 "reasons",
+                "partial",
             )
         }
         for r in page["results"]

@@ -19,7 +19,19 @@ from typing import Any
 
 from zwk_kb import degradations
 from zwk_kb.analysis.folding import fold
-from zwk_kb.engine.query import And, AndNot, BestOf, Every, Near, Or, Query, Term, boosted, phrase
+from zwk_kb.engine.query import (
+    And,
+    AndMaybe,
+    AndNot,
+    BestOf,
+    Every,
+    Near,
+    Or,
+    Query,
+    Term,
+    boosted,
+    phrase,
+)
 from zwk_kb.search import ranking
 from zwk_kb.search.request import QueryPart
 
@@ -41,6 +53,14 @@ class Lexicon:
     """Synonym groups a text contains: (surface, alternatives)."""
     correct: Callable[[str], str | None]
     """The closest known word to a misspelled one, or None."""
+    generic: Callable[[str, str], bool] = lambda word, term: False
+    """Whether a word (as typed, and its whole-word term) is generic: not required beside
+    specific words, no ground for cards with only some of the words."""
+    widen: Callable[[list[Unit], list[QueryPart]], None] | None = None
+    """Adds other words for the units' words (word families, thesaurus), after synonyms."""
+    misspelt: Callable[[Unit], bool] = lambda found: False
+    """Whether a unit the index knows only by its parts may be misspelt: its parts find
+    nothing together and it is no word of the language."""
 
 
 @dataclass(slots=True)
@@ -55,6 +75,13 @@ class Unit:
     known: bool = True
     literal: frozenset[str] = frozenset()
     """Terms of the words as typed (stems and compound parts)."""
+    whole: str = ""
+    """The whole-word term of a one-word unit ("" for phrases and several words)."""
+    generic: bool = False
+    """A generic word or a question's verb: only adds to the score beside specific words."""
+    borrowed: bool = False
+    """The cards have the word only as a thesaurus neighbour: no ground to show cards with
+    only some of the query's words."""
 
 
 @dataclass(slots=True)
@@ -153,7 +180,9 @@ def unit(part: QueryPart, lexicon: Lexicon) -> Unit:
     else:
         query = word_query(groups, doc_frequency=lexicon.doc_frequency)
     terms = {t for g in groups for t in g}
-    found = Unit(part.text, query, terms, literal=frozenset(terms))
+    whole = groups[0][0] if len(groups) == 1 and not part.phrase else ""
+    found = Unit(part.text, query, terms, literal=frozenset(terms), whole=whole)
+    found.generic = bool(whole) and not part.exclude and lexicon.generic(part.text, whole)
     if query is not None and not part.exclude:
         found.known = any(lexicon.doc_frequency(g[0]) for g in groups) or all(
             len(g) > 1 and any(lexicon.doc_frequency(p) for p in g[1:]) for g in groups
@@ -201,17 +230,28 @@ def with_synonyms(units: list[Unit], parts: list[QueryPart], lexicon: Lexicon) -
         for i in indexes[1:]:
             units[i].query = None
             first.terms |= units[i].terms
+        # "Menschen mit Behinderung" is specific though "Menschen" alone is generic
+        first.generic = all(units[i].generic for i in indexes)
 
 
-def build(parts: list[QueryPart], lexicon: Lexicon) -> Built:
-    """The query of all parts: synonyms, spelling corrections of unknown words, exclusions."""
+def build(
+    parts: list[QueryPart], lexicon: Lexicon, optional: frozenset[int] = frozenset()
+) -> Built:
+    """The query of all parts: synonyms, spelling corrections of unknown words, exclusions.
+    ``optional``: indexes of parts that only add to the score (a question's verbs)."""
     if not parts:
         return Built([], None, None)
     units = [unit(p, lexicon) for p in parts]
+    for i in optional:
+        units[i].generic = True
     with_synonyms(units, parts, lexicon)
+    if lexicon.widen is not None:
+        lexicon.widen(units, parts)
     fixed_words: dict[int, str] = {}
     for i, (part, u) in enumerate(zip(parts, units, strict=True)):
-        if part.exclude or part.phrase or u.known or u.query is None:
+        if part.exclude or part.phrase or u.query is None:
+            continue
+        if u.known and not lexicon.misspelt(u):
             continue
         correction = lexicon.correct(part.text)
         if correction:
@@ -235,13 +275,28 @@ def build(parts: list[QueryPart], lexicon: Lexicon) -> Built:
                         t, f"Schreibweise: „{parts[i].text}“ → „{correction}“"
                     )
                 corrected = True
-    positives = [u.query for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
     excluded = [u.query for p, u in zip(parts, units, strict=True) if p.exclude and u.query]
-    main = None
-    if positives:
-        main = positives[0] if len(positives) == 1 else And(tuple(positives))
+    main = required_and_optional(
+        [u for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
+    )
     exclude = Or(tuple(excluded)) if excluded else None
     return Built(units, main, exclude, suggestion, corrected)
+
+
+def required_and_optional(units: list[Unit]) -> Query | None:
+    """All words required, except generic ones when specific ones are there: those only add
+    to the score ("Angebot für Trauernde" finds the Trauercafé that never says "Angebot")."""
+    specific = [u.query for u in units if not u.generic and u.query is not None]
+    generic = [u.query for u in units if u.generic and u.query is not None]
+    if not specific:
+        specific, generic = generic, []
+    if not specific:
+        return None
+    required = specific[0] if len(specific) == 1 else And(tuple(specific))
+    if not generic:
+        return required
+    optional = generic[0] if len(generic) == 1 else Or(tuple(generic))
+    return AndMaybe(required, boosted(optional, optional.boost * ranking.GENERIC_WEIGHT))
 
 
 def some_words(parts: list[QueryPart], units: list[Unit]) -> Query | None:
@@ -249,11 +304,17 @@ def some_words(parts: list[QueryPart], units: list[Unit]) -> Query | None:
 
     Only with words found as typed, and only when they are at least half of the query: "kita
     xyzzy" shows Kita tools, "skigebiet beschneiung" (one word unknown, the other only a
-    far-fetched correction) shows nothing.
+    far-fetched correction) shows nothing. Generic words ("Gemeinde", "Angebot") shared with
+    a card make it no answer, and they count on neither side of "half of the query".
     """
     active = [u for p, u in zip(parts, units, strict=True) if not p.exclude and u.query]
-    literal = [u.query for u in active if u.known and u.query is not None]
-    if len(active) < 2 or not literal or 2 * len(literal) < len(active):
+    literal = [
+        u.query
+        for u in active
+        if u.known and not u.generic and not u.borrowed and u.query is not None
+    ]
+    specific = [u for u in active if not u.generic]
+    if len(active) < 2 or not literal or 2 * len(literal) < len(specific):
         return None
     return literal[0] if len(literal) == 1 else Or(tuple(literal))
 

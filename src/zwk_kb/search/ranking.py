@@ -48,6 +48,12 @@ BEST_OF_TIEBREAK = 0.1
 """A word and its synonyms don't add up: the best counts, the others with this share."""
 
 # ---- all words or some --------------------------------------------------------------------------
+GENERIC_WEIGHT = 0.5
+"""Weight of a generic word beside specific ones ("Angebot für Trauernde"): it orders the
+answers a little and is not required (see ``understanding.is_generic``)."""
+FORM_WEIGHT = 0.8
+"""Weight of another form of a word's family ("mobil" → "Mobilität"): nearly the word itself,
+yet below it. Thesaurus neighbours weigh less than synonyms (``analysis.thesaurus``)."""
 BACKFILL_BELOW = 3
 """Fewer cards with all words than this: cards with some of the words are added below."""
 ALL_WORDS_BOOST = 2.0

@@ -25,12 +25,14 @@ from whoosh.searching import Searcher
 
 from zwk_kb import degradations
 from zwk_kb.analysis.folding import fold
+from zwk_kb.analysis.lexicon import word_zipf
 from zwk_kb.analysis.pipeline import SynonymTable
+from zwk_kb.analysis.thesaurus import shipped as shipped_thesaurus
 from zwk_kb.engine.query import Every, Query
 from zwk_kb.engine.scoring import DEFAULT_BUDGET, ScoreCache
 from zwk_kb.errors import SearchTimeout
 from zwk_kb.facets import FACETS
-from zwk_kb.search import query_building, ranking
+from zwk_kb.search import query_building, ranking, understanding
 from zwk_kb.search.facet_sets import FacetSets, bit_mask
 from zwk_kb.search.highlighting import (
     TermMatcher,
@@ -53,6 +55,8 @@ from zwk_kb.search.spelling import SPELLING_FILE, SpellingDictionary, load_dicti
 DEFAULT_TIME_LIMIT = 3.0
 """Seconds one search may take before the user is asked for more precise words."""
 FUZZY_MAX_DIST = 2
+COMMON_WORD_ZIPF = 4.0
+"""A compound part this common in German is a word, not a typo to correct."""
 RELATED_DEFAULT = 5
 MATCH_CACHE_DOCS = 100_000
 """Matched cards kept in the per-query cache (about 16 MB): facet clicks, paging and sorting
@@ -87,6 +91,8 @@ class Hit:
     """HTML: escaped text with ``<mark>`` around matches (empty when nothing to show)."""
     title_html: str = ""
     reasons: tuple[str, ...] = ()
+    partial: bool = False
+    """The card has only some of the words: shown apart, after the cards that answer."""
     """Plain-text notes like "Wortteil: „Generationencafé“" or "Synonym: Ehrenamt → Engagement"."""
 
 
@@ -194,6 +200,44 @@ class SearchEngine:
             doc_frequency=lambda term: self._doc_frequency(searcher, term),
             expansions=lambda text: self.synonyms.expansions(text),
             correct=self._correct,
+            **self._understanding(searcher, analyzer),
+        )
+
+    def _understanding(self, searcher: Searcher, analyzer: Any) -> dict[str, Any]:
+        """The ``Lexicon`` parts for word families, thesaurus, generic words and compound
+        typos (``understanding``)."""
+        cards = searcher.doc_count()
+
+        def generic(word: str, term: str) -> bool:
+            on = max(searcher.doc_frequency(f, term) for f in ranking.FIELD_BOOSTS)
+            return understanding.is_generic(word, on, cards)
+
+        def widen(units: list[Unit], parts: list[QueryPart]) -> None:
+            try:
+                thesaurus, written = shipped_thesaurus(), self._spelling().written
+            except Exception as exc:  # the words as typed are still searched
+                degradations.record("alternatives", exc)
+                return
+            understanding.with_alternatives(
+                units, parts, self._lexicon_plain(searcher, analyzer), thesaurus, written
+            )
+
+        def misspelt(unit: Unit) -> bool:
+            # a German word ("Winterdienst") is no typo, even where no card has it
+            if unit.reasons or not unit.whole or unit.query is None or word_zipf(unit.text):
+                return False
+            if self._doc_frequency(searcher, unit.whole):
+                return False
+            return not self._docs(searcher, unit.query, None, None)
+
+        return {"generic": generic, "widen": widen, "misspelt": misspelt}
+
+    def _lexicon_plain(self, searcher: Searcher, analyzer: Any) -> Lexicon:
+        return Lexicon(
+            analyze=lambda text: query_building.analyze(analyzer, text),
+            doc_frequency=lambda term: self._doc_frequency(searcher, term),
+            expansions=lambda text: [],
+            correct=lambda word: None,
         )
 
     @staticmethod
@@ -207,6 +251,14 @@ class SearchEngine:
             return None
         dictionary = self._spelling()
         found = dictionary.suggest(key, maxdist=FUZZY_MAX_DIST if len(key) > 5 else 1)
+        if found is None and not word_zipf(key):
+            # a typo in one part of a compound: correct the part, keep the rest
+            found = understanding.correct_compound(
+                key,
+                dictionary.counts.__contains__,
+                dictionary.suggest,
+                lambda part: word_zipf(part) >= COMMON_WORD_ZIPF,
+            )
         return dictionary.written(found) if found else None
 
     def _spelling(self) -> SpellingDictionary:
@@ -291,6 +343,7 @@ class SearchEngine:
                 explain,
                 scores or {},
                 text.explained,
+                complete=text.complete,
             )
             if final
             else ()
@@ -348,8 +401,8 @@ class SearchEngine:
         self, searcher: Searcher, sets: FacetSets, q: str, deadline: float
     ) -> _TextMatch:
         """Scores every card against the words of ``q``: synonyms, corrections, relaxing."""
-        parts = split_query(q)
-        built = query_building.build(parts, self._lexicon(searcher))
+        parts, verbs = understanding.read_question(q, split_query(q))
+        built = query_building.build(parts, self._lexicon(searcher), verbs)
         units, main, exclude = built.units, built.main, built.exclude
         complete: frozenset[int] | None = None
         scores: dict[int, float] | None = None  # docnums by score, best first; None: by date
@@ -455,6 +508,7 @@ class SearchEngine:
         main: Query | None,
         scores: dict[int, float],
         explained: dict[int, tuple[str, str, tuple[str, ...]]],
+        complete: frozenset[int] | None = None,
     ) -> tuple[Hit, ...]:
         """The hits of the requested page; only these are highlighted and explained."""
         start = (request.page - 1) * request.per_page
@@ -515,6 +569,7 @@ class SearchEngine:
                     snippet=marks[0],
                     title_html=marks[1],
                     reasons=marks[2],
+                    partial=complete is not None and docnum not in complete,
                 )
             )
         return tuple(hits)
