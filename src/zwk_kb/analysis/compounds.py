@@ -143,8 +143,8 @@ def _chunk_options(
 @functools.lru_cache(maxsize=262_144)
 def _chunk_best(chunk: str, final: bool, additions: Additions) -> tuple[float, str] | None:
     """:func:`_chunk_options` with the process's lexicon, remembered: the chunks of compounds
-    recur (every ``…gemeinde…``, ``…arbeit…``), three in four are asked again (measured on
-    the words of 1,000 generated cards: splitting them 1.17 -> 0.56 s)."""
+    recur (every ``…gemeinde…``, ``…arbeit…``): most chunks of a toolkit's words are asked
+    again, so splitting a card's words mostly finds its answers remembered."""
     return _chunk_options(chunk, final, lexicon(), additions)
 
 

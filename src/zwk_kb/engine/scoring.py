@@ -53,9 +53,9 @@ from zwk_kb.engine.sidefile import segment_postings_file
 from zwk_kb.errors import SearchTimeout
 
 DEFAULT_BUDGET = 2_000_000
-"""Postings kept in the cache (16 bytes each, about 32 MB): the frequent words of a 10,000-card
-index. Measured: after 2,500 different queries on 10k cards the cache held 2.0 million postings
-and the process 173 MB, under the 200 MB a small server should need."""
+"""Postings kept in the cache (16 bytes each): room for the frequent words of a 10,000-card
+index while a server process stays within the memory a small server has (the benchmark's
+server memory row measures it)."""
 
 Scores = dict[int, float]
 Vector = tuple[np.ndarray, np.ndarray]

@@ -217,8 +217,8 @@ class SegmentPostingsFile:
         )
         if not (len(keys) == len(offsets) == len(counts) == len(kinds)):
             raise ValueError(f"{path}: Verzeichnis unvollständig")
-        # key -> entry number, and the entries as plain lists: a tuple per term (28,000 per
-        # segment at 10,000 cards) cost 10-25 ms of a cold start, mostly in the garbage collector
+        # key -> entry number, and the entries as plain lists: a tuple per term (tens of
+        # thousands per segment) would be an object each for the garbage collector to walk
         self._entry: dict[bytes, int] = dict(zip(keys, range(len(keys)), strict=True))
         self._keys: list[bytes] = keys  # in Whoosh's order: by field, then term (as bytes)
         self._offsets: list[int] = offsets

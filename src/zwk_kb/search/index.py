@@ -98,12 +98,11 @@ WASTE_FRACTION = 0.25
 removed cards): the index then stays within about 1.3 times a clean build."""
 WRITER_LIMIT_MB = 384
 """Megabytes of postings a writer process keeps in memory before it spills them to disk: about
-6,500 generated cards, so each of the two processes of a 10,000-card build (1.7 million
-postings, ~300 MB) sorts in memory. Spilling is slow: with one spill, adding 1.7 million
-generated postings and reading them back took 11.4 s instead of 4.7 s."""
+6,500 generated cards, so each of the two processes of a 10,000-card build sorts in memory:
+spilling to disk and reading the runs back is several times slower than sorting in memory."""
 WRITER_OPTIONS: dict[str, Any] = {"limitmb": WRITER_LIMIT_MB, "compound": False}
 """Segments as separate files, not Whoosh's default compound file: a searcher then maps only
-the pages it reads (a compound 10k-card segment cost ~80 MB of private memory per searcher)."""
+the pages it reads (a compound segment file is read into each searcher's private memory)."""
 SIDE_FILE_FIELDS = frozenset([*TEXT_FIELDS, *(facet.name for facet in FACETS)])
 """Each segment also gets the postings of its text and facet fields in a side file
 (``engine/sidefile``), for fast first searches and facet sets."""
