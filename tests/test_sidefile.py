@@ -165,8 +165,9 @@ def test_same_answers_with_missing_or_damaged_side_files(
     removed = [p.unlink() for p in missing.rglob("*" + POSTINGS_FILE_EXT)]
     assert removed
     assert _answers(missing, synonyms) == expected
-    # the slower way is counted, not silent: terms and field lengths read through Whoosh
-    assert {"term_postings", "field_lengths"} <= set(degraded_steps())
+    # the slower way is counted, not silent: terms, field lengths and facet sets read through
+    # Whoosh
+    assert {"term_postings", "field_lengths", "facet_postings"} <= set(degraded_steps())
 
     damaged = tmp_path / "damaged"
     shutil.copytree(with_side, damaged)

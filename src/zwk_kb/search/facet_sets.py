@@ -105,6 +105,18 @@ def live_docs(reader: Any) -> np.ndarray:
     return live
 
 
+class FacetPostingsWithoutSideFile(Exception):
+    """A segment has no (readable) side file: a facet's documents are read through Whoosh."""
+
+
+def _count_fallback(field: str) -> None:
+    """The slow path ran: counted in ``/healthz`` and logged once, never silent."""
+    try:
+        raise FacetPostingsWithoutSideFile(field)
+    except FacetPostingsWithoutSideFile as exc:
+        degradations.record("facet_postings", exc)
+
+
 def field_postings(reader: Any, field: str) -> dict[bytes, np.ndarray]:
     """Document numbers (int64, ascending) of every term of a (facet) field, a segment at a
     time: from the segment's side file where it has one, else (no or a damaged side file)
@@ -118,6 +130,7 @@ def field_postings(reader: Any, field: str) -> dict[bytes, np.ndarray]:
         if side is not None:
             terms = side.field_documents(field)
         else:
+            _count_fallback(field)
             terms = [
                 (term, np.fromiter(leaf.postings(field, term).all_ids(), dtype=np.int64))
                 for term in leaf.lexicon(field)
