@@ -151,3 +151,13 @@ def test_the_contribution_form_words_its_title_errors_buttons_and_rows() -> None
     assert (source["title_label"], source["url_label"]) == ("Quelle 2: Titel", "Quelle 2: Adresse")
     link = url_row("", "", label="Link", number=1, is_source=False)
     assert (link["title_label"], link["title_hint"]) == ("Link 1: Text", "Was steht auf dem Link?")
+
+
+def test_a_page_description_is_one_line_cut_at_a_word() -> None:
+    from zwk_kb.outputs.present import DESCRIPTION_CHARS, page_description
+
+    text = "Ein Werkzeug für alle Generationen.\n\n" + "Begegnung im Dorf " * 30
+    short = page_description(text)
+    assert len(short) <= DESCRIPTION_CHARS and "\n" not in short
+    assert short.endswith(" …") and short[:-2] in " ".join(text.split())
+    assert page_description("Kurz und gut") == "Kurz und gut"

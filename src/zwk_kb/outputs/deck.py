@@ -145,7 +145,9 @@ def talk(
         "title": text(title, TITLE_MAX) or "Werkzeuge aus dem Werkzeugkoffer",
         "subtitle": text(subtitle, 300),
         "site_name": text(site_name, 120),
-        "tools": [{**t, "number": n} for n, t in enumerate(tools, 2)],
+        "tools": [
+            {**t, "number": n, "previous": n - 1, "next": n + 1} for n, t in enumerate(tools, 2)
+        ],
         "count": len(tools),
         "count_line": count_text(len(tools), "Werkzeug", "Werkzeuge") + " aus dem Werkzeugkoffer",
         "slide_count": slides,

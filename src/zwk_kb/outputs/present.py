@@ -7,6 +7,7 @@ here, so the wording is tested without a template and reads the same on every pa
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -722,6 +723,15 @@ def collection_url(name: str) -> str:
     return f"{COLLECTIONS_PATH}/{quote(name)}"
 
 
+DESCRIPTION_CHARS = 200
+"""Length of a page's description for search engines and link previews."""
+
+
+def page_description(text: str) -> str:
+    """``text`` on one line, cut at a word to at most ``DESCRIPTION_CHARS`` characters."""
+    return textwrap.shorten(text, DESCRIPTION_CHARS, placeholder=" …")
+
+
 def collection_summary(collection: Any) -> dict[str, Any]:
     return {
         "name": collection.name,
@@ -773,6 +783,7 @@ def collection_page(
     return {
         **collection_summary(collection),
         "intro_paragraphs": collection.intro.split("\n\n") if collection.intro else [],
+        "description": page_description(collection.intro or collection.title),
         "cards": items,
         "selection_url": Selection(
             tuple(i["slug"] for i in items[:MAX_TOOLS]), clean_title(collection.title)
