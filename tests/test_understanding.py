@@ -80,17 +80,24 @@ def test_short_and_odd_words_have_no_family() -> None:
 # ---- thesaurus --------------------------------------------------------------------------------
 
 
-def test_extract_keeps_single_words_of_plain_senses() -> None:
+def test_extract_keeps_words_and_short_phrases_of_plain_senses() -> None:
     lines = [
         "# comment",
-        "Arzt;Mediziner;Doktor (ugs.);Halbgott in Weiß (ugs.)",
+        "Arzt;Mediziner;Doktor (ugs.);jemandem den Puls fühlen;Arzt für Allgemeinmedizin",
+        "trampen;per Anhalter fahren",
         "Kohle (ugs., fig.);Geld",
         "Deputat...;Konzessions...",
         ";".join(f"Wort{i}" for i in range(30)),
+        ";".join([*(f"Wort{c}" for c in "abcdefghij"), *(f"zwei Wort{c}" for c in "abcdefghij")]),
     ]
-    assert extract(lines) == [["Arzt", "Mediziner", "Doktor"]]
+    assert extract(lines) == [
+        ["Arzt", "Mediziner", "Doktor", "Arzt für Allgemeinmedizin"],
+        ["trampen", "per Anhalter fahren"],
+        [f"Wort{c}" for c in "abcdefghij"],
+    ]
     assert member_word("Kohle (ugs., fig.)") is None
     assert member_word("Weißkittel (ugs.)") == "Weißkittel"
+    assert member_word("per Anhalter fahren") is None
 
 
 def test_neighbours_weigh_less_than_hand_synonyms_and_less_in_large_groups() -> None:
@@ -263,6 +270,14 @@ def test_everyday_word_finds_the_cards_word(engine: SearchEngine) -> None:
     assert {"kommunales-versorgungszentrum", "landarzt-stipendium"} <= set(
         slugs(run(engine, "doktor"))[:2]
     )
+
+
+def test_everyday_word_finds_a_phrase_of_the_cards_words(engine: SearchEngine) -> None:
+    # OpenThesaurus groups "Behandlung" with "medizinische Versorgung", which no single word
+    # of the cards stands for; the card about the health centre has both words
+    result = run(engine, "behandlung")
+    assert slugs(result)[:1] == ["kommunales-versorgungszentrum"]
+    assert "Ähnliches Wort: „behandlung“ → „medizinische Versorgung“" in result.hits[0].reasons
 
 
 def test_thesaurus_never_competes_with_a_word_the_cards_use(engine: SearchEngine) -> None:

@@ -191,12 +191,11 @@ def with_alternatives(
         own = found.literal
 
         def in_index(word: str, own: frozenset[str] = own) -> bool:
+            # a phrase ("per Anhalter fahren") counts when the cards have all its words
             groups = lexicon.analyze(word)
-            return (
-                len(groups) == 1
-                and groups[0][0] not in own
-                and lexicon.doc_frequency(groups[0][0]) > 0
-            )
+            if not groups or (len(groups) > 1) != (" " in word):
+                return False
+            return all(g[0] not in own and lexicon.doc_frequency(g[0]) > 0 for g in groups)
 
         unknown = not lexicon.doc_frequency(found.whole)
         others = alternatives(
@@ -209,8 +208,9 @@ def with_alternatives(
             if q is None:
                 continue
             queries.append(q)
-            found.terms.add(groups[0][0])
-            found.reasons.setdefault(groups[0][0], alt.reason)
+            for group in groups:
+                found.terms.add(group[0])
+                found.reasons.setdefault(group[0], alt.reason)
         if queries:
             found.query = BestOf((found.query, *queries), tiebreak=ranking.BEST_OF_TIEBREAK)
             found.borrowed = not found.known and all(a.weight < ranking.FORM_WEIGHT for a in others)
