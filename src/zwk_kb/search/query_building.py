@@ -155,19 +155,22 @@ def word_query(
     return per_position[0] if len(per_position) == 1 else And(tuple(per_position))
 
 
-def phrase_query(groups: list[list[str]], joined: list[list[str]]) -> Query | None:
+def phrase_query(
+    groups: list[list[str]], joined: list[list[str]], boost_scale: float = 1.0
+) -> Query | None:
     """The words in their order in one field; or, as ``joined`` (the phrase analysed without
     its spaces), one word: "repair café" is also the compound "Repair-Café"."""
     words = tuple(g[0] for g in groups)
     if not words:
         return None
     if len(words) == 1:
-        return term_query(words[0])
+        return term_query(words[0], boost_scale)
     phrases: list[Query] = [
-        phrase(f, words, ranking.PHRASE_SLOP, b) for f, b in ranking.FIELD_BOOSTS.items()
+        phrase(f, words, ranking.PHRASE_SLOP, b * boost_scale)
+        for f, b in ranking.FIELD_BOOSTS.items()
     ]
     if len(joined) == 1:
-        phrases.append(term_query(joined[0][0]))
+        phrases.append(term_query(joined[0][0], boost_scale))
     return Or(tuple(phrases))
 
 

@@ -191,7 +191,8 @@ def with_alternatives(
         own = found.literal
 
         def in_index(word: str, own: frozenset[str] = own) -> bool:
-            # a phrase ("per Anhalter fahren") counts when the cards have all its words
+            # a phrase ("per Anhalter fahren") when the cards have all its words (the query
+            # then asks for them in their order)
             groups = lexicon.analyze(word)
             if not groups or (len(groups) > 1) != (" " in word):
                 return False
@@ -204,7 +205,10 @@ def with_alternatives(
         queries: list[Query] = []
         for alt in others:
             groups = lexicon.analyze(alt.word)
-            q = query_building.word_query(groups, boost_scale=alt.weight)
+            if " " in alt.word:  # a phrase: its words in their order, as in the thesaurus
+                q = query_building.phrase_query(groups, [], boost_scale=alt.weight)
+            else:
+                q = query_building.word_query(groups, boost_scale=alt.weight)
             if q is None:
                 continue
             queries.append(q)
