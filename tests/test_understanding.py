@@ -237,6 +237,9 @@ def slugs(result: SearchResult) -> list[str]:
         ("gibt es etwas gegen leerstand in der innenstadt", "leerstand innenstadt"),
         ("ich suche etwas für neugeborene", "neugeborene"),
         ("haben sie tipps für die sprachbildung in der kita?", "sprachbildung kita"),
+        ("wie bringen wir nachbarn zusammen", "nachbarn"),
+        ("wie können senioren länger zu hause wohnen", "senioren wohnen"),
+        ("was können wir tun, damit weniger lebensmittel weggeworfen werden", "lebensmittel"),
     ],
 )
 def test_question_ranks_like_its_keywords(

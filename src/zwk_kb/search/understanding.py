@@ -53,7 +53,8 @@ QUESTION_ONLY: frozenset[str] = frozenset(
         """
         mehr viele besser gute guten gut richtig hier uns unserer jemand jemanden erfahrung
         erfahrungen kennt kennen problem probleme frage fragen konkret konkrete wirklich
-        sinnvoll sinnvolle besonders besten gemacht getan
+        sinnvoll sinnvolle besonders besten gemacht getan machen macht andere anderen
+        länger lange weniger damit zusammen
         """
     )
 )
