@@ -283,6 +283,18 @@ def test_everyday_word_finds_a_phrase_of_the_cards_words(engine: SearchEngine) -
     assert "Ähnliches Wort: „behandlung“ → „medizinische Versorgung“" in result.hits[0].reasons
 
 
+def test_compound_no_card_has_finds_a_neighbour_of_its_part(engine: SearchEngine) -> None:
+    # no card says "Krankenschwester"; one says "Anwerbung" and "Pflegekraft", OpenThesaurus'
+    # neighbour of the compound's first part
+    result = run(engine, "krankenschwesternanwerbung")
+    assert slugs(result)[:1] == ["pflegekraefte-aus-dem-ausland"]
+    assert (
+        "Ähnliches Wort: „krankenschwesternanwerbung“ → „Pflegekraft“ und „Anwerbung“"
+        in result.hits[0].reasons
+    )
+    assert result.suggestion is None
+
+
 def test_thesaurus_never_competes_with_a_word_the_cards_use(engine: SearchEngine) -> None:
     # OpenThesaurus has neighbours of "Hitze" ("Gluthitze", "Tropenhitze" …); the cards use
     # "Hitze" itself, so only the word as typed is searched

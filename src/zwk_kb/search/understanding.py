@@ -4,7 +4,9 @@
   Tipps für …") says nothing about the answer, so its words never decide a ranking.
 - Other words for a word: the same family ("gründen" → "Gründung", see
   :mod:`zwk_kb.analysis.wordforms`) and everyday neighbours (OpenThesaurus, see
-  :mod:`zwk_kb.analysis.thesaurus`), each weighted below the word as typed.
+  :mod:`zwk_kb.analysis.thesaurus`), each weighted below the word as typed; for a compound no
+  card has, one part kept and the other replaced by a neighbour ("Handykurs" → "Smartphone"
+  and "Kurs").
 - Generic words: a word on a large share of the cards ("Gemeinde", "Angebot") does not make a
   card an answer on its own.
 - Typos inside compounds: one part misspelt, the rest right ("schulweglozen").
@@ -137,6 +139,8 @@ class Alternative:
     word: str
     weight: float
     reason: str
+    apart: bool = False
+    """Several words that count anywhere on a card, not as a phrase in their order."""
 
 
 def alternatives(
@@ -176,6 +180,42 @@ def alternatives(
     return found
 
 
+MIN_COMPOUND_PART = 4
+PART_WEIGHT = 0.8
+"""A compound with one part replaced weighs this share of the part's neighbour."""
+
+
+def part_neighbours(
+    word: str,
+    is_term: Callable[[str], bool],
+    in_index: Callable[[str], bool],
+    written: Callable[[str], str],
+    thesaurus: Thesaurus,
+) -> list[Alternative]:
+    """For a compound no card has ("Handykurs"): one part kept where the cards have it
+    ("Kurs"), the other replaced by a thesaurus neighbour the cards have ("Smartphone"), both
+    words anywhere on a card. ``is_term``: whether the cards have a folded part as a word."""
+    key = fold(word)
+    found: list[Alternative] = []
+    if not key.isalpha():
+        return found
+    seen: set[str] = set()
+    for cut in range(MIN_COMPOUND_PART, len(key) - MIN_COMPOUND_PART + 1):
+        for kept, swapped in ((key[:cut], key[cut:]), (key[cut:], key[:cut])):
+            if len(found) >= MAX_NEIGHBOURS or not is_term(kept):
+                continue
+            for member, weight in thesaurus.neighbours(swapped):
+                if len(found) >= MAX_NEIGHBOURS:
+                    break
+                if " " in member or fold(member) in seen or not in_index(member):
+                    continue
+                seen.add(fold(member))
+                shown = written(kept)
+                reason = f"Ähnliches Wort: „{word}“ → „{member}“ und „{shown}“"
+                found.append(Alternative(f"{member} {shown}", weight * PART_WEIGHT, reason, True))
+    return found
+
+
 def with_alternatives(
     units: list[Unit],
     parts: list[QueryPart],
@@ -199,14 +239,18 @@ def with_alternatives(
                 return False
             return all(g[0] not in own and lexicon.doc_frequency(g[0]) > 0 for g in groups)
 
-        unknown = not lexicon.doc_frequency(found.whole)
-        others = alternatives(
-            part.text, in_index, written, thesaurus, thesaurus_too=unknown and not found.reasons
-        )
+        def is_term(word: str) -> bool:
+            groups = lexicon.analyze(word)
+            return len(groups) == 1 and lexicon.doc_frequency(groups[0][0]) > 0
+
+        neighbours_too = not lexicon.doc_frequency(found.whole) and not found.reasons
+        others = alternatives(part.text, in_index, written, thesaurus, thesaurus_too=neighbours_too)
+        if neighbours_too and not any(a.weight < ranking.FORM_WEIGHT for a in others):
+            others += part_neighbours(part.text, is_term, in_index, written, thesaurus)
         queries: list[Query] = []
         for alt in others:
             groups = lexicon.analyze(alt.word)
-            if " " in alt.word:  # a phrase: its words in their order, as in the thesaurus
+            if " " in alt.word and not alt.apart:  # a phrase: its words in their order
                 q = query_building.phrase_query(groups, [], boost_scale=alt.weight)
             else:
                 q = query_building.word_query(groups, boost_scale=alt.weight)
