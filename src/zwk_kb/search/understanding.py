@@ -194,25 +194,27 @@ def part_neighbours(
 ) -> list[Alternative]:
     """For a compound no card has ("Handykurs"): one part kept where the cards have it
     ("Kurs"), the other replaced by a thesaurus neighbour the cards have ("Smartphone"), both
-    words anywhere on a card. ``is_term``: whether the cards have a folded part as a word."""
+    words anywhere on a card; of the splits that give any, the one keeping the longest part.
+    ``is_term``: whether the cards have a folded part as a word."""
     key = fold(word)
     found: list[Alternative] = []
     if not key.isalpha():
         return found
-    seen: set[str] = set()
-    for cut in range(MIN_COMPOUND_PART, len(key) - MIN_COMPOUND_PART + 1):
-        for kept, swapped in ((key[:cut], key[cut:]), (key[cut:], key[:cut])):
-            if len(found) >= MAX_NEIGHBOURS or not is_term(kept):
-                continue
-            for member, weight in thesaurus.neighbours(swapped):
-                if len(found) >= MAX_NEIGHBOURS:
-                    break
-                if " " in member or fold(member) in seen or not in_index(member):
-                    continue
-                seen.add(fold(member))
+    cuts = range(MIN_COMPOUND_PART, len(key) - MIN_COMPOUND_PART + 1)
+    splits = [(key[:c], key[c:]) for c in cuts] + [(key[c:], key[:c]) for c in cuts]
+    # the longest part the cards have is kept: the split with the most of the word as typed
+    for kept, swapped in sorted(splits, key=lambda split: -len(split[0])):
+        if not is_term(kept):
+            continue
+        for member, weight in thesaurus.neighbours(swapped):
+            if len(found) >= MAX_NEIGHBOURS:
+                break
+            if " " not in member and in_index(member):
                 shown = written(kept)
                 reason = f"Ähnliches Wort: „{word}“ → „{member}“ und „{shown}“"
                 found.append(Alternative(f"{member} {shown}", weight * PART_WEIGHT, reason, True))
+        if found:
+            break
     return found
 
 
