@@ -194,16 +194,18 @@ def part_neighbours(
 ) -> list[Alternative]:
     """For a compound no card has ("Handykurs"): one part kept where the cards have it
     ("Kurs"), the other replaced by a thesaurus neighbour the cards have ("Smartphone"), both
-    words anywhere on a card; of the splits that give any, the one keeping the longest part.
+    words anywhere on a card; of the splits that give any, the first that keeps the head.
     ``is_term``: whether the cards have a folded part as a word."""
     key = fold(word)
     found: list[Alternative] = []
     if not key.isalpha():
         return found
     cuts = range(MIN_COMPOUND_PART, len(key) - MIN_COMPOUND_PART + 1)
-    splits = [(key[:c], key[c:]) for c in cuts] + [(key[c:], key[:c]) for c in cuts]
-    # the longest part the cards have is kept: the split with the most of the word as typed
-    for kept, swapped in sorted(splits, key=lambda split: -len(split[0])):
+    # the head (last part) says what the thing is, a "Handykurs" is a "Kurs": it is kept if
+    # the cards have it, the longest first; else the first part, the longest first
+    heads = sorted(((key[c:], key[:c]) for c in cuts), key=lambda split: -len(split[0]))
+    firsts = sorted(((key[:c], key[c:]) for c in cuts), key=lambda split: -len(split[0]))
+    for kept, swapped in heads + firsts:
         if not is_term(kept):
             continue
         for member, weight in thesaurus.neighbours(swapped):
